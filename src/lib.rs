@@ -1,0 +1,2 @@
+//! verity: a contract-testing and conformance harness for member-update APIs.
+pub mod reference;

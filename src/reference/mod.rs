@@ -1,0 +1,188 @@
+//! The embedded reference servers: faithful in-memory implementations of the
+//! Toluna Member API v2 and the Onsi Members API, built from the vendors' docs.
+//!
+//! Where the docs allow several readings, each server picks one and says which
+//! in a comment next to the code that picks it. Bad input never yields a 5xx.
+//!
+//! Each server also carries a catalogue of named *faults*: single, plausible
+//! implementation bugs that can be switched on one at a time, so that tests
+//! (and `verity mutants`) can prove the suites catch them.
+
+pub mod onsi;
+pub mod toluna;
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+
+/// The two APIs a reference server can serve. Their routes do not overlap, so
+/// one listener can serve both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Api {
+    Toluna,
+    Onsi,
+}
+
+impl Api {
+    pub const ALL: [Api; 2] = [Api::Toluna, Api::Onsi];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::Toluna => "toluna",
+            Api::Onsi => "onsi",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Api> {
+        Api::ALL.into_iter().find(|api| api.name() == name)
+    }
+}
+
+/// One entry of the fault catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct FaultInfo {
+    /// Kebab-case name used on the command line (`--fault NAME`).
+    pub name: &'static str,
+    pub api: Api,
+    /// What the fault breaks, and which documented statement it violates.
+    pub summary: &'static str,
+}
+
+/// Every fault of both servers.
+pub fn catalogue() -> impl Iterator<Item = &'static FaultInfo> {
+    toluna::FAULTS.iter().chain(onsi::FAULTS.iter())
+}
+
+/// The set of faults switched on in a server. Empty by default: a correct server.
+#[derive(Debug, Clone, Default)]
+pub struct Faults(Arc<BTreeSet<&'static str>>);
+
+impl Faults {
+    pub fn none() -> Faults {
+        Faults::default()
+    }
+
+    /// Builds the set from names, rejecting any name not in the catalogue.
+    pub fn from_names<S: AsRef<str>>(names: &[S]) -> Result<Faults, String> {
+        let mut set = BTreeSet::new();
+        for name in names {
+            let name = name.as_ref();
+            match catalogue().find(|fault| fault.name == name) {
+                Some(fault) => {
+                    set.insert(fault.name);
+                }
+                None => {
+                    let known: Vec<&str> = catalogue().map(|f| f.name).collect();
+                    return Err(format!(
+                        "unknown fault `{name}`; known faults: {}",
+                        known.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(Faults(Arc::new(set)))
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.contains(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+/// The API key the embedded Onsi server accepts unless told otherwise. It is a
+/// demo value, published in the README, not a secret of anyone's.
+pub const DEMO_API_KEY: &str = "verity-demo-key";
+
+/// How to build a reference server.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub apis: Vec<Api>,
+    pub faults: Faults,
+    /// The `x-api-key` value the Onsi server accepts.
+    pub onsi_api_key: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            apis: Api::ALL.to_vec(),
+            faults: Faults::none(),
+            onsi_api_key: DEMO_API_KEY.to_string(),
+        }
+    }
+}
+
+/// The router serving the chosen APIs.
+pub fn router(options: &Options) -> Router {
+    let mut app = Router::new();
+    for api in &options.apis {
+        app = match api {
+            Api::Toluna => app.merge(toluna::router(options.faults.clone())),
+            Api::Onsi => app.merge(onsi::router(onsi::Config {
+                api_key: options.onsi_api_key.clone(),
+                faults: options.faults.clone(),
+            })),
+        };
+    }
+    app
+}
+
+/// A reference server running in this process. Dropping it stops the server.
+pub struct Running {
+    addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections and waits for open ones to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Binds `addr` (use `127.0.0.1:0` for a free port) and serves in the background.
+pub async fn start(addr: SocketAddr, options: &Options) -> std::io::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let app = router(options);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok(Running {
+        addr,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}
