@@ -1,2 +1,8 @@
 //! verity: a contract-testing and conformance harness for member-update APIs.
+pub mod case;
+pub mod check;
+pub mod cli;
+pub mod http;
 pub mod reference;
+pub mod report;
+pub mod run;

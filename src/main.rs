@@ -1,3 +1,3 @@
-fn main() {
-    println!("verity: under construction");
+fn main() -> std::process::ExitCode {
+    verity::cli::main()
 }

@@ -11,7 +11,7 @@
 pub mod onsi;
 pub mod toluna;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -115,6 +115,21 @@ impl Default for Options {
             onsi_api_key: DEMO_API_KEY.to_string(),
         }
     }
+}
+
+/// Values the embedded servers give the suites' variables: the API key they
+/// accept and the fixtures they are seeded with (no API can create an active
+/// Onsi member, so the seeded one stands in for `active_member_id`).
+pub fn embedded_values(options: &Options) -> BTreeMap<String, String> {
+    let mut values = BTreeMap::new();
+    if options.apis.contains(&Api::Onsi) {
+        values.insert("api_key".into(), options.onsi_api_key.clone());
+        values.insert(
+            "active_member_id".into(),
+            onsi::SEED_ACTIVE_MEMBER_ID.into(),
+        );
+    }
+    values
 }
 
 /// The router serving the chosen APIs.

@@ -13,3 +13,5 @@ pub struct Config {
 pub fn router(_config: Config) -> Router {
     Router::new()
 }
+
+pub const SEED_ACTIVE_MEMBER_ID: &str = "mem_q5sdae3se6eg9m9dcvug";

@@ -1,0 +1,1176 @@
+//! Reads suite directories into the validated model. Nothing here sends a
+//! request: a bad case file is refused before anything runs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use indexmap::IndexMap;
+use regex::Regex;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use serde_json_path::JsonPath;
+use serde_saphyr::{Location, Spanned};
+
+use super::error::{LoadError, LoadErrors};
+use super::model::*;
+use super::schema;
+use super::syntax::*;
+use super::template::Template;
+
+/// The suite file's names, in the order they are looked for.
+pub const SUITE_FILES: [&str; 3] = ["suite.yaml", "suite.yml", "suite.json"];
+/// A suite's schema files live here; they are not case files.
+pub const SCHEMA_DIR: &str = "schemas";
+/// Case files bigger than this are refused rather than parsed.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Loads every suite under `root` (each subdirectory holding a suite file),
+/// or only those named in `only`.
+pub fn load_root(root: &Path, only: &[String]) -> Result<Vec<Suite>, LoadErrors> {
+    let dirs = suite_dirs(root).map_err(|e| LoadErrors(vec![e]))?;
+    let mut suites = Vec::new();
+    let mut errors = Vec::new();
+    for dir in &dirs {
+        match load_suite(dir, None) {
+            Ok(suite) => suites.push(suite),
+            Err(LoadErrors(mut errs)) => errors.append(&mut errs),
+        }
+    }
+    if !only.is_empty() {
+        let known: Vec<String> = suites.iter().map(|s| s.name.clone()).collect();
+        for name in only {
+            if !known.contains(name) && errors.is_empty() {
+                errors.push(LoadError::whole_file(
+                    root,
+                    format!(
+                        "no suite named `{name}` (suites here: {})",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                ));
+            }
+        }
+        suites.retain(|s| only.contains(&s.name));
+    }
+    if errors.is_empty() {
+        Ok(suites)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+/// What `verity check PATH` validates: a cases root, a suite directory, or a
+/// single case file (together with its suite file, which declares its variables).
+pub fn load_path(path: &Path) -> Result<Vec<Suite>, LoadErrors> {
+    let one = |e: LoadError| LoadErrors(vec![e]);
+    let meta = std::fs::metadata(path)
+        .map_err(|e| one(LoadError::whole_file(path, format!("cannot read: {e}"))))?;
+    if meta.is_dir() {
+        if find_suite_file(path).is_some() {
+            return load_suite(path, None).map(|s| vec![s]);
+        }
+        return load_root(path, &[]);
+    }
+    let mut dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    loop {
+        if find_suite_file(&dir).is_some() {
+            break;
+        }
+        match dir.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => dir = parent.to_path_buf(),
+            _ => {
+                return Err(one(LoadError::whole_file(
+                    path,
+                    "no suite file (suite.yaml) in this directory or above it: a case file belongs to a suite",
+                )));
+            }
+        }
+    }
+    if SUITE_FILES
+        .iter()
+        .any(|n| path.file_name() == Some(n.as_ref()))
+    {
+        return load_suite(&dir, None).map(|s| vec![s]);
+    }
+    load_suite(&dir, Some(path)).map(|s| vec![s])
+}
+
+fn suite_dirs(root: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let entries = std::fs::read_dir(root).map_err(|e| {
+        LoadError::whole_file(
+            root,
+            format!("cannot read the cases directory: {e} (pass --cases DIR)"),
+        )
+    })?;
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && find_suite_file(p).is_some())
+        .collect();
+    dirs.sort();
+    if dirs.is_empty() {
+        return Err(LoadError::whole_file(
+            root,
+            "no suites here: a suite is a subdirectory holding suite.yaml",
+        ));
+    }
+    Ok(dirs)
+}
+
+fn find_suite_file(dir: &Path) -> Option<PathBuf> {
+    SUITE_FILES
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Case files of a suite: YAML and JSON files in its directory and below,
+/// except the suite file and the schema directory; sorted, so runs are stable.
+fn case_files(dir: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, top: bool, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            let name = entry.file_name();
+            if path.is_dir() {
+                if !(top && name == SCHEMA_DIR) {
+                    walk(&path, false, out);
+                }
+                continue;
+            }
+            let is_case_ext = matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml" | "json")
+            );
+            let is_suite_file = top && SUITE_FILES.iter().any(|n| name == *n);
+            if is_case_ext && !is_suite_file {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, true, &mut out);
+    out.sort();
+    out
+}
+
+/// Loads a suite directory; with `only_file`, only that one case file.
+pub fn load_suite(dir: &Path, only_file: Option<&Path>) -> Result<Suite, LoadErrors> {
+    let Some(suite_file) = find_suite_file(dir) else {
+        return Err(LoadErrors(vec![LoadError::whole_file(
+            dir,
+            "no suite.yaml in this directory",
+        )]));
+    };
+    let mut cx = Loader::default();
+    let Some(mut suite) = cx.suite(dir, &suite_file) else {
+        return Err(LoadErrors(cx.errors));
+    };
+    let files = match only_file {
+        Some(file) => vec![file.to_path_buf()],
+        None => case_files(dir),
+    };
+    let mut names: BTreeMap<String, Pos> = BTreeMap::new();
+    for file in files {
+        for case in cx.case_file(&suite, &file) {
+            if let Some(first) = names.get(&case.name) {
+                cx.error(
+                    &case.pos,
+                    format!(
+                        "duplicate case name `{}` in suite `{}` (first at {first})",
+                        case.name, suite.name
+                    ),
+                );
+                continue;
+            }
+            names.insert(case.name.clone(), case.pos.clone());
+            suite.cases.push(case);
+        }
+    }
+    if cx.errors.is_empty() {
+        Ok(suite)
+    } else {
+        Err(LoadErrors(cx.errors))
+    }
+}
+
+#[derive(Default)]
+struct Loader {
+    errors: Vec<LoadError>,
+}
+
+fn pos_of(file: &Arc<PathBuf>, loc: &Location) -> Pos {
+    Pos {
+        file: file.clone(),
+        line: loc.line(),
+        column: loc.column(),
+    }
+}
+
+fn spanned_pos<T>(file: &Arc<PathBuf>, s: &Spanned<T>) -> Pos {
+    pos_of(file, &s.referenced)
+}
+
+/// serde-saphyr ends its messages with the position; we print it in front.
+fn bare_message(message: &str) -> String {
+    static TAIL: OnceLock<Regex> = OnceLock::new();
+    let tail = TAIL.get_or_init(|| Regex::new(r" at line \d+, column \d+$").expect("valid regex"));
+    tail.replace(message.trim(), "").into_owned()
+}
+
+impl Loader {
+    fn error(&mut self, pos: &Pos, message: impl Into<String>) {
+        self.errors.push(LoadError::new(
+            &pos.file,
+            pos.line,
+            pos.column,
+            message.into(),
+        ));
+    }
+
+    /// Reads and parses one YAML or JSON file.
+    fn parse<T: DeserializeOwned>(&mut self, file: &Path, what: &str) -> Option<T> {
+        let bytes = match std::fs::metadata(file) {
+            Ok(meta) if meta.len() > MAX_FILE_BYTES => {
+                self.errors.push(LoadError::whole_file(
+                    file,
+                    format!(
+                        "file is {} bytes, over the {} byte limit for case files",
+                        meta.len(),
+                        MAX_FILE_BYTES
+                    ),
+                ));
+                return None;
+            }
+            Ok(_) => std::fs::read(file),
+            Err(e) => Err(e),
+        };
+        let bytes = match bytes {
+            Ok(b) => b,
+            Err(e) => {
+                self.errors
+                    .push(LoadError::whole_file(file, format!("cannot read: {e}")));
+                return None;
+            }
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let line = valid.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+                let column = valid.iter().rev().take_while(|b| **b != b'\n').count() as u64 + 1;
+                self.errors.push(LoadError::new(
+                    file,
+                    line,
+                    column,
+                    "not valid UTF-8: case files are UTF-8 text",
+                ));
+                return None;
+            }
+        };
+        if text.trim().is_empty() {
+            self.errors.push(LoadError::new(
+                file,
+                1,
+                1,
+                format!("empty file: expected {what}"),
+            ));
+            return None;
+        }
+        match serde_saphyr::from_str::<T>(&text) {
+            Ok(doc) => Some(doc),
+            Err(e) => {
+                let (line, column) = e
+                    .location()
+                    .map(|l| (l.line().max(1), l.column().max(1)))
+                    .unwrap_or((1, 1));
+                let message = bare_message(&e.without_snippet().to_string());
+                self.errors
+                    .push(LoadError::new(file, line, column, message));
+                None
+            }
+        }
+    }
+
+    fn suite(&mut self, dir: &Path, suite_file: &Path) -> Option<Suite> {
+        let doc: SuiteDoc = self.parse(suite_file, "a suite (name, base_path, variables, ...)")?;
+        let file = Arc::new(suite_file.to_path_buf());
+        let name = doc.name.value.trim().to_string();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            self.error(
+                &spanned_pos(&file, &doc.name),
+                format!("suite name `{name}` must be letters, digits, `_` or `-`"),
+            );
+        }
+        let mut variables = IndexMap::new();
+        for (var_name, decl) in doc.variables {
+            let pos = spanned_pos(&file, &decl);
+            if !valid_name(&var_name) {
+                self.error(
+                    &pos,
+                    format!("variable name `{var_name}` must be letters, digits, `_` or `-`"),
+                );
+            }
+            let decl = decl.value;
+            if decl.required && decl.default.is_some() {
+                self.error(
+                    &pos,
+                    format!("variable `{var_name}` is `required` and has a `default`: keep one"),
+                );
+            }
+            variables.insert(
+                var_name,
+                Variable {
+                    default: decl.default,
+                    secret: decl.secret,
+                    required: decl.required,
+                    description: decl.description,
+                },
+            );
+        }
+        let known: BTreeSet<String> = variables.keys().cloned().collect();
+        let mut headers = IndexMap::new();
+        for (header, value) in doc.headers {
+            let pos = spanned_pos(&file, &value);
+            let template = value
+                .value
+                .as_deref()
+                .and_then(|text| self.template(text, &pos, &known, "header"));
+            headers.insert(header.to_ascii_lowercase(), template);
+        }
+        let mut schemas = BTreeMap::new();
+        for (schema_name, decl) in doc.schemas {
+            let pos = spanned_pos(&file, &decl);
+            if let Some(schema) = self.schema(dir, &schema_name, decl.value, &pos) {
+                schemas.insert(schema_name, schema);
+            }
+        }
+        let base_path = doc.base_path.trim_end_matches('/').to_string();
+        if !base_path.is_empty() && !base_path.starts_with('/') {
+            self.error(
+                &Pos {
+                    file: file.clone(),
+                    line: 1,
+                    column: 1,
+                },
+                format!("base_path `{base_path}` must start with `/`"),
+            );
+        }
+        Some(Suite {
+            name,
+            description: doc.description,
+            dir: dir.to_path_buf(),
+            base_path,
+            reference: doc.reference.map(|r| r.value),
+            headers,
+            variables,
+            schemas,
+            pacing: doc.pacing.map(|p| Pacing {
+                step_interval_ms: p.value.step_interval_ms,
+            }),
+            cases: Vec::new(),
+        })
+    }
+
+    fn schema(&mut self, dir: &Path, name: &str, decl: SchemaDoc, pos: &Pos) -> Option<Schema> {
+        let document = match (&decl.file, decl.inline) {
+            (Some(_), Some(_)) => {
+                self.error(
+                    pos,
+                    format!("schema `{name}`: give `file` or `inline`, not both"),
+                );
+                return None;
+            }
+            (None, None) => {
+                self.error(
+                    pos,
+                    format!("schema `{name}`: give `file` (a JSON file) or `inline`"),
+                );
+                return None;
+            }
+            (None, Some(inline)) => inline,
+            (Some(path), None) => {
+                let full = dir.join(path);
+                let text = match std::fs::read_to_string(&full) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.error(
+                            pos,
+                            format!("schema `{name}`: cannot read {}: {e}", full.display()),
+                        );
+                        return None;
+                    }
+                };
+                match serde_json::from_str::<Value>(&text) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.error(
+                            pos,
+                            format!(
+                                "schema `{name}`: {}:{}:{}: not JSON: {e}",
+                                full.display(),
+                                e.line(),
+                                e.column()
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            }
+        };
+        let root = match schema::schema_from_document(document, decl.pointer.as_deref()) {
+            Ok(root) => root,
+            Err(e) => {
+                self.error(pos, format!("schema `{name}`: {e}"));
+                return None;
+            }
+        };
+        match schema::compile(&root) {
+            Ok(validator) => Some(Schema {
+                name: name.to_string(),
+                description: decl.description,
+                validator,
+            }),
+            Err(e) => {
+                self.error(
+                    pos,
+                    format!("schema `{name}` is not a valid JSON Schema: {e}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn template(
+        &mut self,
+        text: &str,
+        pos: &Pos,
+        known: &BTreeSet<String>,
+        what: &str,
+    ) -> Option<Template> {
+        match Template::parse(text) {
+            Ok(t) => {
+                let mut ok = true;
+                for var in t.variables() {
+                    if !known.contains(var) {
+                        ok = false;
+                        self.error(pos, unknown_variable(var, known, what));
+                    }
+                }
+                ok.then_some(t)
+            }
+            Err(e) => {
+                self.error(pos, format!("in {what}: {e}"));
+                None
+            }
+        }
+    }
+
+    /// Checks the templates in the strings of a JSON value.
+    fn json_templates(
+        &mut self,
+        value: &Value,
+        pos: &Pos,
+        known: &BTreeSet<String>,
+        what: &str,
+        at: &str,
+    ) {
+        match value {
+            Value::String(text) => {
+                let place = if at.is_empty() {
+                    what.to_string()
+                } else {
+                    format!("{what} at {at}")
+                };
+                self.template(text, pos, known, &place);
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.json_templates(item, pos, known, what, &format!("{at}/{i}"));
+                }
+            }
+            Value::Object(map) => {
+                for (k, v) in map {
+                    self.json_templates(v, pos, known, what, &format!("{at}/{k}"));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn case_file(&mut self, suite: &Suite, path: &Path) -> Vec<Case> {
+        let Some(doc) = self.parse::<CaseFileDoc>(path, "`cases:` with a list of cases") else {
+            return Vec::new();
+        };
+        let file = Arc::new(path.to_path_buf());
+        if doc.cases.is_empty() {
+            self.errors.push(LoadError::new(
+                path,
+                1,
+                1,
+                "`cases:` is empty: a case file holds at least one case",
+            ));
+        }
+        doc.cases
+            .into_iter()
+            .filter_map(|case| self.case(suite, &file, case))
+            .collect()
+    }
+
+    fn case(&mut self, suite: &Suite, file: &Arc<PathBuf>, doc: Spanned<CaseDoc>) -> Option<Case> {
+        let pos = spanned_pos(file, &doc);
+        let errors_before = self.errors.len();
+        let doc = doc.value;
+        let name = doc.name.value.trim().to_string();
+        if name.is_empty() {
+            self.error(&spanned_pos(file, &doc.name), "case name is empty");
+        }
+        let suite_vars: BTreeSet<String> = suite.variables.keys().cloned().collect();
+        let mut known = suite_vars.clone();
+        let mut uses: BTreeSet<String> = suite
+            .headers
+            .values()
+            .flatten()
+            .flat_map(|t| t.variables().map(String::from).collect::<Vec<_>>())
+            .collect();
+        let mut vars = IndexMap::new();
+        for (var_name, text) in doc.vars {
+            let vpos = spanned_pos(file, &text);
+            if !valid_name(&var_name) {
+                self.error(
+                    &vpos,
+                    format!("variable name `{var_name}` must be letters, digits, `_` or `-`"),
+                );
+            }
+            if let Some(t) = self.template(&text.value, &vpos, &known, &format!("vars.{var_name}"))
+            {
+                uses.extend(t.variables().map(String::from));
+                vars.insert(var_name.clone(), t);
+            }
+            known.insert(var_name);
+        }
+        if doc.steps.is_empty() {
+            self.error(&pos, format!("case `{name}` has no steps"));
+        }
+        let mut steps: Vec<Step> = Vec::new();
+        let mut step_names: Vec<String> = Vec::new();
+        for (index, step_doc) in doc.steps.into_iter().enumerate() {
+            if let Some(step) = self.step(
+                suite,
+                file,
+                step_doc,
+                index,
+                &mut known,
+                &step_names,
+                &mut uses,
+            ) {
+                step_names.push(step.name.clone());
+                steps.push(step);
+            } else {
+                step_names.push(format!("#{}", index + 1));
+            }
+        }
+        if self.errors.len() > errors_before {
+            return None;
+        }
+        Some(Case {
+            name,
+            description: doc.description.trim().to_string(),
+            doc: doc.doc.trim().to_string(),
+            strict: doc.strict,
+            pos,
+            vars,
+            steps,
+            uses_variables: uses
+                .into_iter()
+                .filter(|v| suite_vars.contains(v))
+                .collect(),
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn step(
+        &mut self,
+        suite: &Suite,
+        file: &Arc<PathBuf>,
+        doc: Spanned<StepDoc>,
+        index: usize,
+        known: &mut BTreeSet<String>,
+        earlier_steps: &[String],
+        uses: &mut BTreeSet<String>,
+    ) -> Option<Step> {
+        let pos = spanned_pos(file, &doc);
+        let errors_before = self.errors.len();
+        let doc = doc.value;
+        let name = match &doc.name {
+            Some(n) => {
+                let text = n.value.trim().to_string();
+                if earlier_steps.contains(&text) {
+                    self.error(
+                        &spanned_pos(file, n),
+                        format!("duplicate step name `{text}` in this case"),
+                    );
+                }
+                text
+            }
+            None => format!("#{}", index + 1),
+        };
+        let request = self.request(file, doc.request, known, uses);
+        let mut steps_in_scope = earlier_steps.to_vec();
+        steps_in_scope.push(name.clone());
+        let expect = match doc.expect {
+            Some(e) => {
+                let epos = spanned_pos(file, &e);
+                self.expect(suite, file, e.value, epos, known, &steps_in_scope, uses)
+            }
+            None => Expect::default(),
+        };
+        let mut captures = Vec::new();
+        for (cap_name, cap) in doc.capture {
+            let cpos = spanned_pos(file, &cap);
+            if !valid_name(&cap_name) {
+                self.error(
+                    &cpos,
+                    format!("capture name `{cap_name}` must be letters, digits, `_` or `-`"),
+                );
+            }
+            if suite.variables.contains_key(&cap_name) {
+                self.error(
+                    &cpos,
+                    format!("capture `{cap_name}` would hide the suite variable of that name"),
+                );
+            }
+            let source = match cap.value {
+                CaptureDoc::JsonPath(p) => self
+                    .jsonpath(&p, &cpos)
+                    .map(|path| CaptureSource::JsonPath { source: p, path }),
+                CaptureDoc::Options(o) => {
+                    match (o.jsonpath, o.header) {
+                        (Some(p), None) => self
+                            .jsonpath(&p, &cpos)
+                            .map(|path| CaptureSource::JsonPath { source: p, path }),
+                        (None, Some(h)) => Some(CaptureSource::Header(h.to_ascii_lowercase())),
+                        _ => {
+                            self.error(&cpos, format!("capture `{cap_name}`: give exactly one of `jsonpath` or `header`"));
+                            None
+                        }
+                    }
+                }
+            };
+            if let Some(source) = source {
+                captures.push(Capture {
+                    name: cap_name.clone(),
+                    source,
+                    pos: cpos,
+                });
+            }
+            known.insert(cap_name);
+        }
+        if self.errors.len() > errors_before {
+            return None;
+        }
+        Some(Step {
+            name,
+            pos,
+            request: request?,
+            expect,
+            captures,
+        })
+    }
+
+    fn request(
+        &mut self,
+        file: &Arc<PathBuf>,
+        doc: Spanned<RequestDoc>,
+        known: &BTreeSet<String>,
+        uses: &mut BTreeSet<String>,
+    ) -> Option<Request> {
+        let pos = spanned_pos(file, &doc);
+        let doc = doc.value;
+        let method_pos = spanned_pos(file, &doc.method);
+        let method = Method::parse(doc.method.value.trim());
+        if method.is_none() {
+            self.error(
+                &method_pos,
+                format!(
+                    "`{}` is not an HTTP method (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS)",
+                    doc.method.value
+                ),
+            );
+        }
+        let path_pos = spanned_pos(file, &doc.path);
+        if !doc.path.value.starts_with('/') {
+            self.error(
+                &path_pos,
+                format!("path `{}` must start with `/`", doc.path.value),
+            );
+        }
+        if doc.path.value.contains('?') {
+            self.error(
+                &path_pos,
+                "put query parameters under `query:`, not in the path",
+            );
+        }
+        let path = self.template(&doc.path.value, &path_pos, known, "path");
+        let mut query = Vec::new();
+        for (qname, value) in doc.query {
+            let qpos = spanned_pos(file, &value);
+            let texts = match value.value {
+                QueryValueDoc::One(v) => vec![v],
+                QueryValueDoc::Many(vs) => vs,
+            };
+            for text in texts {
+                if let Some(t) = self.template(&text, &qpos, known, &format!("query `{qname}`")) {
+                    query.push((qname.clone(), t));
+                }
+            }
+        }
+        let mut headers = IndexMap::new();
+        for (hname, value) in doc.headers {
+            let hpos = spanned_pos(file, &value);
+            if reqwest::header::HeaderName::from_bytes(hname.as_bytes()).is_err() {
+                self.error(&hpos, format!("`{hname}` is not a valid header name"));
+                continue;
+            }
+            let template = match value.value {
+                Some(text) => self
+                    .template(&text, &hpos, known, &format!("header `{hname}`"))
+                    .map(Some),
+                None => Some(None),
+            };
+            if let Some(t) = template {
+                headers.insert(hname.to_ascii_lowercase(), t);
+            }
+        }
+        let body = match (doc.json, doc.raw) {
+            (Some(_), Some(r)) => {
+                self.error(
+                    &spanned_pos(file, &r),
+                    "give `json` or `raw` as the body, not both",
+                );
+                None
+            }
+            (Some(json), None) => {
+                let jpos = spanned_pos(file, &json);
+                self.json_templates(&json.value, &jpos, known, "json body", "");
+                Some(Body::Json(json.value))
+            }
+            (None, Some(raw)) => {
+                let rpos = spanned_pos(file, &raw);
+                self.template(&raw.value, &rpos, known, "raw body")
+                    .map(Body::Raw)
+            }
+            (None, None) => None,
+        };
+        for t in path
+            .iter()
+            .chain(query.iter().map(|(_, t)| t))
+            .chain(headers.values().flatten())
+        {
+            uses.extend(t.variables().map(String::from));
+        }
+        match &body {
+            Some(Body::Json(v)) => collect_json_variables(v, uses),
+            Some(Body::Raw(t)) => uses.extend(t.variables().map(String::from)),
+            None => {}
+        }
+        let _ = pos;
+        Some(Request {
+            method: method?,
+            path: path?,
+            query,
+            headers,
+            body,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn expect(
+        &mut self,
+        suite: &Suite,
+        file: &Arc<PathBuf>,
+        doc: ExpectDoc,
+        pos: Pos,
+        known: &BTreeSet<String>,
+        steps: &[String],
+        uses: &mut BTreeSet<String>,
+    ) -> Expect {
+        let mut expect = Expect {
+            pos: Some(pos),
+            ..Expect::default()
+        };
+        if let Some(status) = doc.status {
+            let spos = spanned_pos(file, &status);
+            expect.status = Some(StatusExpect {
+                patterns: status
+                    .value
+                    .0
+                    .into_iter()
+                    .map(|p| match p {
+                        StatusPatternDoc::Code(c) => StatusPattern::Code(c),
+                        StatusPatternDoc::Class(c) => StatusPattern::Class(c),
+                    })
+                    .collect(),
+                pos: spos,
+            });
+        }
+        for (hname, matcher) in doc.headers {
+            let hpos = spanned_pos(file, &matcher);
+            let name = hname.to_ascii_lowercase();
+            let m = match matcher.value {
+                HeaderMatchDoc::Equals(text) => self
+                    .template(&text, &hpos, known, &format!("header `{hname}`"))
+                    .map(HeaderMatcher::Equals),
+                HeaderMatchDoc::Options(o) => {
+                    let given = [
+                        o.equals.is_some(),
+                        o.regex.is_some(),
+                        o.present.is_some(),
+                        o.absent.is_some(),
+                    ]
+                    .iter()
+                    .filter(|b| **b)
+                    .count();
+                    if given != 1 {
+                        self.error(&hpos, format!("header `{hname}`: give exactly one of equals, regex, present, absent"));
+                        None
+                    } else if let Some(text) = o.equals {
+                        self.template(&text, &hpos, known, &format!("header `{hname}`"))
+                            .map(HeaderMatcher::Equals)
+                    } else if let Some(re) = o.regex {
+                        self.pattern(&re, &hpos, known).map(HeaderMatcher::Regex)
+                    } else if o.present == Some(true) || o.absent == Some(false) {
+                        Some(HeaderMatcher::Present)
+                    } else {
+                        Some(HeaderMatcher::Absent)
+                    }
+                }
+            };
+            if let Some(matcher) = m {
+                match &matcher {
+                    HeaderMatcher::Equals(t) => uses.extend(t.variables().map(String::from)),
+                    HeaderMatcher::Regex(p) => uses.extend(p.source.variables().map(String::from)),
+                    _ => {}
+                }
+                expect.headers.push(HeaderExpect {
+                    name,
+                    matcher,
+                    pos: hpos,
+                });
+            }
+        }
+        if let Some(body) = doc.body {
+            let bpos = spanned_pos(file, &body);
+            let body = body.value;
+            if let Some(empty) = body.empty {
+                expect.body.push(BodyExpect::Empty {
+                    empty,
+                    pos: bpos.clone(),
+                });
+            }
+            if let Some(json) = body.json {
+                let jpos = spanned_pos(file, &json);
+                self.json_templates(&json.value, &jpos, known, "body.json", "");
+                collect_json_variables(&json.value, uses);
+                expect.body.push(BodyExpect::Json {
+                    value: json.value,
+                    pos: jpos,
+                });
+            }
+            if let Some(subset) = body.subset {
+                let spos = spanned_pos(file, &subset);
+                self.json_templates(&subset.value, &spos, known, "body.subset", "");
+                collect_json_variables(&subset.value, uses);
+                expect.body.push(BodyExpect::Subset {
+                    value: subset.value,
+                    pos: spos,
+                });
+            }
+            for assert in body.paths {
+                let apos = spanned_pos(file, &assert);
+                if let Some(a) = self.path_assert(assert.value, apos, known, uses) {
+                    expect.body.push(BodyExpect::Path(a));
+                }
+            }
+        }
+        if let Some(schema) = doc.schema {
+            let spos = spanned_pos(file, &schema);
+            if suite.schemas.contains_key(&schema.value) {
+                expect.schema = Some(SchemaRef {
+                    name: schema.value,
+                    pos: spos,
+                });
+            } else {
+                let known: Vec<&String> = suite.schemas.keys().collect();
+                self.error(
+                    &spos,
+                    format!(
+                        "unknown schema `{}` (suite `{}` declares: {})",
+                        schema.value,
+                        suite.name,
+                        if known.is_empty() {
+                            "none".into()
+                        } else {
+                            known
+                                .iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
+                    ),
+                );
+            }
+        }
+        if let Some(echo) = doc.echo {
+            let epos = spanned_pos(file, &echo);
+            let current = steps.len() - 1;
+            match echo.value {
+                EchoDoc::Flag(false) => {}
+                EchoDoc::Flag(true) => {
+                    expect.echo = Some(Echo {
+                        of_step: current,
+                        ignore: Vec::new(),
+                        pos: epos,
+                    })
+                }
+                EchoDoc::Options(o) => {
+                    let of_step = match &o.of {
+                        None => Some(current),
+                        Some(of) => {
+                            let found = steps.iter().position(|s| s == of);
+                            if found.is_none() {
+                                self.error(
+                                    &epos,
+                                    format!(
+                                        "echo of unknown step `{of}` (steps so far: {})",
+                                        steps.join(", ")
+                                    ),
+                                );
+                            }
+                            found
+                        }
+                    };
+                    if let Some(of_step) = of_step {
+                        expect.echo = Some(Echo {
+                            of_step,
+                            ignore: o.ignore,
+                            pos: epos,
+                        });
+                    }
+                }
+            }
+        }
+        if let Some(unchanged) = doc.unchanged {
+            let upos = spanned_pos(file, &unchanged);
+            let u = unchanged.value;
+            if !known.contains(&u.of) {
+                self.error(&upos, unknown_variable(&u.of, known, "unchanged.of"));
+            } else {
+                uses.insert(u.of.clone());
+                expect.unchanged = Some(Unchanged {
+                    of: u.of,
+                    except: u.except,
+                    pos: upos,
+                });
+            }
+        }
+        for alternative in doc.any_of {
+            let apos = spanned_pos(file, &alternative);
+            expect.any_of.push(self.expect(
+                suite,
+                file,
+                alternative.value,
+                apos,
+                known,
+                steps,
+                uses,
+            ));
+        }
+        expect
+    }
+
+    fn path_assert(
+        &mut self,
+        doc: PathAssertDoc,
+        pos: Pos,
+        known: &BTreeSet<String>,
+        uses: &mut BTreeSet<String>,
+    ) -> Option<PathAssert> {
+        let path = self.jsonpath(&doc.path, &pos)?;
+        let mut predicates = Vec::new();
+        if let Some(v) = doc.equals {
+            self.json_templates(&v, &pos, known, "equals", "");
+            collect_json_variables(&v, uses);
+            predicates.push(Predicate::Equals(v));
+        }
+        if let Some(t) = doc.type_ {
+            match JsonType::parse(&t) {
+                Some(t) => predicates.push(Predicate::Type(t)),
+                None => {
+                    let names: Vec<&str> = JsonType::NAMES.iter().map(|(n, _)| *n).collect();
+                    self.error(
+                        &pos,
+                        format!("unknown type `{t}` (one of {})", names.join(", ")),
+                    );
+                }
+            }
+        }
+        if let Some(re) = doc.regex {
+            if let Some(re) = self.pattern(&re, &pos, known) {
+                uses.extend(re.source.variables().map(String::from));
+                predicates.push(Predicate::Regex(re));
+            }
+        }
+        match (doc.present, doc.absent) {
+            (Some(true), _) | (_, Some(false)) => predicates.push(Predicate::Present),
+            (Some(false), _) | (_, Some(true)) => predicates.push(Predicate::Absent),
+            _ => {}
+        }
+        if let Some(values) = doc.one_of {
+            if values.is_empty() {
+                self.error(&pos, "`one_of` is empty: nothing could match");
+            }
+            for v in &values {
+                self.json_templates(v, &pos, known, "one_of", "");
+                collect_json_variables(v, uses);
+            }
+            predicates.push(Predicate::OneOf(values));
+        }
+        if let Some(v) = doc.contains {
+            self.json_templates(&v, &pos, known, "contains", "");
+            collect_json_variables(&v, uses);
+            predicates.push(Predicate::Contains(v));
+        }
+        if let Some(n) = doc.count {
+            predicates.push(Predicate::Count(n));
+        }
+        if predicates.is_empty() {
+            self.error(
+                &pos,
+                format!("path `{}` asserts nothing: add equals, type, regex, present, absent, one_of, contains or count", doc.path),
+            );
+            return None;
+        }
+        if doc.optional
+            && predicates.iter().any(|p| {
+                matches!(
+                    p,
+                    Predicate::Present | Predicate::Absent | Predicate::Count(_)
+                )
+            })
+        {
+            self.error(
+                &pos,
+                "`optional` cannot be combined with present, absent or count",
+            );
+            return None;
+        }
+        Some(PathAssert {
+            source: doc.path,
+            path,
+            predicates,
+            optional: doc.optional,
+            pos,
+        })
+    }
+
+    fn jsonpath(&mut self, text: &str, pos: &Pos) -> Option<JsonPath> {
+        match JsonPath::parse(text) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                self.error(pos, format!("`{text}` is not a JSONPath (RFC 9535): {e}"));
+                None
+            }
+        }
+    }
+
+    fn pattern(&mut self, text: &str, pos: &Pos, known: &BTreeSet<String>) -> Option<Pattern> {
+        let source = self.template(text, pos, known, "regex")?;
+        if source.is_literal() {
+            let fixed = self.regex(&source.literal_text().unwrap_or_default(), pos)?;
+            return Some(Pattern {
+                source,
+                fixed: Some(fixed),
+            });
+        }
+        // Placeholders become plain text at run time; a probe value shows
+        // whether the rest of the pattern compiles.
+        let probe: String = source
+            .parts()
+            .iter()
+            .map(|p| match p {
+                super::template::Part::Literal(t) => t.clone(),
+                _ => "x".to_string(),
+            })
+            .collect();
+        self.regex(&probe, pos)?;
+        Some(Pattern {
+            source,
+            fixed: None,
+        })
+    }
+
+    fn regex(&mut self, text: &str, pos: &Pos) -> Option<Regex> {
+        match Regex::new(text) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                let first = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string();
+                self.error(pos, format!("`{text}` is not a valid regex: {first}"));
+                None
+            }
+        }
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+fn unknown_variable(name: &str, known: &BTreeSet<String>, what: &str) -> String {
+    let list: Vec<&str> = known.iter().map(String::as_str).collect();
+    format!(
+        "unknown variable `${{{name}}}` in {what} (known here: {})",
+        if list.is_empty() {
+            "none".to_string()
+        } else {
+            list.join(", ")
+        }
+    )
+}
+
+fn collect_json_variables(value: &Value, out: &mut BTreeSet<String>) {
+    match value {
+        Value::String(text) => {
+            if let Ok(t) = Template::parse(text) {
+                out.extend(t.variables().map(String::from));
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_json_variables(v, out)),
+        Value::Object(map) => map.values().for_each(|v| collect_json_variables(v, out)),
+        _ => {}
+    }
+}
+
+/// Names of every case file the loader would read, for `verity list`.
+pub fn suite_case_files(dir: &Path) -> Vec<PathBuf> {
+    case_files(dir)
+}

@@ -1,0 +1,13 @@
+//! The declarative model: case files, their syntax, and the loader that turns
+//! them into validated suites. Nothing here sends a request.
+
+pub mod error;
+pub mod load;
+pub mod model;
+pub mod schema;
+pub mod syntax;
+pub mod template;
+
+pub use error::{LoadError, LoadErrors};
+pub use load::{load_path, load_root, load_suite};
+pub use model::*;

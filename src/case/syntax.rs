@@ -1,0 +1,463 @@
+//! The case-file syntax as serde reads it: one struct per YAML/JSON mapping,
+//! unknown keys rejected, positions kept with [`Spanned`]. The loader turns
+//! these into the validated model of [`super::model`].
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// `cases/<suite>/suite.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteDoc {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    /// Prefix of every step path, after the base URL.
+    #[serde(default)]
+    pub base_path: String,
+    /// The embedded reference server that serves this suite when no URL is given.
+    #[serde(default)]
+    pub reference: Option<Spanned<String>>,
+    /// Headers sent with every request; a step may override or remove them.
+    #[serde(default)]
+    pub headers: IndexMap<String, Spanned<Option<String>>>,
+    #[serde(default)]
+    pub variables: IndexMap<String, Spanned<VariableDoc>>,
+    #[serde(default)]
+    pub schemas: IndexMap<String, Spanned<SchemaDoc>>,
+    #[serde(default)]
+    pub pacing: Option<Spanned<PacingDoc>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct VariableDoc {
+    #[serde(default)]
+    pub default: Option<String>,
+    #[serde(default)]
+    pub secret: bool,
+    /// When set and no value is given, the suite cannot run (exit 2). When
+    /// unset and no value is given, cases that use the variable are skipped.
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaDoc {
+    /// A JSON file, relative to the suite directory.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// A JSON pointer into `file` (for a schema inside an OpenAPI document).
+    #[serde(default)]
+    pub pointer: Option<String>,
+    /// The schema itself.
+    #[serde(default)]
+    pub inline: Option<Value>,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PacingDoc {
+    /// Least time between two requests of one case, against real servers.
+    pub step_interval_ms: u64,
+}
+
+/// Any other `*.yaml|*.yml|*.json` file of a suite directory.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFileDoc {
+    pub cases: Vec<Spanned<CaseDoc>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseDoc {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    /// The documentation statement the case checks, with its source.
+    #[serde(default)]
+    pub doc: String,
+    /// Conventional but undocumented behaviour: runs only with `--strict`.
+    #[serde(default)]
+    pub strict: bool,
+    /// Values fixed once per case run, e.g. `code: ${fresh.member_code}`.
+    #[serde(default)]
+    pub vars: IndexMap<String, Spanned<String>>,
+    pub steps: Vec<Spanned<StepDoc>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepDoc {
+    #[serde(default)]
+    pub name: Option<Spanned<String>>,
+    pub request: Spanned<RequestDoc>,
+    #[serde(default)]
+    pub expect: Option<Spanned<ExpectDoc>>,
+    #[serde(default)]
+    pub capture: IndexMap<String, Spanned<CaptureDoc>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestDoc {
+    pub method: Spanned<String>,
+    pub path: Spanned<String>,
+    #[serde(default)]
+    pub query: IndexMap<String, Spanned<QueryValueDoc>>,
+    #[serde(default)]
+    pub headers: IndexMap<String, Spanned<Option<String>>>,
+    #[serde(default, deserialize_with = "present")]
+    pub json: Option<Spanned<Value>>,
+    #[serde(default)]
+    pub raw: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectDoc {
+    #[serde(default)]
+    pub status: Option<Spanned<StatusDoc>>,
+    #[serde(default)]
+    pub headers: IndexMap<String, Spanned<HeaderMatchDoc>>,
+    #[serde(default)]
+    pub body: Option<Spanned<BodyDoc>>,
+    #[serde(default)]
+    pub schema: Option<Spanned<String>>,
+    #[serde(default)]
+    pub echo: Option<Spanned<EchoDoc>>,
+    #[serde(default)]
+    pub unchanged: Option<Spanned<UnchangedDoc>>,
+    /// Alternatives, for behaviour the docs allow in several readings: the
+    /// step passes when any one of them holds (and everything else above).
+    #[serde(default)]
+    pub any_of: Vec<Spanned<ExpectDoc>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct BodyDoc {
+    /// `true`: the body is empty (zero bytes, or only whitespace);
+    /// `false`: it is not.
+    #[serde(default)]
+    pub empty: Option<bool>,
+    /// The body is exactly this JSON.
+    #[serde(default, deserialize_with = "present")]
+    pub json: Option<Spanned<Value>>,
+    /// The body contains this JSON: every key and array element given here.
+    #[serde(default, deserialize_with = "present")]
+    pub subset: Option<Spanned<Value>>,
+    /// JSONPath (RFC 9535) assertions.
+    #[serde(default)]
+    pub paths: Vec<Spanned<PathAssertDoc>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathAssertDoc {
+    pub path: String,
+    #[serde(default, deserialize_with = "present")]
+    pub equals: Option<Value>,
+    #[serde(default, rename = "type")]
+    pub type_: Option<String>,
+    #[serde(default)]
+    pub regex: Option<String>,
+    #[serde(default)]
+    pub present: Option<bool>,
+    #[serde(default)]
+    pub absent: Option<bool>,
+    #[serde(default)]
+    pub one_of: Option<Vec<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    pub contains: Option<Value>,
+    #[serde(default)]
+    pub count: Option<usize>,
+    /// The key may be missing altogether; the other predicates apply when it is there.
+    #[serde(default)]
+    pub optional: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnchangedDoc {
+    /// A capture holding the resource as read earlier.
+    pub of: String,
+    /// Fields allowed to differ (`name`, or `a.b` for a nested key).
+    #[serde(default)]
+    pub except: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EchoOptionsDoc {
+    /// The step whose request body is echoed; default: this step.
+    #[serde(default)]
+    pub of: Option<String>,
+    /// Sent fields not compared.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+/// `echo: true` or `echo: { of: step, ignore: [...] }`.
+#[derive(Debug)]
+pub enum EchoDoc {
+    Flag(bool),
+    Options(EchoOptionsDoc),
+}
+
+/// `status: 200`, `status: 4xx` or `status: [400, 404]`.
+#[derive(Debug)]
+pub struct StatusDoc(pub Vec<StatusPatternDoc>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusPatternDoc {
+    Code(u16),
+    /// `4xx`: the digit of the class.
+    Class(u8),
+}
+
+/// `header: text` (equals) or `header: { equals | regex | present | absent }`.
+#[derive(Debug)]
+pub enum HeaderMatchDoc {
+    Equals(String),
+    Options(HeaderOptionsDoc),
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderOptionsDoc {
+    #[serde(default)]
+    pub equals: Option<String>,
+    #[serde(default)]
+    pub regex: Option<String>,
+    #[serde(default)]
+    pub present: Option<bool>,
+    #[serde(default)]
+    pub absent: Option<bool>,
+}
+
+/// `name: $.json.path` or `name: { jsonpath: ... }` / `name: { header: ... }`.
+#[derive(Debug)]
+pub enum CaptureDoc {
+    JsonPath(String),
+    Options(CaptureOptionsDoc),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureOptionsDoc {
+    #[serde(default)]
+    pub jsonpath: Option<String>,
+    #[serde(default)]
+    pub header: Option<String>,
+}
+
+/// A query parameter: one value, or a list sent as repeated parameters.
+#[derive(Debug)]
+pub enum QueryValueDoc {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Keeps a present `null` as `Some(Value::Null)`: `equals: null` means "is null".
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+impl<'de> Deserialize<'de> for EchoDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = EchoDoc;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`true`, or a mapping with `of` and/or `ignore`")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<EchoDoc, E> {
+                Ok(EchoDoc::Flag(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<EchoDoc, A::Error> {
+                EchoOptionsDoc::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(EchoDoc::Options)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn parse_status_pattern<E: de::Error>(text: &str) -> Result<StatusPatternDoc, E> {
+    let text = text.trim();
+    let bytes = text.as_bytes();
+    if bytes.len() == 3
+        && (b'1'..=b'5').contains(&bytes[0])
+        && bytes[1..].eq_ignore_ascii_case(b"xx")
+    {
+        return Ok(StatusPatternDoc::Class(bytes[0] - b'0'));
+    }
+    match text.parse::<u16>() {
+        Ok(code) => status_code(code as u64),
+        Err(_) => Err(E::custom(format!(
+            "`{text}` is not a status: write a code like 200 or a class like 4xx"
+        ))),
+    }
+}
+
+fn status_code<E: de::Error>(code: u64) -> Result<StatusPatternDoc, E> {
+    if (100..=599).contains(&code) {
+        Ok(StatusPatternDoc::Code(code as u16))
+    } else {
+        Err(E::custom(format!(
+            "{code} is not an HTTP status (100 to 599)"
+        )))
+    }
+}
+
+struct StatusPatternVisitor;
+
+impl<'de> Visitor<'de> for StatusPatternVisitor {
+    type Value = StatusPatternDoc;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a status code like 200 or a class like 4xx")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<StatusPatternDoc, E> {
+        status_code(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<StatusPatternDoc, E> {
+        status_code(v.max(0) as u64)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<StatusPatternDoc, E> {
+        parse_status_pattern(v)
+    }
+}
+
+impl<'de> Deserialize<'de> for StatusPatternDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StatusPatternVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for StatusDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StatusDoc;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a status code (200), a class (4xx) or a list of them")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<StatusDoc, E> {
+                StatusPatternVisitor
+                    .visit_u64(v)
+                    .map(|p| StatusDoc(vec![p]))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<StatusDoc, E> {
+                StatusPatternVisitor
+                    .visit_i64(v)
+                    .map(|p| StatusDoc(vec![p]))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StatusDoc, E> {
+                parse_status_pattern(v).map(|p| StatusDoc(vec![p]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StatusDoc, A::Error> {
+                let mut patterns = Vec::new();
+                while let Some(p) = seq.next_element::<StatusPatternDoc>()? {
+                    patterns.push(p);
+                }
+                if patterns.is_empty() {
+                    return Err(de::Error::custom(
+                        "an empty list of statuses matches nothing",
+                    ));
+                }
+                Ok(StatusDoc(patterns))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for HeaderMatchDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = HeaderMatchDoc;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("the exact value, or a mapping with equals, regex, present or absent")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<HeaderMatchDoc, E> {
+                Ok(HeaderMatchDoc::Equals(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<HeaderMatchDoc, E> {
+                Ok(HeaderMatchDoc::Equals(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<HeaderMatchDoc, A::Error> {
+                HeaderOptionsDoc::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(HeaderMatchDoc::Options)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for CaptureDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CaptureDoc;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSONPath like $.memberId, or a mapping with `jsonpath` or `header`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CaptureDoc, E> {
+                Ok(CaptureDoc::JsonPath(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<CaptureDoc, A::Error> {
+                CaptureOptionsDoc::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(CaptureDoc::Options)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for QueryValueDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = QueryValueDoc;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a value or a list of values")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<QueryValueDoc, E> {
+                Ok(QueryValueDoc::One(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<QueryValueDoc, E> {
+                Ok(QueryValueDoc::One(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<QueryValueDoc, E> {
+                Ok(QueryValueDoc::One(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<QueryValueDoc, E> {
+                Ok(QueryValueDoc::One(v.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<QueryValueDoc, A::Error> {
+                let mut values = Vec::new();
+                while let Some(v) = seq.next_element::<String>()? {
+                    values.push(v);
+                }
+                Ok(QueryValueDoc::Many(values))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

@@ -1,0 +1,289 @@
+//! Expectations checked against one exchange. Every check is a pure function
+//! of the expectation, the response and the case's captured values: no I/O,
+//! so each is testable without a server. Results carry expected and actual
+//! values, the place in the body (`path`) and the place in the case file.
+
+mod body;
+mod echo;
+mod headers;
+pub mod json;
+mod jsonpath;
+mod schema;
+mod status;
+mod unchanged;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use regex::Regex;
+
+use crate::case::model::{BodyExpect, Expect, Pattern, Pos, Schema};
+use crate::case::template::Template;
+
+/// What a check needs from the run: template rendering and captured values.
+pub trait Scope {
+    fn render(&self, template: &Template) -> String;
+    /// Renders a regex template, escaping the substituted values.
+    fn render_regex(&self, template: &Template) -> String;
+    /// Renders the templates in the strings of a JSON value.
+    fn render_json(&self, value: &Value) -> Value;
+    /// A variable or capture, as JSON.
+    fn lookup(&self, name: &str) -> Option<Value>;
+    /// The JSON body sent by step `index` of this case, if it sent one.
+    fn sent_body(&self, index: usize) -> Option<&Value>;
+}
+
+/// The response as the checks see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Observed<'a> {
+    pub status: u16,
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+    /// The body parsed as JSON, when it is JSON.
+    pub json: Option<&'a Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    Status,
+    Header,
+    Body,
+    JsonPath,
+    Schema,
+    Echo,
+    Unchanged,
+    AnyOf,
+    Capture,
+}
+
+/// The outcome of one check, as plain data for the reporters.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub kind: CheckKind,
+    /// What was checked, e.g. `status`, `header content-type`, `$.email equals`.
+    pub subject: String,
+    /// Where in the response body, as a JSONPath, when the check is about one place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub expected: String,
+    pub actual: String,
+    pub passed: bool,
+    /// More on why it failed, when expected and actual do not say it all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Where the expectation is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Pos>,
+    /// For `any_of`: the results of each alternative.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Vec<CheckResult>>,
+}
+
+impl CheckResult {
+    pub fn new(
+        kind: CheckKind,
+        subject: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+        passed: bool,
+    ) -> CheckResult {
+        CheckResult {
+            kind,
+            subject: subject.into(),
+            path: None,
+            expected: expected.into(),
+            actual: actual.into(),
+            passed,
+            message: None,
+            source: None,
+            alternatives: Vec::new(),
+        }
+    }
+
+    pub fn at(mut self, path: impl Into<String>) -> CheckResult {
+        self.path = Some(path.into());
+        self
+    }
+
+    pub fn because(mut self, message: impl Into<String>) -> CheckResult {
+        self.message = Some(message.into());
+        self
+    }
+
+    pub fn from(mut self, pos: &Pos) -> CheckResult {
+        self.source = Some(pos.clone());
+        self
+    }
+}
+
+/// The regex of a pattern, rendered and compiled when it holds placeholders.
+pub fn compile_pattern(pattern: &Pattern, scope: &dyn Scope) -> Result<Regex, String> {
+    match &pattern.fixed {
+        Some(re) => Ok(re.clone()),
+        None => {
+            let text = scope.render_regex(&pattern.source);
+            Regex::new(&text)
+                .map_err(|e| format!("regex /{text}/ does not compile once rendered: {e}"))
+        }
+    }
+}
+
+/// Checks every expectation of a step against the response.
+pub fn evaluate(
+    expect: &Expect,
+    observed: &Observed,
+    scope: &dyn Scope,
+    schemas: &BTreeMap<String, Schema>,
+) -> Vec<CheckResult> {
+    let mut results = Vec::new();
+    if let Some(status) = &expect.status {
+        results.push(status::check(status, observed.status));
+    }
+    for header in &expect.headers {
+        results.push(headers::check(header, observed.headers, scope));
+    }
+    for body in &expect.body {
+        match body {
+            BodyExpect::Path(assert) => results.extend(jsonpath::check(assert, observed, scope)),
+            other => results.push(body::check(other, observed, scope)),
+        }
+    }
+    if let Some(schema_ref) = &expect.schema {
+        results.extend(schema::check(schema_ref, schemas, observed));
+    }
+    if let Some(e) = &expect.echo {
+        results.extend(echo::check(e, observed, scope));
+    }
+    if let Some(u) = &expect.unchanged {
+        results.extend(unchanged::check(u, observed, scope));
+    }
+    if !expect.any_of.is_empty() {
+        results.push(any_of(expect, observed, scope, schemas));
+    }
+    results
+}
+
+fn any_of(
+    expect: &Expect,
+    observed: &Observed,
+    scope: &dyn Scope,
+    schemas: &BTreeMap<String, Schema>,
+) -> CheckResult {
+    let alternatives: Vec<Vec<CheckResult>> = expect
+        .any_of
+        .iter()
+        .map(|alt| evaluate(alt, observed, scope, schemas))
+        .collect();
+    let passed = alternatives.iter().any(|r| r.iter().all(|c| c.passed));
+    let mut result = CheckResult::new(
+        CheckKind::AnyOf,
+        "any_of",
+        format!("one of {} alternatives to hold", alternatives.len()),
+        if passed {
+            "one holds".to_string()
+        } else {
+            "none holds".to_string()
+        },
+        passed,
+    );
+    result.alternatives = alternatives;
+    if let Some(pos) = &expect.pos {
+        result.source = Some(pos.clone());
+    }
+    result
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// A scope over fixed values, for tests of checks.
+    #[derive(Default)]
+    pub struct MapScope {
+        pub values: HashMap<String, Value>,
+        pub sent: Vec<Option<Value>>,
+    }
+
+    impl Scope for MapScope {
+        fn render(&self, template: &Template) -> String {
+            use crate::case::template::Part;
+            template
+                .parts()
+                .iter()
+                .map(|p| match p {
+                    Part::Literal(t) => t.clone(),
+                    Part::Variable(n) => match self.values.get(n) {
+                        Some(Value::String(s)) => s.clone(),
+                        Some(v) => v.to_string(),
+                        None => String::new(),
+                    },
+                    Part::Fresh(_) => "fresh".into(),
+                })
+                .collect()
+        }
+        fn render_regex(&self, template: &Template) -> String {
+            use crate::case::template::Part;
+            template
+                .parts()
+                .iter()
+                .map(|p| match p {
+                    Part::Literal(t) => t.clone(),
+                    Part::Variable(n) => regex::escape(
+                        &self
+                            .values
+                            .get(n)
+                            .and_then(|v| v.as_str())
+                            .unwrap_or("")
+                            .to_string(),
+                    ),
+                    Part::Fresh(_) => "fresh".into(),
+                })
+                .collect()
+        }
+        fn render_json(&self, value: &Value) -> Value {
+            match value {
+                Value::String(s) => {
+                    let t = Template::parse(s).unwrap();
+                    match t.sole_variable().and_then(|n| self.values.get(n)) {
+                        Some(v) => v.clone(),
+                        None => Value::String(self.render(&t)),
+                    }
+                }
+                Value::Array(a) => Value::Array(a.iter().map(|v| self.render_json(v)).collect()),
+                Value::Object(m) => Value::Object(
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), self.render_json(v)))
+                        .collect(),
+                ),
+                other => other.clone(),
+            }
+        }
+        fn lookup(&self, name: &str) -> Option<Value> {
+            self.values.get(name).cloned()
+        }
+        fn sent_body(&self, index: usize) -> Option<&Value> {
+            self.sent.get(index).and_then(|v| v.as_ref())
+        }
+    }
+
+    pub fn pos() -> Pos {
+        Pos {
+            file: std::sync::Arc::new("case.yaml".into()),
+            line: 1,
+            column: 1,
+        }
+    }
+
+    pub fn observed<'a>(status: u16, body: &'a [u8], json: Option<&'a Value>) -> Observed<'a> {
+        Observed {
+            status,
+            headers: &[],
+            body,
+            json,
+        }
+    }
+}

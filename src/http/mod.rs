@@ -1,0 +1,218 @@
+//! The HTTP client: sends one fully built request and reads the answer, with
+//! a timeout, a cap on the body size, and no redirects followed (a 3xx is an
+//! answer to check, and following one could carry an API key to another host).
+//! It knows nothing of case files or templates.
+
+use std::net::IpAddr;
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use url::Url;
+
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Limit for one whole request, from connecting to the last body byte.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Bodies longer than this are not read further: the exchange fails.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_body_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OutgoingRequest {
+    pub method: &'static str,
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    /// Lower-case names, in the order received.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub elapsed: Duration,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why no response could be read. The message never holds the request's
+/// headers or body (where secrets live); the URL may, so callers mask it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    Timeout { after: Duration },
+    BodyTooLarge { limit: usize },
+    Connect(String),
+    Protocol(String),
+    InvalidRequest(String),
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::Timeout { after } => {
+                write!(f, "timed out after {:.1} s", after.as_secs_f64())
+            }
+            TransportError::BodyTooLarge { limit } => {
+                write!(
+                    f,
+                    "response body over the {limit} byte cap (see --max-body)"
+                )
+            }
+            TransportError::Connect(m) => write!(f, "connection failed: {m}"),
+            TransportError::Protocol(m) => write!(f, "protocol error: {m}"),
+            TransportError::InvalidRequest(m) => write!(f, "request could not be built: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// One client per run, shared by every case, so connections are reused.
+#[derive(Debug, Clone)]
+pub struct Client {
+    direct: reqwest::Client,
+    proxied: reqwest::Client,
+    options: ClientOptions,
+}
+
+fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Fails only when another provider is already installed, which serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+impl Client {
+    pub fn new(options: ClientOptions) -> Result<Client, TransportError> {
+        install_crypto_provider();
+        let build = |proxy: bool| {
+            let mut builder = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(options.timeout)
+                .connect_timeout(options.connect_timeout)
+                .user_agent(concat!("verity/", env!("CARGO_PKG_VERSION")));
+            if !proxy {
+                builder = builder.no_proxy();
+            }
+            builder
+                .build()
+                .map_err(|e| TransportError::InvalidRequest(error_chain(&e)))
+        };
+        Ok(Client {
+            direct: build(false)?,
+            proxied: build(true)?,
+            options,
+        })
+    }
+
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    pub async fn send(&self, request: OutgoingRequest) -> Result<Response, TransportError> {
+        // Loopback targets never go through a proxy from the environment.
+        let client = if is_loopback(&request.url) {
+            &self.direct
+        } else {
+            &self.proxied
+        };
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|e| TransportError::InvalidRequest(e.to_string()))?;
+        let mut builder = client.request(method, request.url.clone());
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = request.body {
+            builder = builder.body(body);
+        }
+        let started = Instant::now();
+        let timeout = self.options.timeout;
+        let mut response = builder.send().await.map_err(|e| classify(e, timeout))?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_ascii_lowercase(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let limit = self.options.max_body_bytes;
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(TransportError::BodyTooLarge { limit });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| classify(e, timeout))? {
+            if body.len() + chunk.len() > limit {
+                return Err(TransportError::BodyTooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Response {
+            status,
+            headers,
+            body,
+            elapsed: started.elapsed(),
+        })
+    }
+}
+
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// reqwest's top-level message is often just "error sending request"; the
+/// cause chain says what happened.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+fn classify(e: reqwest::Error, timeout: Duration) -> TransportError {
+    // The URL in reqwest's message is dropped: callers report it, masked.
+    let e = e.without_url();
+    if e.is_timeout() {
+        TransportError::Timeout { after: timeout }
+    } else if e.is_connect() {
+        TransportError::Connect(error_chain(&e))
+    } else if e.is_builder() {
+        TransportError::InvalidRequest(error_chain(&e))
+    } else {
+        TransportError::Protocol(error_chain(&e))
+    }
+}

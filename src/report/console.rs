@@ -1,0 +1,204 @@
+//! The console reporter: a line per case as it finishes, the details of each
+//! failure (expected against actual, the request, the answer), and the
+//! summary line `N passed, N failed[, N skipped]` last.
+
+use std::io::Write;
+
+use super::diff::expected_actual;
+use super::style::Style;
+use crate::check::CheckResult;
+use crate::check::json::excerpt;
+use crate::run::result::{CaseResult, Outcome, StepResult};
+use crate::run::{Event, Reporter};
+
+pub struct Console<W: Write> {
+    out: W,
+    style: Style,
+    /// Print only failures and the summary.
+    quiet: bool,
+}
+
+impl<W: Write> Console<W> {
+    pub fn new(out: W, style: Style, quiet: bool) -> Console<W> {
+        Console { out, style, quiet }
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+fn indent(text: &str, by: usize) -> String {
+    let pad = " ".repeat(by);
+    text.lines().map(|l| format!("{pad}{l}\n")).collect()
+}
+
+/// The lines describing a failed check.
+pub fn describe_check(check: &CheckResult, style: &Style) -> String {
+    let mut out = String::new();
+    let mut head = format!("✗ {}", check.subject);
+    if let Some(path) = &check.path {
+        if !check.subject.contains(path.as_str()) {
+            head.push_str(&format!(" at {path}"));
+        }
+    }
+    if let Some(src) = &check.source {
+        head.push_str(&style.dim(&format!("  ({src})")));
+    }
+    out.push_str(&head);
+    out.push('\n');
+    if let Some(message) = &check.message {
+        out.push_str(&indent(message, 4));
+    }
+    if check.alternatives.is_empty() {
+        out.push_str(&indent(
+            &expected_actual(&check.expected, &check.actual, style),
+            4,
+        ));
+    } else {
+        for (i, alternative) in check.alternatives.iter().enumerate() {
+            out.push_str(&format!("    alternative {}:\n", i + 1));
+            for c in alternative.iter().filter(|c| !c.passed) {
+                out.push_str(&indent(&describe_check(c, style), 6));
+            }
+        }
+    }
+    out
+}
+
+pub fn describe_step(step: &StepResult, style: &Style) -> String {
+    let mut out = String::new();
+    let answer = match (&step.response, &step.error) {
+        (Some(r), _) => format!(" → {}", r.status),
+        (None, Some(_)) => " → no answer".to_string(),
+        _ => String::new(),
+    };
+    out.push_str(&format!(
+        "step `{}`: {} {}{}  {}\n",
+        step.name,
+        step.request.method,
+        step.request.url,
+        answer,
+        style.dim(&format!("({})", step.source))
+    ));
+    if let Some(error) = &step.error {
+        out.push_str(&indent(&style.fail(error), 2));
+    }
+    for check in step.checks.iter().filter(|c| !c.passed) {
+        out.push_str(&indent(&describe_check(check, style), 2));
+    }
+    if let Some(body) = &step.request.body {
+        out.push_str(&indent(
+            &format!("request body: {}", excerpt(body.as_bytes(), 1000)),
+            2,
+        ));
+    }
+    if let Some(response) = &step.response {
+        let body = if response.body.is_empty() {
+            "(empty)".to_string()
+        } else {
+            excerpt(response.body.as_bytes(), 1000)
+        };
+        out.push_str(&indent(&format!("response body: {body}"), 2));
+    }
+    out
+}
+
+impl<W: Write> Console<W> {
+    fn case(&mut self, case: &CaseResult) {
+        let s = self.style;
+        let millis = case.duration.as_millis();
+        let line = match case.outcome {
+            Outcome::Passed if self.quiet => return,
+            Outcome::Passed => format!(
+                "{}  {}  {}",
+                s.pass("PASS"),
+                case.id(),
+                s.dim(&format!("({millis} ms)"))
+            ),
+            Outcome::Skipped if self.quiet => return,
+            Outcome::Skipped => format!(
+                "{}  {}  {}",
+                s.skip("SKIP"),
+                case.id(),
+                s.dim(case.skip_reason.as_deref().unwrap_or(""))
+            ),
+            Outcome::Failed => {
+                let mut text = format!(
+                    "{}  {}  {}\n",
+                    s.fail("FAIL"),
+                    case.id(),
+                    s.dim(&format!("({millis} ms)"))
+                );
+                text.push_str(&indent(&s.dim(&case.source.to_string()), 6));
+                if !case.doc.is_empty() {
+                    text.push_str(&indent(&format!("documented: {}", case.doc), 6));
+                }
+                if let Some(step) = case.failed_step() {
+                    text.push_str(&indent(&describe_step(step, &s), 6));
+                }
+                text.trim_end().to_string()
+            }
+        };
+        let _ = writeln!(self.out, "{line}");
+    }
+}
+
+impl<W: Write> Reporter for Console<W> {
+    fn event(&mut self, event: &Event<'_>) {
+        match event {
+            Event::RunStarted { suites, total } => {
+                if self.quiet {
+                    return;
+                }
+                let _ = writeln!(
+                    self.out,
+                    "verity {} — {total} cases in {} suites",
+                    env!("CARGO_PKG_VERSION"),
+                    suites.len()
+                );
+                for suite in suites.iter() {
+                    let embedded = if suite.embedded {
+                        " (embedded reference server)"
+                    } else {
+                        ""
+                    };
+                    let _ = writeln!(
+                        self.out,
+                        "  {}: {} cases against {}{embedded}",
+                        suite.name, suite.cases, suite.base_url
+                    );
+                }
+                let _ = writeln!(self.out);
+            }
+            Event::CaseStarted { .. } => {}
+            Event::CaseFinished(case) => self.case(case),
+            Event::RunFinished(summary) => {
+                let s = self.style;
+                let _ = writeln!(self.out);
+                if !summary.failures.is_empty() {
+                    let _ = writeln!(self.out, "{}", s.bold("Failed:"));
+                    for id in &summary.failures {
+                        let _ = writeln!(self.out, "  {id}");
+                    }
+                }
+                let _ = writeln!(
+                    self.out,
+                    "{}",
+                    s.dim(&format!(
+                        "finished in {:.2} s",
+                        summary.duration.as_secs_f64()
+                    ))
+                );
+                let line = summary.line();
+                let painted = if summary.failed > 0 {
+                    s.fail(&line)
+                } else {
+                    s.pass(&line)
+                };
+                let _ = writeln!(self.out, "{painted}");
+                let _ = self.out.flush();
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! What the runner tells reporters as a run goes on. Reporters subscribe to
+//! these; the runner keeps only the counts, so memory does not grow with the
+//! number of cases.
+
+use super::result::{CaseResult, Summary};
+
+#[derive(Debug, Clone)]
+pub struct SuiteInfo {
+    pub name: String,
+    /// The base URL, masked.
+    pub base_url: String,
+    pub embedded: bool,
+    pub cases: usize,
+}
+
+#[derive(Debug)]
+pub enum Event<'a> {
+    RunStarted {
+        suites: &'a [SuiteInfo],
+        total: usize,
+    },
+    CaseStarted {
+        suite: &'a str,
+        case: &'a str,
+    },
+    CaseFinished(&'a CaseResult),
+    RunFinished(&'a Summary),
+}
+
+pub trait Reporter {
+    fn event(&mut self, event: &Event<'_>);
+}

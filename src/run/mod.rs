@@ -1,0 +1,145 @@
+//! The runner: executes the cases of planned suites, in parallel up to a
+//! number of jobs, steps of one case in order. It emits events as cases
+//! finish and keeps only the counts; reporters keep what they need.
+
+pub mod event;
+pub mod fresh;
+pub mod plan;
+pub mod result;
+mod scope;
+pub mod secrets;
+mod step;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+pub use event::{Event, Reporter, SuiteInfo};
+pub use fresh::Fresh;
+pub use plan::{SuitePlan, Target};
+pub use result::{CaseResult, Outcome, StepResult, Summary};
+
+use crate::case::model::Case;
+use crate::http::Client;
+use scope::CaseScope;
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Cases run at the same time.
+    pub jobs: usize,
+    /// Also run cases of the strict profile.
+    pub strict: bool,
+    /// Only cases whose `suite::case` id contains one of these.
+    pub filters: Vec<String>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            jobs: 8,
+            strict: false,
+            filters: Vec::new(),
+        }
+    }
+}
+
+/// Whether the options select this case.
+pub fn selected(options: &RunOptions, suite: &str, case: &Case) -> bool {
+    if case.strict && !options.strict {
+        return false;
+    }
+    let id = format!("{suite}::{}", case.name);
+    options.filters.is_empty() || options.filters.iter().any(|f| id.contains(f.as_str()))
+}
+
+/// Runs every selected case of every plan and reports as it goes.
+pub async fn run(
+    plans: &[Arc<SuitePlan>],
+    client: &Client,
+    options: &RunOptions,
+    fresh: Arc<Fresh>,
+    reporters: &mut [&mut dyn Reporter],
+) -> Summary {
+    let started = Instant::now();
+    let infos: Vec<SuiteInfo> = plans
+        .iter()
+        .map(|p| SuiteInfo {
+            name: p.suite.name.clone(),
+            base_url: p.masker.mask(p.target.base_url.as_str()),
+            embedded: p.target.embedded,
+            cases: p
+                .suite
+                .cases
+                .iter()
+                .filter(|c| selected(options, &p.suite.name, c))
+                .count(),
+        })
+        .collect();
+    let total = infos.iter().map(|i| i.cases).sum();
+    emit(
+        reporters,
+        &Event::RunStarted {
+            suites: &infos,
+            total,
+        },
+    );
+
+    let permits = Arc::new(Semaphore::new(options.jobs.max(1)));
+    let mut tasks: JoinSet<CaseResult> = JoinSet::new();
+    let mut summary = Summary::default();
+    // Which case each task runs, so a task that panics is still reported.
+    let mut task_cases = std::collections::HashMap::new();
+    for plan in plans {
+        for (index, case) in plan.suite.cases.iter().enumerate() {
+            if !selected(options, &plan.suite.name, case) {
+                continue;
+            }
+            if let Some(reason) = plan::skip_reason(plan, case) {
+                let result = step::skipped(plan, case, reason);
+                summary.add(&result);
+                emit(reporters, &Event::CaseFinished(&result));
+                continue;
+            }
+            let task_plan = plan.clone();
+            let client = client.clone();
+            let fresh = fresh.clone();
+            let permits = permits.clone();
+            emit(
+                reporters,
+                &Event::CaseStarted {
+                    suite: &plan.suite.name,
+                    case: &case.name,
+                },
+            );
+            let handle = tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let case = &task_plan.suite.cases[index];
+                let scope = CaseScope::new(&task_plan.values, fresh);
+                step::run_case(&task_plan, case, scope, &client).await
+            });
+            task_cases.insert(handle.id(), (plan.clone(), index));
+        }
+    }
+    while let Some(joined) = tasks.join_next_with_id().await {
+        let result = match joined {
+            Ok((_, result)) => result,
+            Err(e) => {
+                let (plan, index) = &task_cases[&e.id()];
+                step::crashed(plan, &plan.suite.cases[*index], &e.to_string())
+            }
+        };
+        summary.add(&result);
+        emit(reporters, &Event::CaseFinished(&result));
+    }
+    summary.duration = started.elapsed();
+    emit(reporters, &Event::RunFinished(&summary));
+    summary
+}
+
+fn emit(reporters: &mut [&mut dyn Reporter], event: &Event<'_>) {
+    for r in reporters.iter_mut() {
+        r.event(event);
+    }
+}

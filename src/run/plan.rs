@@ -1,0 +1,209 @@
+//! What a run will do: for each suite, where it sends requests and the value
+//! of each variable. Every usage problem (unknown variable, missing required
+//! value, bad URL) is found here, before anything is sent.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use url::Url;
+
+use super::secrets::Masker;
+use crate::case::model::{Case, Suite};
+
+/// Where a suite's requests go.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub base_url: Url,
+    /// An embedded reference server of this process.
+    pub embedded: bool,
+}
+
+#[derive(Debug)]
+pub struct SuitePlan {
+    pub suite: Arc<Suite>,
+    pub target: Target,
+    /// Every variable that has a value.
+    pub values: IndexMap<String, String>,
+    pub masker: Masker,
+    /// Least time between two requests of a case (real servers only).
+    pub pacing: Option<Duration>,
+}
+
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// `--var NAME=VALUE`, in order (a later one wins).
+    pub vars: Vec<(String, String)>,
+    /// The process environment (only `VERITY_VAR_*` entries are read).
+    pub env: Vec<(String, String)>,
+    /// Values the embedded servers provide (their API key, seeded fixtures).
+    pub embedded_values: BTreeMap<String, String>,
+}
+
+pub const ENV_PREFIX: &str = "VERITY_VAR_";
+
+fn env_matches(env_suffix: &str, variable: &str) -> bool {
+    env_suffix.len() == variable.len()
+        && env_suffix
+            .chars()
+            .zip(variable.chars())
+            .all(|(e, v)| e.eq_ignore_ascii_case(&v) || (e == '_' && v == '-'))
+}
+
+/// Validates the base URL given on the command line.
+pub fn parse_base_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("`{text}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "`{text}`: the base URL must be http:// or https://"
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "`{text}`: the base URL cannot carry a query or a fragment"
+        ));
+    }
+    Ok(url)
+}
+
+pub fn build(
+    suites: Vec<Suite>,
+    targets: &BTreeMap<String, Target>,
+    inputs: &Inputs,
+) -> Result<Vec<SuitePlan>, String> {
+    for (name, _) in &inputs.vars {
+        if !suites.iter().any(|s| s.variables.contains_key(name)) {
+            let declared: Vec<String> = suites
+                .iter()
+                .flat_map(|s| s.variables.keys().map(move |v| format!("{}.{v}", s.name)))
+                .collect();
+            return Err(format!(
+                "--var {name}: no selected suite declares a variable `{name}` (declared: {})",
+                if declared.is_empty() {
+                    "none".into()
+                } else {
+                    declared.join(", ")
+                }
+            ));
+        }
+    }
+    let mut plans = Vec::new();
+    for suite in suites {
+        let target = targets.get(&suite.name).cloned().ok_or_else(|| {
+            format!(
+                "suite `{}` has no base URL: pass --base-url {}=URL",
+                suite.name, suite.name
+            )
+        })?;
+        let mut values = IndexMap::new();
+        let mut missing_required = Vec::new();
+        for (name, decl) in &suite.variables {
+            let from_cli = inputs
+                .vars
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone());
+            let from_env = inputs
+                .env
+                .iter()
+                .find(|(k, _)| {
+                    k.strip_prefix(ENV_PREFIX)
+                        .is_some_and(|suffix| env_matches(suffix, name))
+                })
+                .map(|(_, v)| v.clone());
+            let from_embedded = if target.embedded {
+                inputs.embedded_values.get(name).cloned()
+            } else {
+                None
+            };
+            match from_cli
+                .or(from_env)
+                .or(from_embedded)
+                .or_else(|| decl.default.clone())
+            {
+                Some(v) => {
+                    values.insert(name.clone(), v);
+                }
+                None if decl.required => missing_required.push(name.clone()),
+                None => {}
+            }
+        }
+        if let Some(name) = missing_required.first() {
+            let decl = &suite.variables[name];
+            return Err(format!(
+                "suite `{}` needs variable `{name}`{}: pass --var {name}=VALUE or set {ENV_PREFIX}{}",
+                suite.name,
+                if decl.description.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", decl.description)
+                },
+                name.to_uppercase().replace('-', "_")
+            ));
+        }
+        let masker = Masker::new(
+            suite
+                .variables
+                .iter()
+                .filter(|(_, d)| d.secret)
+                .filter_map(|(n, _)| values.get(n).cloned()),
+        );
+        let pacing = match (&suite.pacing, target.embedded) {
+            (Some(p), false) if p.step_interval_ms > 0 => {
+                Some(Duration::from_millis(p.step_interval_ms))
+            }
+            _ => None,
+        };
+        plans.push(SuitePlan {
+            suite: Arc::new(suite),
+            target,
+            values,
+            masker,
+            pacing,
+        });
+    }
+    Ok(plans)
+}
+
+/// Why a case cannot run with these values, if it cannot.
+pub fn skip_reason(plan: &SuitePlan, case: &Case) -> Option<String> {
+    let missing: Vec<&String> = case
+        .uses_variables
+        .iter()
+        .filter(|v| !plan.values.contains_key(*v))
+        .collect();
+    let name = missing.first()?;
+    let decl = &plan.suite.variables[name.as_str()];
+    let about = if decl.description.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", decl.description)
+    };
+    Some(format!(
+        "needs variable `{name}`{about}: pass --var {name}=VALUE or set {ENV_PREFIX}{}",
+        name.to_uppercase().replace('-', "_")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_names_match_case_insensitively() {
+        assert!(env_matches("API_KEY", "api_key"));
+        assert!(env_matches("ACTIVE_MEMBER_ID", "active-member-id"));
+        assert!(!env_matches("API_KEYS", "api_key"));
+    }
+
+    #[test]
+    fn base_urls_are_checked() {
+        assert!(parse_base_url("http://127.0.0.1:8080").is_ok());
+        assert!(parse_base_url("https://ip.example.com/prefix").is_ok());
+        assert!(parse_base_url("ftp://x").is_err());
+        assert!(parse_base_url("127.0.0.1:8080").is_err());
+        assert!(parse_base_url("http://x/?a=1").is_err());
+    }
+}

@@ -1,0 +1,124 @@
+//! Results of a run, as plain data: what the reporters consume. Nothing here
+//! refers to HTTP machinery; secrets are masked before a result is built.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::case::model::Pos;
+use crate::check::CheckResult;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    pub suite: String,
+    pub case: String,
+    pub description: String,
+    pub doc: String,
+    pub source: Pos,
+    pub outcome: Outcome,
+    /// Why a case was skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_reason: Option<String>,
+    pub steps: Vec<StepResult>,
+    #[serde(serialize_with = "millis")]
+    pub duration: Duration,
+}
+
+impl CaseResult {
+    pub fn id(&self) -> String {
+        format!("{}::{}", self.suite, self.case)
+    }
+
+    /// The first step that failed, if any.
+    pub fn failed_step(&self) -> Option<&StepResult> {
+        self.steps.iter().find(|s| !s.passed)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepResult {
+    pub name: String,
+    pub source: Pos,
+    pub request: RequestSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseSummary>,
+    /// Why no response could be read (timeout, connection refused, ...), or
+    /// why the request could not be built.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub checks: Vec<CheckResult>,
+    pub passed: bool,
+    #[serde(serialize_with = "millis")]
+    pub duration: Duration,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestSummary {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseSummary {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// The body as text, cut at [`BODY_KEPT`] bytes.
+    pub body: String,
+    pub body_bytes: usize,
+}
+
+/// How much of a response body a result keeps for the reports.
+pub const BODY_KEPT: usize = 64 * 1024;
+
+/// The counts of a finished run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    /// `suite::case` of each failure, in the order they finished.
+    pub failures: Vec<String>,
+    #[serde(serialize_with = "millis")]
+    pub duration: Duration,
+}
+
+impl Summary {
+    pub fn add(&mut self, case: &CaseResult) {
+        match case.outcome {
+            Outcome::Passed => self.passed += 1,
+            Outcome::Failed => {
+                self.failed += 1;
+                self.failures.push(case.id());
+            }
+            Outcome::Skipped => self.skipped += 1,
+        }
+    }
+
+    pub fn success(&self) -> bool {
+        self.failed == 0
+    }
+
+    /// `N passed, N failed` and `, N skipped` when any were skipped.
+    pub fn line(&self) -> String {
+        let mut line = format!("{} passed, {} failed", self.passed, self.failed);
+        if self.skipped > 0 {
+            line.push_str(&format!(", {} skipped", self.skipped));
+        }
+        line
+    }
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}

@@ -1,0 +1,148 @@
+//! The values a case sees while it runs: suite variables, its own `vars`,
+//! captures, and the bodies its steps sent.
+
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::fresh::Fresh;
+use super::secrets::percent_encode_path;
+use crate::case::template::{Part, Template};
+use crate::check::Scope;
+
+pub struct CaseScope {
+    values: IndexMap<String, Value>,
+    sent: Vec<Option<Value>>,
+    fresh: Arc<Fresh>,
+}
+
+impl CaseScope {
+    pub fn new(variables: &IndexMap<String, String>, fresh: Arc<Fresh>) -> CaseScope {
+        CaseScope {
+            values: variables
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+            sent: Vec::new(),
+            fresh,
+        }
+    }
+
+    pub fn set(&mut self, name: &str, value: Value) {
+        self.values.insert(name.to_string(), value);
+    }
+
+    pub fn record_sent(&mut self, body: Option<Value>) {
+        self.sent.push(body);
+    }
+
+    fn text_of(value: &Value) -> String {
+        match value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    fn render_with(&self, template: &Template, encode: fn(&str) -> String) -> String {
+        let mut out = String::new();
+        for part in template.parts() {
+            match part {
+                Part::Literal(text) => out.push_str(text),
+                Part::Variable(name) => {
+                    // The loader guarantees the name is known; a value can still
+                    // be missing when a capture failed, which fails its step first.
+                    if let Some(v) = self.values.get(name) {
+                        out.push_str(&encode(&Self::text_of(v)));
+                    }
+                }
+                Part::Fresh(generator) => out.push_str(&encode(&self.fresh.generate(*generator))),
+            }
+        }
+        out
+    }
+
+    /// Renders a URL path: substituted values are percent-encoded, so a value
+    /// holding `/` or `?` stays one path segment.
+    pub fn render_path(&self, template: &Template) -> String {
+        self.render_with(template, percent_encode_path)
+    }
+}
+
+impl Scope for CaseScope {
+    fn render(&self, template: &Template) -> String {
+        self.render_with(template, str::to_string)
+    }
+
+    fn render_regex(&self, template: &Template) -> String {
+        self.render_with(template, |v| regex::escape(v))
+    }
+
+    fn render_json(&self, value: &Value) -> Value {
+        match value {
+            Value::String(text) => match Template::parse(text) {
+                Ok(t) if t.is_literal() => value.clone(),
+                Ok(t) => match t.sole_variable().and_then(|n| self.values.get(n)) {
+                    Some(v) => v.clone(),
+                    None => Value::String(self.render(&t)),
+                },
+                // The loader has refused malformed templates already.
+                Err(_) => value.clone(),
+            },
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.render_json(v)).collect())
+            }
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.render_json(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<Value> {
+        self.values.get(name).cloned()
+    }
+
+    fn sent_body(&self, index: usize) -> Option<&Value> {
+        self.sent.get(index).and_then(Option::as_ref)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn scope() -> CaseScope {
+        let mut vars = IndexMap::new();
+        vars.insert("code".to_string(), "a/b".to_string());
+        let mut s = CaseScope::new(&vars, Arc::new(Fresh::with_token("t")));
+        s.set("before", json!({"x": 1}));
+        s.set("flag", json!(true));
+        s
+    }
+
+    #[test]
+    fn sole_placeholders_keep_their_json_type() {
+        let s = scope();
+        let v = s.render_json(&json!({"b": "${before}", "f": "${flag}", "t": "c=${code}", "n": 3}));
+        assert_eq!(v, json!({"b": {"x": 1}, "f": true, "t": "c=a/b", "n": 3}));
+    }
+
+    #[test]
+    fn paths_encode_values_not_literals() {
+        let s = scope();
+        let t = Template::parse("/m/${code}/x").unwrap();
+        assert_eq!(s.render_path(&t), "/m/a%2Fb/x");
+        assert_eq!(s.render(&t), "/m/a/b/x");
+    }
+
+    #[test]
+    fn fresh_values_differ_at_each_use() {
+        let s = scope();
+        let t = Template::parse("${fresh.id}").unwrap();
+        assert_ne!(s.render(&t), s.render(&t));
+    }
+}

@@ -1,0 +1,306 @@
+//! Running one case: render each step's request, send it, check the answer,
+//! capture values for the next steps. A failed step ends its case: later
+//! steps build on it.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use url::Url;
+
+use super::plan::SuitePlan;
+use super::result::{BODY_KEPT, CaseResult, Outcome, RequestSummary, ResponseSummary, StepResult};
+use super::scope::CaseScope;
+use super::secrets::Masker;
+use crate::case::model::{Body, Capture, CaptureSource, Case, Step};
+use crate::check::{self, CheckKind, CheckResult, Observed, Scope};
+use crate::http::{Client, OutgoingRequest};
+
+pub async fn run_case(
+    plan: &SuitePlan,
+    case: &Case,
+    mut scope: CaseScope,
+    client: &Client,
+) -> CaseResult {
+    let started = Instant::now();
+    for (name, template) in &case.vars {
+        let value = scope.render(template);
+        scope.set(name, Value::String(value));
+    }
+    let mut steps = Vec::new();
+    let mut last_sent: Option<Instant> = None;
+    for step in &case.steps {
+        if let (Some(interval), Some(last)) = (plan.pacing, last_sent) {
+            let wait = interval.saturating_sub(last.elapsed());
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        last_sent = Some(Instant::now());
+        let result = run_step(plan, step, &mut scope, client).await;
+        let passed = result.passed;
+        steps.push(result);
+        if !passed {
+            break;
+        }
+    }
+    let outcome = if steps.iter().all(|s| s.passed) && steps.len() == case.steps.len() {
+        Outcome::Passed
+    } else {
+        Outcome::Failed
+    };
+    CaseResult {
+        suite: plan.suite.name.clone(),
+        case: case.name.clone(),
+        description: case.description.clone(),
+        doc: case.doc.clone(),
+        source: case.pos.clone(),
+        outcome,
+        skip_reason: None,
+        steps,
+        duration: started.elapsed(),
+    }
+}
+
+pub fn skipped(plan: &SuitePlan, case: &Case, reason: String) -> CaseResult {
+    CaseResult {
+        suite: plan.suite.name.clone(),
+        case: case.name.clone(),
+        description: case.description.clone(),
+        doc: case.doc.clone(),
+        source: case.pos.clone(),
+        outcome: Outcome::Skipped,
+        skip_reason: Some(reason),
+        steps: Vec::new(),
+        duration: Duration::ZERO,
+    }
+}
+
+/// A case whose task panicked: reported as failed, the run goes on.
+pub fn crashed(plan: &SuitePlan, case: &Case, why: &str) -> CaseResult {
+    let mut result = skipped(plan, case, String::new());
+    result.outcome = Outcome::Failed;
+    result.skip_reason = None;
+    result.steps.push(StepResult {
+        name: "(internal)".into(),
+        source: case.pos.clone(),
+        request: RequestSummary {
+            method: String::new(),
+            url: String::new(),
+            headers: Vec::new(),
+            body: None,
+        },
+        response: None,
+        error: Some(
+            plan.masker
+                .mask(&format!("internal error in verity: {why}")),
+        ),
+        checks: Vec::new(),
+        passed: false,
+        duration: Duration::ZERO,
+    });
+    result
+}
+
+struct Built {
+    request: OutgoingRequest,
+    sent_json: Option<Value>,
+}
+
+fn build_request(plan: &SuitePlan, step: &Step, scope: &CaseScope) -> Result<Built, String> {
+    let req = &step.request;
+    let path = scope.render_path(&req.path);
+    let base = plan.target.base_url.as_str().trim_end_matches('/');
+    let mut url = Url::parse(&format!("{base}{}{path}", plan.suite.base_path))
+        .map_err(|e| format!("the URL is not valid once rendered: {e}"))?;
+    if !req.query.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (name, template) in &req.query {
+            pairs.append_pair(name, &scope.render(template));
+        }
+    }
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let defaults = plan
+        .suite
+        .headers
+        .iter()
+        .filter(|(n, _)| !req.headers.contains_key(*n));
+    for (name, template) in defaults.chain(req.headers.iter()) {
+        if let Some(template) = template {
+            let value = scope.render(template);
+            if value.contains(['\r', '\n']) {
+                return Err(format!(
+                    "header `{name}` would hold a line break once rendered"
+                ));
+            }
+            headers.push((name.clone(), value));
+        }
+    }
+    let (body, sent_json) = match &req.body {
+        None => (None, None),
+        Some(Body::Json(value)) => {
+            let rendered = scope.render_json(value);
+            let bytes = serde_json::to_vec(&rendered).map_err(|e| e.to_string())?;
+            (Some(bytes), Some(rendered))
+        }
+        Some(Body::Raw(template)) => {
+            let text = scope.render(template);
+            let parsed = serde_json::from_str(&text).ok();
+            (Some(text.into_bytes()), parsed)
+        }
+    };
+    if body.is_some() && !headers.iter().any(|(n, _)| n == "content-type") {
+        headers.push(("content-type".into(), "application/json".into()));
+    }
+    Ok(Built {
+        request: OutgoingRequest {
+            method: req.method.as_str(),
+            url,
+            headers,
+            body,
+        },
+        sent_json,
+    })
+}
+
+fn summarize_request(masker: &Masker, request: &OutgoingRequest) -> RequestSummary {
+    RequestSummary {
+        method: request.method.to_string(),
+        url: masker.mask(request.url.as_str()),
+        headers: request
+            .headers
+            .iter()
+            .map(|(n, v)| (n.clone(), masker.mask(v)))
+            .collect(),
+        body: request.body.as_ref().map(|b| masker.mask(&kept_text(b))),
+    }
+}
+
+fn kept_text(body: &[u8]) -> String {
+    let kept = &body[..body.len().min(BODY_KEPT)];
+    let mut text = String::from_utf8_lossy(kept).into_owned();
+    if body.len() > BODY_KEPT {
+        text.push_str(&format!("… ({} bytes in all)", body.len()));
+    }
+    text
+}
+
+fn mask_check(masker: &Masker, check: &mut CheckResult) {
+    masker.mask_in_place(&mut check.expected);
+    masker.mask_in_place(&mut check.actual);
+    if let Some(m) = &mut check.message {
+        masker.mask_in_place(m);
+    }
+    for alternative in &mut check.alternatives {
+        for c in alternative {
+            mask_check(masker, c);
+        }
+    }
+}
+
+async fn run_step(
+    plan: &SuitePlan,
+    step: &Step,
+    scope: &mut CaseScope,
+    client: &Client,
+) -> StepResult {
+    let masker = &plan.masker;
+    let started = Instant::now();
+    let failed = |request: RequestSummary, error: String| StepResult {
+        name: step.name.clone(),
+        source: step.pos.clone(),
+        request,
+        response: None,
+        error: Some(masker.mask(&error)),
+        checks: Vec::new(),
+        passed: false,
+        duration: started.elapsed(),
+    };
+    let built = match build_request(plan, step, scope) {
+        Ok(b) => b,
+        Err(e) => {
+            let request = RequestSummary {
+                method: step.request.method.as_str().into(),
+                url: String::new(),
+                headers: Vec::new(),
+                body: None,
+            };
+            return failed(request, e);
+        }
+    };
+    let request_summary = summarize_request(masker, &built.request);
+    scope.record_sent(built.sent_json);
+    let response = match client.send(built.request).await {
+        Ok(r) => r,
+        Err(e) => return failed(request_summary, e.to_string()),
+    };
+    let json: Option<Value> = if response.body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        serde_json::from_slice(&response.body).ok()
+    };
+    let observed = Observed {
+        status: response.status,
+        headers: &response.headers,
+        body: &response.body,
+        json: json.as_ref(),
+    };
+    let mut checks = check::evaluate(&step.expect, &observed, scope, &plan.suite.schemas);
+    for capture in &step.captures {
+        match capture_value(capture, &observed) {
+            Ok(value) => scope.set(&capture.name, value),
+            Err(why) => checks.push(
+                CheckResult::new(
+                    CheckKind::Capture,
+                    format!("capture {}", capture.name),
+                    "a value to capture",
+                    "nothing",
+                    false,
+                )
+                .because(why)
+                .from(&capture.pos),
+            ),
+        }
+    }
+    for c in &mut checks {
+        mask_check(masker, c);
+    }
+    let passed = checks.iter().all(|c| c.passed);
+    StepResult {
+        name: step.name.clone(),
+        source: step.pos.clone(),
+        request: request_summary,
+        response: Some(ResponseSummary {
+            status: response.status,
+            headers: response
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), masker.mask(v)))
+                .collect(),
+            body: masker.mask(&kept_text(&response.body)),
+            body_bytes: response.body.len(),
+        }),
+        error: None,
+        checks,
+        passed,
+        duration: started.elapsed(),
+    }
+}
+
+fn capture_value(capture: &Capture, observed: &Observed) -> Result<Value, String> {
+    match &capture.source {
+        CaptureSource::Header(name) => observed
+            .headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| Value::String(v.clone()))
+            .ok_or_else(|| format!("the response has no `{name}` header")),
+        CaptureSource::JsonPath { source, path } => {
+            let json = observed.json.ok_or("the response body is not JSON")?;
+            match path.query(json).all().as_slice() {
+                [] => Err(format!("`{source}` selected nothing")),
+                [one] => Ok((*one).clone()),
+                many => Ok(Value::Array(many.iter().map(|v| (*v).clone()).collect())),
+            }
+        }
+    }
+}
