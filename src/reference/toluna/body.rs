@@ -210,16 +210,15 @@ fn email(value: &Value, faults: &Faults) -> Result<String, String> {
 }
 
 fn birth_date(value: &Value, faults: &Faults) -> Result<String, String> {
-    // The bug stores whatever arrived.
+    let date = value.as_str().and_then(us_date);
+    // The bug keeps whatever arrived when it is not a valid date.
     if faults.has(ACCEPTS_BAD_BIRTHDATE) {
-        return Ok(value
-            .as_str()
-            .map_or_else(|| value.to_string(), str::to_string));
+        return Ok(date.unwrap_or_else(|| match value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        }));
     }
-    value
-        .as_str()
-        .and_then(us_date)
-        .ok_or_else(|| format!("{BIRTH_DATE} must be a real date in MM/DD/YYYY format"))
+    date.ok_or_else(|| format!("{BIRTH_DATE} must be a real date in MM/DD/YYYY format"))
 }
 
 /// `MM/DD/YYYY`, also with one-digit month and day (the docs send

@@ -9,6 +9,8 @@
 //! per-country minimum age (the API carries no country).
 mod body;
 mod store;
+#[cfg(test)]
+mod tests;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
