@@ -408,12 +408,16 @@ async fn update_member(
         request.patch.is_active = None;
     }
     let mut store = app.store();
-    let key = accepted(&request).inspect_err(|_| {
-        // The bug writes the valid properties before answering 400.
-        if app.faults.has(PUT_HALF_APPLIED) {
-            apply_if_found(&mut store, &request, &app.faults);
+    let key = match accepted(&request) {
+        Ok(key) => key,
+        Err(refusal) => {
+            // The bug writes the valid properties before answering 400.
+            if app.faults.has(PUT_HALF_APPLIED) {
+                apply_if_found(&mut store, &request, &app.faults);
+            }
+            return Err(refusal);
         }
-    })?;
+    };
     let Some((_, member)) = lookup(&mut store, &key, &app.faults) else {
         return unknown_pair_put(&key, &app.faults);
     };

@@ -295,6 +295,7 @@ async fn the_accept_header_is_read_loosely() {
         "application/json; version=\"2.0\"",
         "text/html, application/json;version=2.0",
         "application/json;q=0.9;version=2.0",
+        "application/json;version=2",
     ] {
         let reply = server.send(Method::GET, &path, Some(accept), None).await;
         assert_eq!(reply.status, StatusCode::OK, "Accept {accept:?}");
