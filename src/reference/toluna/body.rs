@@ -16,8 +16,8 @@ use super::{
     REJECTS_STRING_BOOLEANS,
 };
 
-pub const PARTNER_GUID: &str = "PartnerGUID";
-pub const MEMBER_CODE: &str = "MemberCode";
+const PARTNER_GUID: &str = "PartnerGUID";
+const MEMBER_CODE: &str = "MemberCode";
 const IS_ACTIVE: &str = "IsActive";
 const IS_TEST: &str = "IsTest";
 pub const IS_PII_DATA_REGULATED: &str = "IsPIIDataRegulated";
