@@ -1,0 +1,490 @@
+//! Toluna Integrated Panel Member API v2 reference server: add (POST), get
+//! (GET) and update (PUT) on `/IntegratedPanelService/api/Respondent`, kept in
+//! memory and built from the vendor docs in `api-docs/toluna*`.
+//!
+//! Where the docs allow several readings the choice is commented next to the
+//! code that makes it. Two documented client duties are not policed: the
+//! ≥1000 ms gap between calls on one MemberCode (a server that refuses
+//! "near-simultaneous calls" is no more correct than one that copes), and the
+//! per-country minimum age (the API carries no country).
+mod body;
+mod store;
+#[cfg(test)]
+mod tests;
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::header::ACCEPT;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
+use axum::{Json, Router};
+use serde_json::json;
+use uuid::Uuid;
+
+use self::body::MemberRequest;
+use self::store::{Answer, Answers, Member, MemberKey, MemberView, Store};
+use super::{Api, FaultInfo, Faults};
+
+/// The member the docs' GET example asks for; seeded so that example works.
+pub const SEED_PARTNER_GUID: &str = "93A6D55C-D4E7-49FC-8D68-671165ADE463";
+pub const SEED_MEMBER_CODE: &str = "AUniquePartnerCode";
+
+const ROUTE: &str = "/IntegratedPanelService/api/Respondent";
+/// The GET page writes the route as `/Respondent/?memberCode=..`.
+const ROUTE_WITH_SLASH: &str = "/IntegratedPanelService/api/Respondent/";
+
+const UNKNOWN_PAIR_PUT_200: &str = "toluna-unknown-pair-put-200";
+const UNKNOWN_PAIR_PUT_400: &str = "toluna-unknown-pair-put-400";
+const EXISTENCE_BY_MEMBER_CODE: &str = "toluna-existence-by-member-code";
+const PUT_RESETS_OMITTED: &str = "toluna-put-resets-omitted";
+const PUT_HALF_APPLIED: &str = "toluna-put-half-applied";
+const ACCEPTS_BAD_EMAIL: &str = "toluna-accepts-bad-email";
+const ACCEPTS_BAD_BIRTHDATE: &str = "toluna-accepts-bad-birthdate";
+const REJECTS_STRING_BOOLEANS: &str = "toluna-rejects-string-booleans";
+const REJECTS_JSON_BOOLEANS: &str = "toluna-rejects-json-booleans";
+const ACCEPTS_BAD_BOOLEAN: &str = "toluna-accepts-bad-boolean";
+const MISSING_MEMBER_CODE_500: &str = "toluna-missing-member-code-500";
+const MISSING_PARTNER_GUID_ACCEPTED: &str = "toluna-missing-partner-guid-accepted";
+const DUPLICATE_ADD_OVERWRITES: &str = "toluna-duplicate-add-overwrites";
+const PII_STILL_VISIBLE: &str = "toluna-pii-still-visible";
+const ANSWER_ZERO_REFUSED: &str = "toluna-answer-zero-refused";
+const ANSWERED_QUESTIONS_WIN: &str = "toluna-answered-questions-win";
+const POST_201_WITH_BODY: &str = "toluna-post-201-with-body";
+const GET_UNKNOWN_200: &str = "toluna-get-unknown-200";
+const IS_ACTIVE_IGNORED: &str = "toluna-is-active-ignored";
+
+const fn fault(name: &'static str, summary: &'static str) -> FaultInfo {
+    FaultInfo {
+        name,
+        api: Api::Toluna,
+        summary,
+    }
+}
+
+/// A fault where regulation only hid data but left the member visible was
+/// folded into `toluna-pii-still-visible`: with the member hidden, whether
+/// its data was erased cannot be observed, so it would be an invisible fault.
+pub const FAULTS: &[FaultInfo] = &[
+    fault(
+        UNKNOWN_PAIR_PUT_200,
+        "PUT of an unknown (MemberCode, PartnerGUID) pair answers 200 and changes nothing; \
+         the docs say 404 \"An attempt to update a Member that does not exist\"",
+    ),
+    fault(
+        UNKNOWN_PAIR_PUT_400,
+        "PUT of an unknown pair answers 400 instead of the documented 404",
+    ),
+    fault(
+        EXISTENCE_BY_MEMBER_CODE,
+        "PUT and GET find a member by MemberCode alone; the docs say \"Existence is \
+         determined by the combination of MemberCode and PartnerGUID\"",
+    ),
+    fault(
+        PUT_RESETS_OMITTED,
+        "PUT resets omitted optional properties to their defaults; the docs say \
+         \"Optional Properties can be excluded from the request\" (a partial update)",
+    ),
+    fault(
+        PUT_HALF_APPLIED,
+        "a PUT refused with 400 still applies the valid properties it carried; \
+         a request answered \"Bad Request\" must change nothing",
+    ),
+    fault(
+        ACCEPTS_BAD_EMAIL,
+        "an invalid Email is accepted; the docs say \"When Supplied, this must have a \
+         valid email format\"",
+    ),
+    fault(
+        ACCEPTS_BAD_BIRTHDATE,
+        "BirthDate is not validated; the docs require \"MM/DD/YYYY format\"",
+    ),
+    fault(
+        REJECTS_STRING_BOOLEANS,
+        "the strings \"true\"/\"false\" are refused for booleans, though the docs' own \
+         examples send \"IsActive\": \"false\"",
+    ),
+    fault(
+        REJECTS_JSON_BOOLEANS,
+        "JSON true/false are refused for booleans (only strings pass), though the docs \
+         type them bool and send \"IsPIIDataRegulated\": true",
+    ),
+    fault(
+        ACCEPTS_BAD_BOOLEAN,
+        "any string is accepted for a boolean (read as false); the docs type them bool",
+    ),
+    fault(
+        MISSING_MEMBER_CODE_500,
+        "a body without MemberCode answers 500; MemberCode is documented as required, \
+         so its absence is a 400 \"malformed or incomplete\" request",
+    ),
+    fault(
+        MISSING_PARTNER_GUID_ACCEPTED,
+        "PUT/POST without PartnerGUID proceed with the empty GUID; PartnerGUID is \
+         documented as required",
+    ),
+    fault(
+        DUPLICATE_ADD_OVERWRITES,
+        "POST of an existing pair answers 201 and overwrites the member; the docs say 409 \
+         \"An attempt to add a Member that already exists\"",
+    ),
+    fault(
+        PII_STILL_VISIBLE,
+        "a PII-regulated member is still returned by GET and updated by PUT; the docs say \
+         both \"will result in no member found\"",
+    ),
+    fault(
+        ANSWER_ZERO_REFUSED,
+        "AnswerID 0 is refused with 400; the docs say the IDs \"can also take 0 to \
+         indicate no value\"",
+    ),
+    fault(
+        ANSWERED_QUESTIONS_WIN,
+        "when both lists are given AnsweredQuestions is applied and RegistrationAnswers \
+         ignored; the docs say \"If RegistrationAnswers is supplied, AnswerQuestions will \
+         be ignored\"",
+    ),
+    fault(
+        POST_201_WITH_BODY,
+        "201 from POST carries a JSON body; the docs say \"No body will be included with a \
+         201 response\"",
+    ),
+    fault(
+        GET_UNKNOWN_200,
+        "GET of an unknown pair answers 200 with {}; the docs say 400 \"No member found \
+         with member code X and partner Guid Y\"",
+    ),
+    fault(
+        IS_ACTIVE_IGNORED,
+        "IsActive in a PUT is accepted but not stored; the docs' \"Deactivate Member\" \
+         example sets it",
+    ),
+];
+
+/// Shared by every request. One mutex around the store makes each request
+/// atomic.
+struct App {
+    store: Mutex<Store>,
+    faults: Faults,
+}
+
+impl App {
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // No handler panics while holding the lock, and the store stays
+        // consistent between statements, so a poisoned lock is still usable.
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+pub fn router(faults: Faults) -> Router {
+    let app = Arc::new(App {
+        store: Mutex::new(seed()),
+        faults,
+    });
+    let respondent: MethodRouter<Arc<App>> = get(get_member).post(add_member).put(update_member);
+    Router::new()
+        .route(ROUTE, respondent.clone())
+        .route(ROUTE_WITH_SLASH, respondent)
+        .with_state(app)
+}
+
+const SEED_PARTNER: Uuid = match Uuid::try_parse(SEED_PARTNER_GUID) {
+    Ok(guid) => guid,
+    Err(_) => panic!("SEED_PARTNER_GUID is not a GUID"),
+};
+
+/// The member of the docs' add and GET examples.
+fn seed() -> Store {
+    const ANSWERED_QUESTIONS: [(u32, u32); 7] = [
+        (1001007, 2000247),
+        (1001101, 2002275),
+        (1001107, 2002330),
+        (1001012, 2000270),
+        (1005145, 2796316),
+        (1001102, 2002280),
+        (1012395, 3056609),
+    ];
+    let answers: Answers = ANSWERED_QUESTIONS
+        .into_iter()
+        .map(|(question, id)| (question, vec![Answer { id, value: None }]))
+        .collect();
+    let key = MemberKey {
+        partner: SEED_PARTNER,
+        code: SEED_MEMBER_CODE.to_string(),
+    };
+    let member = Member {
+        birth_date: Some("06/21/1992".to_string()),
+        postal_code: Some("15235".to_string()),
+        answers,
+        ..Member::default()
+    };
+    Store::with_members([(key, member)])
+}
+
+/// An error answer: `{"Message": "..."}`, as ASP.NET Web API writes them.
+#[derive(Debug)]
+struct Refusal {
+    status: StatusCode,
+    message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, message: impl Into<String>) -> Refusal {
+        Refusal {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "Message": self.message }))).into_response()
+    }
+}
+
+fn bad_request(message: impl Into<String>) -> Refusal {
+    Refusal::new(StatusCode::BAD_REQUEST, message)
+}
+
+fn invalid(errors: &[String]) -> Refusal {
+    bad_request(format!("The request is invalid: {}", errors.join("; ")))
+}
+
+/// The docs' own wording (GET's 400 example).
+fn no_member_found(key: &MemberKey) -> String {
+    format!(
+        "No member found with member code {} and partner Guid {}",
+        key.code,
+        key.partner_text()
+    )
+}
+
+/// "This header is required for all API Management routes." Reading: the
+/// docs do not say what a request without it gets; this server refuses it.
+fn require_v2(headers: &HeaderMap) -> Result<(), Refusal> {
+    let accepted = headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(is_json_v2);
+    if accepted {
+        Ok(())
+    } else {
+        Err(bad_request(
+            "The Accept header must be application/json;version=2.0",
+        ))
+    }
+}
+
+/// One media range, read loosely: white space, letter case and quotes around
+/// the value do not matter, and `version=2` names the same version as `2.0`
+/// (ASP.NET API versioning parses both to 2.0).
+fn is_json_v2(range: &str) -> bool {
+    let mut parts = range.split(';').map(str::trim);
+    let json = parts
+        .next()
+        .is_some_and(|media| media.eq_ignore_ascii_case("application/json"));
+    json && parts.any(|parameter| {
+        parameter.split_once('=').is_some_and(|(name, value)| {
+            name.trim().eq_ignore_ascii_case("version")
+                && matches!(value.trim().trim_matches('"'), "2.0" | "2")
+        })
+    })
+}
+
+/// Reads a PUT or POST body from the raw bytes, so that no content type is
+/// required and no input gets axum's own 415/422 answers.
+fn read_member(
+    bytes: Result<Bytes, BytesRejection>,
+    faults: &Faults,
+) -> Result<MemberRequest, Refusal> {
+    let bytes = bytes.map_err(unreadable)?;
+    let object = body::parse_object(&bytes).map_err(bad_request)?;
+    // The bug dereferences the absent MemberCode (a .NET NullReferenceException).
+    if faults.has(MISSING_MEMBER_CODE_500) && !body::has_member_code(&object) {
+        return Err(Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "An error has occurred.",
+        ));
+    }
+    Ok(body::member_request(&object, faults))
+}
+
+/// Only a too-large body keeps its own status (413); the rest is the client's
+/// fault too, so nothing here answers 5xx.
+fn unreadable(rejection: BytesRejection) -> Refusal {
+    let status = match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    Refusal::new(
+        status,
+        format!(
+            "The request body could not be read: {}",
+            rejection.body_text()
+        ),
+    )
+}
+
+/// The pair of a request that broke no rule.
+fn accepted(request: &MemberRequest) -> Result<MemberKey, Refusal> {
+    match &request.key {
+        Some(key) if request.errors.is_empty() => Ok(key.clone()),
+        _ => Err(invalid(&request.errors)),
+    }
+}
+
+/// The member a PUT or GET names. Regulated members "no longer surface via API".
+fn lookup<'a>(
+    store: &'a mut Store,
+    key: &MemberKey,
+    faults: &Faults,
+) -> Option<(&'a MemberKey, &'a mut Member)> {
+    // The bugs: matching on MemberCode alone; forgetting regulated members.
+    let by_code_alone = faults.has(EXISTENCE_BY_MEMBER_CODE);
+    let sees_regulated = faults.has(PII_STILL_VISIBLE);
+    store.find_mut(|found, member| {
+        found.code == key.code
+            && (by_code_alone || found.partner == key.partner)
+            && (sees_regulated || !member.regulated)
+    })
+}
+
+async fn add_member(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<Response, Refusal> {
+    require_v2(&headers)?;
+    let mut request = read_member(bytes, &app.faults)?;
+    if request.patch.regulate == Some(true) {
+        request.errors.push(format!(
+            "{} cannot be true when adding: all members are created in an unregulated state",
+            body::IS_PII_DATA_REGULATED
+        ));
+    }
+    let key = accepted(&request)?;
+    let mut store = app.store();
+    // A regulated member's record still exists, so its pair conflicts too.
+    // The bug skips the check and writes over the member.
+    if store.contains(&key) && !app.faults.has(DUPLICATE_ADD_OVERWRITES) {
+        return Err(Refusal::new(
+            StatusCode::CONFLICT,
+            format!(
+                "Member with member code {} and partner Guid {} already exists",
+                key.code,
+                key.partner_text()
+            ),
+        ));
+    }
+    let mut member = Member::default();
+    member.apply(&request.patch);
+    let view = MemberView::new(&key, &member);
+    store.insert(key, member);
+    // "No body will be included with a 201 response"; the bug echoes the member.
+    if app.faults.has(POST_201_WITH_BODY) {
+        return Ok((StatusCode::CREATED, Json(view)).into_response());
+    }
+    Ok(StatusCode::CREATED.into_response())
+}
+
+/// A partial update: validated as a whole first, so a refused PUT changes
+/// nothing. Success answers 200 with an empty body, as in Toluna's Postman
+/// examples.
+async fn update_member(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<Response, Refusal> {
+    require_v2(&headers)?;
+    let mut request = read_member(bytes, &app.faults)?;
+    // The bug binds IsActive but never copies it onto the member.
+    if app.faults.has(IS_ACTIVE_IGNORED) {
+        request.patch.is_active = None;
+    }
+    let mut store = app.store();
+    let key = match accepted(&request) {
+        Ok(key) => key,
+        Err(refusal) => {
+            // The bug writes the valid properties before answering 400.
+            if app.faults.has(PUT_HALF_APPLIED) {
+                apply_if_found(&mut store, &request, &app.faults);
+            }
+            return Err(refusal);
+        }
+    };
+    let Some((_, member)) = lookup(&mut store, &key, &app.faults) else {
+        return unknown_pair_put(&key, &app.faults);
+    };
+    // The bug treats PUT as a replacement of the whole member.
+    if app.faults.has(PUT_RESETS_OMITTED) {
+        member.reset_optional();
+    }
+    member.apply(&request.patch);
+    Ok(StatusCode::OK.into_response())
+}
+
+fn apply_if_found(store: &mut Store, request: &MemberRequest, faults: &Faults) {
+    if let Some(key) = &request.key
+        && let Some((_, member)) = lookup(store, key, faults)
+    {
+        member.apply(&request.patch);
+    }
+}
+
+/// Documented: 404 "An attempt to update a Member that does not exist".
+fn unknown_pair_put(key: &MemberKey, faults: &Faults) -> Result<Response, Refusal> {
+    if faults.has(UNKNOWN_PAIR_PUT_200) {
+        return Ok(StatusCode::OK.into_response());
+    }
+    let status = if faults.has(UNKNOWN_PAIR_PUT_400) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    Err(Refusal::new(status, no_member_found(key)))
+}
+
+async fn get_member(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Refusal> {
+    require_v2(&headers)?;
+    let key = query_key(query.as_deref().unwrap_or_default())?;
+    let mut store = app.store();
+    match lookup(&mut store, &key, &app.faults) {
+        Some((found, member)) => Ok(Json(MemberView::new(found, member)).into_response()),
+        // The bug answers an empty member.
+        None if app.faults.has(GET_UNKNOWN_200) => Ok(Json(json!({})).into_response()),
+        // Documented: GET answers an unknown pair with 400, not 404.
+        None => Err(bad_request(no_member_found(&key))),
+    }
+}
+
+fn query_key(query: &str) -> Result<MemberKey, Refusal> {
+    let required = |name: &str| {
+        query_parameter(query, name)
+            .ok_or_else(|| bad_request(format!("The {name} query parameter is required")))
+    };
+    let code = required("memberCode")?;
+    let partner = required("partnerGUID")?;
+    Ok(MemberKey {
+        code: body::member_code_text("memberCode", &code).map_err(bad_request)?,
+        partner: body::partner_guid_text("partnerGUID", &partner).map_err(bad_request)?,
+    })
+}
+
+/// Names match case-insensitively (Toluna's Postman collection sends
+/// `partnerGuid`); a repeated parameter binds its first value, as ASP.NET
+/// does for a scalar.
+fn query_parameter(query: &str, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.into_owned())
+}
