@@ -110,7 +110,11 @@ pub fn parse(bytes: &[u8], kind: BodyKind, faults: &Faults) -> (Fields, Vec<Issu
 
 /// Validates a POST or PUT body, which must also carry the required fields.
 pub fn parse_full(bytes: &[u8], kind: BodyKind, faults: &Faults) -> Result<FullFields, Vec<Issue>> {
-    let (fields, mut issues) = validate(parse_object(bytes).map_err(|issue| vec![issue])?, kind, faults);
+    let (fields, mut issues) = validate(
+        parse_object(bytes).map_err(|issue| vec![issue])?,
+        kind,
+        faults,
+    );
     for (path, present) in [
         ("email", fields.email.is_some()),
         ("firstName", fields.first_name.is_some()),
@@ -243,8 +247,8 @@ impl Validator<'_> {
     /// Only the PATCH schema types workerId as `string | null`; POST and PUT
     /// say string.
     fn worker_id(&mut self, value: Value) -> Option<Option<String>> {
-        let nullable = self.kind == BodyKind::Update
-            && !self.faults.has(fault::WORKER_ID_NULL_REFUSED);
+        let nullable =
+            self.kind == BodyKind::Update && !self.faults.has(fault::WORKER_ID_NULL_REFUSED);
         match value {
             Value::Null if nullable => Some(None),
             Value::String(text) => Some(Some(text)),
@@ -277,7 +281,10 @@ impl Validator<'_> {
         for &key in keys {
             let optional = key == "iban" && self.faults.has(fault::ACCEPTS_EU_ACCOUNT_MISSING_IBAN);
             if !account.contains_key(key) && !optional {
-                self.refuse(&format!("accountDetails.{key}"), format!("Required in {variant}"));
+                self.refuse(
+                    &format!("accountDetails.{key}"),
+                    format!("Required in {variant}"),
+                );
             }
         }
         let mut valid = Map::new();
@@ -367,7 +374,14 @@ mod tests {
         // The pattern allows a domain label starting with '-'; RFC 5321 does not.
         assert!(EMAIL_PATTERN.is_match("user@-example.com"));
         assert!(!is_valid_email("user@-example.com"));
-        for bad in ["", "plain", "@example.com", "a@b", "a b@example.com", "a@@example.com"] {
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@b",
+            "a b@example.com",
+            "a@@example.com",
+        ] {
             assert!(!is_valid_email(bad), "{bad:?} should be refused");
         }
     }

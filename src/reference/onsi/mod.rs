@@ -200,7 +200,9 @@ impl AppState {
     /// A panic in another request must not take the server down with it: the
     /// store is only changed by whole assignments, so it is still consistent.
     fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn send(&self, reply: Reply) -> Response {

@@ -42,7 +42,9 @@ impl Reply {
     fn issues(code: &str, message: &str, issue_code: &str, issues: &[Issue]) -> Reply {
         let issues: Vec<Value> = issues
             .iter()
-            .map(|issue| json!({ "code": issue_code, "message": issue.message, "path": issue.path }))
+            .map(
+                |issue| json!({ "code": issue_code, "message": issue.message, "path": issue.path }),
+            )
             .collect();
         Reply {
             status: StatusCode::BAD_REQUEST,
