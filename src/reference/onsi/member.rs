@@ -105,7 +105,7 @@ impl Member {
         };
         *self = Member {
             status,
-            ..Member::invited(std::mem::take(&mut self.id), fields)
+            ..Member::invited(self.id.clone(), fields)
         };
     }
 

@@ -167,6 +167,14 @@ async fn unknown_members_are_not_found() {
 }
 
 #[tokio::test]
+async fn a_member_id_that_is_not_utf8_is_a_path_error() {
+    let server = Server::start().await;
+    let answer = server.get("/v1/members/%FF%FE").await;
+    answer.assert_refused("PathValidation", Some("id"));
+    assert_eq!(answer.content_type.as_deref(), Some("application/json"));
+}
+
+#[tokio::test]
 async fn unknown_paths_and_methods_answer_json_errors() {
     let server = Server::start().await;
     for path in ["/v1/", "/v1/nowhere", "/v1/members/x/y", "/v1/members/"] {
