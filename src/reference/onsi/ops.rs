@@ -1,0 +1,124 @@
+//! The member operations, as plain functions of the store: each runs under
+//! the store lock and returns the whole answer.
+
+use serde_json::json;
+
+use super::body::{self, BodyKind, Fields, Issue};
+use super::fault;
+use super::member::{Member, Status, blank_member_json};
+use super::reply::Reply;
+use super::rules;
+use super::store::Store;
+use crate::reference::Faults;
+
+pub fn get(store: &Store, id: &str, faults: &Faults) -> Reply {
+    match store.member(id) {
+        Some(member) => Reply::ok(member.to_json(faults)),
+        None if faults.has(fault::UNKNOWN_MEMBER_200) => Reply::ok(blank_member_json(id)),
+        None => unknown_member(id, faults),
+    }
+}
+
+/// POST: invites a new member.
+pub fn invite(store: &mut Store, body: &[u8], faults: &Faults) -> Reply {
+    let fields = match body::parse_full(body, BodyKind::Invite, faults) {
+        Ok(fields) => fields,
+        Err(issues) => return Reply::invalid_add_payload(&issues),
+    };
+    if let Some(refusal) = rules::invite_refusal(store, &fields, faults) {
+        return refusal;
+    }
+    Reply::created(store.invite(fields).to_json(faults))
+}
+
+/// PATCH: the whole body is checked before anything is applied, so a refused
+/// update changes nothing.
+pub fn update(store: &mut Store, id: &str, body: &[u8], faults: &Faults) -> Reply {
+    let Some(before) = store.member(id).cloned() else {
+        return unknown_member(id, faults);
+    };
+    let (mut fields, issues) = body::parse(body, BodyKind::Update, faults);
+    let problems = rules::update_problems(store, &before, &mut fields, faults);
+    if let Some(refusal) = update_refusal(id, &issues, &problems) {
+        if faults.has(fault::PATCH_HALF_APPLIED) {
+            store.save(patched(&before, fields, faults));
+        }
+        return refusal;
+    }
+    let after = patched(&before, fields, faults);
+    store.save(after.clone());
+    Reply::ok(update_echo(before, after, faults).to_json(faults))
+}
+
+fn patched(member: &Member, fields: Fields, faults: &Faults) -> Member {
+    let mut member = member.clone();
+    member.patch(fields, faults);
+    member
+}
+
+/// Schema violations come first, as `BodyValidation` issues; only a
+/// schema-valid body can break a rule (`InvalidUpdateMemberPayload`).
+fn update_refusal(id: &str, issues: &[Issue], problems: &[String]) -> Option<Reply> {
+    if !issues.is_empty() {
+        Some(Reply::body_invalid(issues))
+    } else if !problems.is_empty() {
+        Some(Reply::invalid_update(id, problems))
+    } else {
+        None
+    }
+}
+
+/// The member a PATCH answers with: the updated one.
+fn update_echo(before: Member, after: Member, faults: &Faults) -> Member {
+    if faults.has(fault::PATCH_ECHO_STALE) {
+        return before;
+    }
+    if faults.has(fault::PATCH_DROPS_PHONE_ECHO) {
+        return Member {
+            phone: before.phone,
+            ..after
+        };
+    }
+    after
+}
+
+/// PUT: replaces every field.
+/// Reading: the docs give PUT no error codes of its own; schema violations
+/// answer `BodyValidation` issues and rule violations
+/// `InvalidUpdateMemberPayload`, as for PATCH.
+pub fn replace(store: &mut Store, id: &str, body: &[u8], faults: &Faults) -> Reply {
+    let Some(before) = store.member(id).cloned() else {
+        return unknown_member(id, faults);
+    };
+    let fields = match body::parse_full(body, BodyKind::Replace, faults) {
+        Ok(fields) => fields,
+        Err(issues) => return Reply::body_invalid(&issues),
+    };
+    let problems = rules::replace_problems(store, &before, &fields, faults);
+    if !problems.is_empty() {
+        return Reply::invalid_update(id, &problems);
+    }
+    let mut after = before;
+    after.replace(fields);
+    let reply = Reply::ok(after.to_json(faults));
+    store.save(after);
+    reply
+}
+
+/// DELETE: the member stays, as `inactive` (also when it already was).
+pub fn remove(store: &mut Store, id: &str, faults: &Faults) -> Reply {
+    let Some(member) = store.member_mut(id) else {
+        return unknown_member(id, faults);
+    };
+    if !faults.has(fault::DELETE_KEEPS_STATUS) {
+        member.status = Status::Inactive;
+    }
+    Reply::ok(json!({ "message": "OK" }))
+}
+
+fn unknown_member(id: &str, faults: &Faults) -> Reply {
+    if faults.has(fault::UNKNOWN_MEMBER_500) {
+        return Reply::internal_error();
+    }
+    Reply::member_not_found(id)
+}

@@ -1,0 +1,490 @@
+//! One test per fault: the same scenario against the clean server and the
+//! faulty one, asserting what both share and where they differ.
+
+use std::collections::BTreeSet;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::super::{FAULTS, fault};
+use super::{SEED, clean_and_faulty, minimal_invite};
+use crate::reference::{Api, Faults};
+
+/// Every fault this file tests; the catalogue must not hold any other.
+const TESTED: &[&str] = &[
+    fault::PATCH_RESETS_OMITTED,
+    fault::PATCH_ECHO_STALE,
+    fault::PATCH_DROPS_PHONE_ECHO,
+    fault::PATCH_HALF_APPLIED,
+    fault::EMAIL_CHANGE_ANY_STATUS,
+    fault::WORKER_ID_NOT_UNIQUE,
+    fault::WORKER_ID_UNIQUE_ACTIVE_ONLY,
+    fault::WORKER_ID_NULL_REFUSED,
+    fault::ACCEPTS_UNKNOWN_KEYS,
+    fault::ACCEPTS_EXTRA_ACCOUNT_KEY,
+    fault::ACCEPTS_EU_ACCOUNT_MISSING_IBAN,
+    fault::ACCEPTS_OLD_DOB,
+    fault::ACCEPTS_ANY_GENDER,
+    fault::GENDER_NULL_REFUSED,
+    fault::ACCEPTS_BAD_EMAIL,
+    fault::AUTH_MISSING_KEY_ACCEPTED,
+    fault::AUTH_WRONG_KEY_ACCEPTED,
+    fault::IDEMPOTENCY_REPROCESSED,
+    fault::UNKNOWN_MEMBER_500,
+    fault::UNKNOWN_MEMBER_200,
+    fault::MEMBER_MISSING_DOB_KEY,
+    fault::TEXT_CONTENT_TYPE,
+    fault::DELETE_KEEPS_STATUS,
+    fault::POST_DUPLICATE_EMAIL_ACCEPTED,
+];
+
+#[test]
+fn the_catalogue_is_well_formed_and_fully_tested() {
+    let kebab = regex::Regex::new("^onsi(-[a-z0-9]+)+$").expect("a regex");
+    for info in FAULTS {
+        assert!(kebab.is_match(info.name), "{}", info.name);
+        assert_eq!(info.api, Api::Onsi, "{}", info.name);
+        assert!(!info.summary.is_empty(), "{}", info.name);
+        assert!(Faults::from_names(&[info.name]).is_ok(), "{}", info.name);
+    }
+    let catalogued: BTreeSet<&str> = FAULTS.iter().map(|info| info.name).collect();
+    assert_eq!(catalogued.len(), FAULTS.len(), "names are unique");
+    let tested: BTreeSet<&str> = TESTED.iter().copied().collect();
+    assert_eq!(catalogued, tested);
+}
+
+#[tokio::test]
+async fn patch_resets_omitted() {
+    for (server, faulty) in clean_and_faulty(fault::PATCH_RESETS_OMITTED).await {
+        let answer = server.patch(SEED, json!({ "firstName": "Jo" })).await;
+        assert_eq!(answer.status, 200);
+        let member = server.member(SEED).await;
+        assert_eq!(answer.body, member);
+        for (key, kept) in [
+            ("firstName", "Jo"),
+            ("lastName", "Smith"),
+            ("email", "jsmith@example.com"),
+            ("tier", "Gold"),
+        ] {
+            assert_eq!(member[key], kept, "{key}");
+        }
+        for key in ["phone", "workerId", "accountDetails", "dob", "gender"] {
+            assert_eq!(member[key].is_null(), faulty, "{key}");
+        }
+        assert_eq!(member["enablePayroll"], !faulty);
+    }
+}
+
+#[tokio::test]
+async fn patch_echo_stale() {
+    for (server, faulty) in clean_and_faulty(fault::PATCH_ECHO_STALE).await {
+        let answer = server.patch(SEED, json!({ "firstName": "Jo" })).await;
+        assert_eq!(answer.status, 200);
+        assert_eq!(server.member(SEED).await["firstName"], "Jo");
+        assert_eq!(answer.body["firstName"], if faulty { "John" } else { "Jo" });
+    }
+}
+
+#[tokio::test]
+async fn patch_drops_phone_echo() {
+    for (server, faulty) in clean_and_faulty(fault::PATCH_DROPS_PHONE_ECHO).await {
+        let body = json!({ "phone": "+15555550123", "firstName": "Jo" });
+        let answer = server.patch(SEED, body).await;
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.body["firstName"], "Jo");
+        assert_eq!(server.member(SEED).await["phone"], "+15555550123");
+        let echoed = if faulty {
+            "+447123456789"
+        } else {
+            "+15555550123"
+        };
+        assert_eq!(answer.body["phone"], echoed);
+    }
+}
+
+#[tokio::test]
+async fn patch_half_applied() {
+    for (server, faulty) in clean_and_faulty(fault::PATCH_HALF_APPLIED).await {
+        let schema = server
+            .patch(SEED, json!({ "firstName": "Jo", "dob": "1800-01-01" }))
+            .await;
+        schema.assert_refused("BodyValidation", Some("dob"));
+        let rule = server
+            .patch(SEED, json!({ "lastName": "X", "tier": "Platinum" }))
+            .await;
+        rule.assert_refused("InvalidUpdateMemberPayload", None);
+        let member = server.member(SEED).await;
+        assert_eq!(
+            (member["dob"].clone(), member["tier"].clone()),
+            (json!("1990-01-01"), json!("Gold"))
+        );
+        assert_eq!(member["firstName"], if faulty { "Jo" } else { "John" });
+        assert_eq!(member["lastName"], if faulty { "X" } else { "Smith" });
+    }
+}
+
+#[tokio::test]
+async fn email_change_any_status() {
+    for (server, faulty) in clean_and_faulty(fault::EMAIL_CHANGE_ANY_STATUS).await {
+        let invited = server.invite("inv@example.com", json!({})).await;
+        let answer = server
+            .patch(&invited, json!({ "email": "inv2@example.com" }))
+            .await;
+        assert_eq!(answer.status, 200);
+        let answer = server
+            .patch(SEED, json!({ "email": "new@example.com" }))
+            .await;
+        if faulty {
+            assert_eq!(answer.status, 200);
+        } else {
+            answer.assert_refused("InvalidUpdateMemberPayload", None);
+        }
+        let email = if faulty {
+            "new@example.com"
+        } else {
+            "jsmith@example.com"
+        };
+        assert_eq!(server.member(SEED).await["email"], email);
+    }
+}
+
+#[tokio::test]
+async fn workerid_not_unique() {
+    for (server, faulty) in clean_and_faulty(fault::WORKER_ID_NOT_UNIQUE).await {
+        let id = server.invite("ann@example.com", json!({})).await;
+        let answer = server.patch(&id, json!({ "workerId": "ID_123" })).await;
+        if faulty {
+            assert_eq!(answer.status, 200);
+            assert_eq!(server.member(&id).await["workerId"], "ID_123");
+        } else {
+            answer.assert_refused("InvalidUpdateMemberPayload", None);
+        }
+        // POST still checks.
+        let mut body = minimal_invite("bob@example.com");
+        body["workerId"] = json!("ID_123");
+        server
+            .post(body)
+            .await
+            .assert_refused("InvalidAddMemberPayload", None);
+    }
+}
+
+#[tokio::test]
+async fn workerid_unique_active_only() {
+    for (server, faulty) in clean_and_faulty(fault::WORKER_ID_UNIQUE_ACTIVE_ONLY).await {
+        server
+            .inactive("old@example.com", json!({ "workerId": "W-old" }))
+            .await;
+        let id = server.invite("ann@example.com", json!({})).await;
+        let answer = server.patch(&id, json!({ "workerId": "W-old" })).await;
+        assert_eq!(answer.status, if faulty { 200 } else { 400 }, "{answer:?}");
+        let active = server.patch(&id, json!({ "workerId": "ID_123" })).await;
+        active.assert_refused("InvalidUpdateMemberPayload", None);
+    }
+}
+
+#[tokio::test]
+async fn workerid_null_refused() {
+    for (server, faulty) in clean_and_faulty(fault::WORKER_ID_NULL_REFUSED).await {
+        let answer = server.patch(SEED, json!({ "workerId": null })).await;
+        if faulty {
+            answer.assert_refused("BodyValidation", Some("workerId"));
+        } else {
+            assert_eq!(answer.status, 200);
+        }
+        let expected = if faulty { json!("ID_123") } else { Value::Null };
+        assert_eq!(server.member(SEED).await["workerId"], expected);
+        assert_eq!(
+            server
+                .patch(SEED, json!({ "workerId": "W-2" }))
+                .await
+                .status,
+            200
+        );
+    }
+}
+
+#[tokio::test]
+async fn accepts_unknown_keys() {
+    for (server, faulty) in clean_and_faulty(fault::ACCEPTS_UNKNOWN_KEYS).await {
+        let answer = server
+            .patch(SEED, json!({ "nickname": "J", "firstName": "Jo" }))
+            .await;
+        if faulty {
+            assert_eq!(answer.status, 200);
+            assert!(answer.body.get("nickname").is_none());
+        } else {
+            answer.assert_refused("BodyValidation", Some("nickname"));
+        }
+        let first_name = if faulty { "Jo" } else { "John" };
+        assert_eq!(server.member(SEED).await["firstName"], first_name);
+        let mut body = minimal_invite("ann@example.com");
+        body["nickname"] = json!("A");
+        server
+            .post(body)
+            .await
+            .assert_refused("InvalidAddMemberPayload", Some("nickname"));
+    }
+}
+
+#[tokio::test]
+async fn accepts_extra_account_key() {
+    for (server, faulty) in clean_and_faulty(fault::ACCEPTS_EXTRA_ACCOUNT_KEY).await {
+        let uk = json!({ "accountHolder": "Jo", "sortCode": "000000", "accountNumber": "1" });
+        let mut extra = uk.clone();
+        extra["bic"] = json!("NWBKGB2L");
+        let answer = server.patch(SEED, json!({ "accountDetails": extra })).await;
+        if faulty {
+            assert_eq!(answer.status, 200);
+            assert_eq!(server.member(SEED).await["accountDetails"], uk);
+        } else {
+            answer.assert_refused("BodyValidation", Some("accountDetails.bic"));
+            assert_eq!(
+                server.member(SEED).await["accountDetails"]["accountHolder"],
+                "John Smith"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn accepts_eu_account_missing_iban() {
+    for (server, faulty) in clean_and_faulty(fault::ACCEPTS_EU_ACCOUNT_MISSING_IBAN).await {
+        let holder_only = json!({ "accountHolder": "Jo" });
+        let answer = server
+            .patch(SEED, json!({ "accountDetails": holder_only }))
+            .await;
+        if faulty {
+            assert_eq!(answer.status, 200);
+            assert_eq!(server.member(SEED).await["accountDetails"], holder_only);
+        } else {
+            answer.assert_refused("BodyValidation", Some("accountDetails.iban"));
+        }
+        let uk_short = json!({ "accountDetails": { "accountHolder": "Jo", "sortCode": "1" } });
+        let answer = server.patch(SEED, uk_short).await;
+        answer.assert_refused("BodyValidation", Some("accountDetails.accountNumber"));
+    }
+}
+
+#[tokio::test]
+async fn accepts_old_dob() {
+    for (server, faulty) in clean_and_faulty(fault::ACCEPTS_OLD_DOB).await {
+        let answer = server.patch(SEED, json!({ "dob": "1899-12-31" })).await;
+        if faulty {
+            assert_eq!(answer.status, 200);
+        } else {
+            answer.assert_refused("BodyValidation", Some("dob"));
+        }
+        let dob = if faulty { "1899-12-31" } else { "1990-01-01" };
+        assert_eq!(server.member(SEED).await["dob"], dob);
+        let answer = server.patch(SEED, json!({ "dob": "2001-02-29" })).await;
+        answer.assert_refused("BodyValidation", Some("dob"));
+    }
+}
+
+#[tokio::test]
+async fn accepts_any_gender() {
+    for (server, faulty) in clean_and_faulty(fault::ACCEPTS_ANY_GENDER).await {
+        let answer = server.patch(SEED, json!({ "gender": "Other" })).await;
+        if faulty {
+            assert_eq!(answer.status, 200);
+        } else {
+            answer.assert_refused("BodyValidation", Some("gender"));
+        }
+        let gender = if faulty { "Other" } else { "Female" };
+        assert_eq!(server.member(SEED).await["gender"], gender);
+        let answer = server.patch(SEED, json!({ "gender": 1 })).await;
+        answer.assert_refused("BodyValidation", Some("gender"));
+    }
+}
+
+#[tokio::test]
+async fn gender_null_refused() {
+    for (server, faulty) in clean_and_faulty(fault::GENDER_NULL_REFUSED).await {
+        let answer = server.patch(SEED, json!({ "gender": null })).await;
+        if faulty {
+            answer.assert_refused("BodyValidation", Some("gender"));
+        } else {
+            assert_eq!(answer.status, 200);
+        }
+        let expected = if faulty { json!("Female") } else { Value::Null };
+        assert_eq!(server.member(SEED).await["gender"], expected);
+        assert_eq!(
+            server.patch(SEED, json!({ "gender": "Male" })).await.status,
+            200
+        );
+    }
+}
+
+#[tokio::test]
+async fn accepts_bad_email() {
+    for (server, faulty) in clean_and_faulty(fault::ACCEPTS_BAD_EMAIL).await {
+        let id = server.invite("ann@example.com", json!({})).await;
+        let answer = server.patch(&id, json!({ "email": "plain" })).await;
+        if faulty {
+            assert_eq!(answer.status, 200);
+        } else {
+            answer.assert_refused("BodyValidation", Some("email"));
+        }
+        let email = if faulty { "plain" } else { "ann@example.com" };
+        assert_eq!(server.member(&id).await["email"], email);
+        let post = server.post(minimal_invite("plain2")).await;
+        post.assert_refused("InvalidAddMemberPayload", Some("email"));
+    }
+}
+
+#[tokio::test]
+async fn auth_missing_key_accepted() {
+    for (server, faulty) in clean_and_faulty(fault::AUTH_MISSING_KEY_ACCEPTED).await {
+        let answer = server.send(server.bare(Method::GET, "/v1/tiers")).await;
+        assert_eq!(answer.status, if faulty { 200 } else { 400 });
+        let wrong = server
+            .bare(Method::GET, "/v1/tiers")
+            .header("x-api-key", "wrong");
+        assert_eq!(server.send(wrong).await.status, 403);
+    }
+}
+
+#[tokio::test]
+async fn auth_wrong_key_accepted() {
+    for (server, faulty) in clean_and_faulty(fault::AUTH_WRONG_KEY_ACCEPTED).await {
+        let wrong = server
+            .bare(Method::GET, "/v1/tiers")
+            .header("x-api-key", "wrong");
+        assert_eq!(
+            server.send(wrong).await.status,
+            if faulty { 200 } else { 403 }
+        );
+        let empty = server
+            .bare(Method::GET, "/v1/tiers")
+            .header("x-api-key", "");
+        assert_eq!(server.send(empty).await.status, 403);
+        let missing = server.bare(Method::GET, "/v1/tiers");
+        assert_eq!(server.send(missing).await.status, 400);
+    }
+}
+
+#[tokio::test]
+async fn idempotency_reprocessed() {
+    for (server, faulty) in clean_and_faulty(fault::IDEMPOTENCY_REPROCESSED).await {
+        let post = || {
+            server
+                .request(Method::POST, "/v1/members")
+                .header("x-idempotency-key", "k-1")
+                .body(minimal_invite("ann@example.com").to_string())
+        };
+        let first = server.send(post()).await;
+        assert_eq!(first.status, 201);
+        let replay = server.send(post()).await;
+        if faulty {
+            replay.assert_refused("MemberAlreadyInvited", None);
+        } else {
+            assert_eq!((replay.status, &replay.body), (201, &first.body));
+        }
+    }
+}
+
+#[tokio::test]
+async fn unknown_member_500() {
+    for (server, faulty) in clean_and_faulty(fault::UNKNOWN_MEMBER_500).await {
+        let id = "mem_aaaaaaaaaaaaaaaaaaaa";
+        let answers = [
+            server.get(&format!("/v1/members/{id}")).await,
+            server.patch(id, json!({})).await,
+            server.put(id, minimal_invite("x@example.com")).await,
+            server.delete(id).await,
+        ];
+        for answer in answers {
+            assert_eq!(answer.status, if faulty { 500 } else { 404 }, "{answer:?}");
+            let code = if faulty {
+                "InternalServerError"
+            } else {
+                "NotFound"
+            };
+            assert_eq!(answer.body["code"], code);
+        }
+        assert_eq!(server.member(SEED).await["memberId"], SEED);
+    }
+}
+
+#[tokio::test]
+async fn unknown_member_200() {
+    for (server, faulty) in clean_and_faulty(fault::UNKNOWN_MEMBER_200).await {
+        let id = "mem_aaaaaaaaaaaaaaaaaaaa";
+        let answer = server.get(&format!("/v1/members/{id}")).await;
+        if faulty {
+            assert_eq!(answer.status, 200);
+            assert_eq!(
+                (
+                    answer.body["email"].clone(),
+                    answer.body["memberId"].clone()
+                ),
+                (json!(""), json!(id))
+            );
+        } else {
+            assert_eq!(answer.status, 404);
+        }
+        assert_eq!(server.patch(id, json!({})).await.status, 404);
+    }
+}
+
+#[tokio::test]
+async fn member_missing_dob_key() {
+    for (server, faulty) in clean_and_faulty(fault::MEMBER_MISSING_DOB_KEY).await {
+        let id = server.invite("ann@example.com", json!({})).await;
+        let member = server.member(&id).await;
+        assert_eq!(member.get("dob").is_none(), faulty, "{member}");
+        assert_eq!(member["phone"], Value::Null);
+        assert_eq!(server.member(SEED).await["dob"], "1990-01-01");
+    }
+}
+
+#[tokio::test]
+async fn text_content_type() {
+    for (server, faulty) in clean_and_faulty(fault::TEXT_CONTENT_TYPE).await {
+        for answer in [
+            server.get("/v1/tiers").await,
+            server.get("/v1/nowhere").await,
+        ] {
+            let expected = if faulty {
+                "text/plain"
+            } else {
+                "application/json"
+            };
+            assert_eq!(answer.content_type.as_deref(), Some(expected));
+            assert!(answer.body.is_array() || answer.body["code"] == "NotFound");
+        }
+    }
+}
+
+#[tokio::test]
+async fn delete_keeps_status() {
+    for (server, faulty) in clean_and_faulty(fault::DELETE_KEEPS_STATUS).await {
+        let answer = server.delete(SEED).await;
+        assert_eq!(
+            (answer.status, answer.body),
+            (200, json!({ "message": "OK" }))
+        );
+        let status = if faulty { "active" } else { "inactive" };
+        assert_eq!(server.member(SEED).await["status"], status);
+    }
+}
+
+#[tokio::test]
+async fn post_duplicate_email_accepted() {
+    for (server, faulty) in clean_and_faulty(fault::POST_DUPLICATE_EMAIL_ACCEPTED).await {
+        let answer = server.post(minimal_invite("jsmith@example.com")).await;
+        if faulty {
+            assert_eq!(answer.status, 201);
+            assert_ne!(answer.body["memberId"], SEED);
+        } else {
+            answer.assert_refused("MemberAlreadyInvited", None);
+        }
+        let mut body = minimal_invite("new@example.com");
+        body["workerId"] = json!("ID_123");
+        server
+            .post(body)
+            .await
+            .assert_refused("InvalidAddMemberPayload", None);
+    }
+}
