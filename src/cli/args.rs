@@ -85,6 +85,12 @@ pub struct RunArgs {
     #[arg(long = "filter", value_name = "TEXT")]
     pub filters: Vec<String>,
 
+    /// Do not pace requests, even where a suite asks for it against real
+    /// servers (Toluna: 1000 ms between calls on one MemberCode). For local
+    /// servers that do not need it.
+    #[arg(long)]
+    pub no_pacing: bool,
+
     /// Also run the strict profile: conventional but undocumented behaviour.
     #[arg(long)]
     pub strict: bool,

@@ -146,6 +146,7 @@ async fn run(args: RunArgs) -> u8 {
             .filter(|(k, _)| k.starts_with(plan::ENV_PREFIX))
             .collect(),
         embedded_values: reference::embedded_values(&options),
+        no_pacing: args.no_pacing,
     };
     let plans = match plan::build(suites, &targets, &inputs) {
         Ok(p) => p.into_iter().map(Arc::new).collect::<Vec<_>>(),

@@ -39,6 +39,8 @@ pub struct Inputs {
     pub env: Vec<(String, String)>,
     /// Values the embedded servers provide (their API key, seeded fixtures).
     pub embedded_values: BTreeMap<String, String>,
+    /// Ignore the suites' pacing.
+    pub no_pacing: bool,
 }
 
 pub const ENV_PREFIX: &str = "VERITY_VAR_";
