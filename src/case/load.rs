@@ -1025,11 +1025,9 @@ impl Loader {
                 }
             }
         }
-        if let Some(re) = doc.regex {
-            if let Some(re) = self.pattern(&re, &pos, known) {
-                uses.extend(re.source.variables().map(String::from));
-                predicates.push(Predicate::Regex(re));
-            }
+        if let Some(re) = doc.regex.and_then(|re| self.pattern(&re, &pos, known)) {
+            uses.extend(re.source.variables().map(String::from));
+            predicates.push(Predicate::Regex(re));
         }
         match (doc.present, doc.absent) {
             (Some(true), _) | (_, Some(false)) => predicates.push(Predicate::Present),

@@ -232,14 +232,9 @@ pub(crate) mod testing {
                 .iter()
                 .map(|p| match p {
                     Part::Literal(t) => t.clone(),
-                    Part::Variable(n) => regex::escape(
-                        &self
-                            .values
-                            .get(n)
-                            .and_then(|v| v.as_str())
-                            .unwrap_or("")
-                            .to_string(),
-                    ),
+                    Part::Variable(n) => {
+                        regex::escape(self.values.get(n).and_then(|v| v.as_str()).unwrap_or(""))
+                    }
                     Part::Fresh(_) => "fresh".into(),
                 })
                 .collect()

@@ -37,10 +37,12 @@ fn indent(text: &str, by: usize) -> String {
 pub fn describe_check(check: &CheckResult, style: &Style) -> String {
     let mut out = String::new();
     let mut head = format!("✗ {}", check.subject);
-    if let Some(path) = &check.path {
-        if !check.subject.contains(path.as_str()) {
-            head.push_str(&format!(" at {path}"));
-        }
+    if let Some(path) = check
+        .path
+        .as_ref()
+        .filter(|p| !check.subject.contains(p.as_str()))
+    {
+        head.push_str(&format!(" at {path}"));
     }
     if let Some(src) = &check.source {
         head.push_str(&style.dim(&format!("  ({src})")));

@@ -75,7 +75,7 @@ impl Scope for CaseScope {
     }
 
     fn render_regex(&self, template: &Template) -> String {
-        self.render_with(template, |v| regex::escape(v))
+        self.render_with(template, regex::escape)
     }
 
     fn render_json(&self, value: &Value) -> Value {

@@ -27,7 +27,7 @@ impl Masker {
                 }
             }
         }
-        needles.sort_by(|a, b| b.len().cmp(&a.len()));
+        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
         Masker { needles }
     }
 
@@ -38,7 +38,7 @@ impl Masker {
                 needles.push(n.clone());
             }
         }
-        needles.sort_by(|a, b| b.len().cmp(&a.len()));
+        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
         Masker { needles }
     }
 
