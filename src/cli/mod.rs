@@ -1,13 +1,17 @@
 //! The command line: `verity run | serve | list | check`.
 
 mod args;
-mod commands;
+mod inspect;
+mod run;
+mod serve;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 pub use args::{Cli, Command};
+
+use crate::case::LoadErrors;
 
 /// Exit codes: 0 all passed, 1 a case failed, 2 usage or case-file error.
 pub const EXIT_FAILED: u8 = 1;
@@ -25,8 +29,32 @@ pub fn main() -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let code = runtime.block_on(commands::dispatch(cli));
+    let code = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => run::run(args).await,
+            Command::Serve(args) => serve::serve(args).await,
+            Command::List(args) => inspect::list(args),
+            Command::Check(args) => inspect::check(args),
+        }
+    });
     // Do not wait for idle pooled connections or lingering tasks.
     runtime.shutdown_background();
     ExitCode::from(code)
+}
+
+pub(crate) fn usage(message: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {message}");
+    EXIT_USAGE
+}
+
+pub(crate) fn load_errors(errors: &LoadErrors) -> u8 {
+    for e in &errors.0 {
+        eprintln!("{e}");
+    }
+    eprintln!(
+        "error: {} problem{} in the case files; nothing was sent",
+        errors.0.len(),
+        if errors.0.len() == 1 { "" } else { "s" }
+    );
+    EXIT_USAGE
 }

@@ -25,7 +25,13 @@ use crate::case::model::Case;
 use crate::http::Client;
 use scope::CaseScope;
 
-#[derive(Debug, Clone)]
+/// Work done on each finished case before it is reported, such as comparing
+/// its answers with stored snapshots. A hook may add checks and so fail a case.
+pub trait CaseHook: Send + Sync {
+    fn after_case(&self, plan: &SuitePlan, case: &Case, result: &mut CaseResult);
+}
+
+#[derive(Clone)]
 pub struct RunOptions {
     /// Cases run at the same time.
     pub jobs: usize,
@@ -33,6 +39,18 @@ pub struct RunOptions {
     pub strict: bool,
     /// Only cases whose `suite::case` id contains one of these.
     pub filters: Vec<String>,
+    pub hooks: Vec<Arc<dyn CaseHook>>,
+}
+
+impl std::fmt::Debug for RunOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("jobs", &self.jobs)
+            .field("strict", &self.strict)
+            .field("filters", &self.filters)
+            .field("hooks", &self.hooks.len())
+            .finish()
+    }
 }
 
 impl Default for RunOptions {
@@ -41,6 +59,7 @@ impl Default for RunOptions {
             jobs: 8,
             strict: false,
             filters: Vec::new(),
+            hooks: Vec::new(),
         }
     }
 }
@@ -106,6 +125,7 @@ pub async fn run(
             let client = client.clone();
             let fresh = fresh.clone();
             let permits = permits.clone();
+            let hooks = options.hooks.clone();
             emit(
                 reporters,
                 &Event::CaseStarted {
@@ -117,7 +137,11 @@ pub async fn run(
                 let _permit = permits.acquire_owned().await;
                 let case = &task_plan.suite.cases[index];
                 let scope = CaseScope::new(&task_plan.values, fresh);
-                step::run_case(&task_plan, case, scope, &client).await
+                let mut result = step::run_case(&task_plan, case, scope, &client).await;
+                for hook in &hooks {
+                    hook.after_case(&task_plan, case, &mut result);
+                }
+                result
             });
             task_cases.insert(handle.id(), (plan.clone(), index));
         }

@@ -1,43 +1,19 @@
+//! `verity run`: load, plan, start the embedded servers where no URL is
+//! given, run, report.
+
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::args::{CheckArgs, Cli, Color, Command, ListArgs, RunArgs, ServeArgs};
-use super::{EXIT_FAILED, EXIT_USAGE};
-use crate::case::{self, LoadErrors, Suite};
+use super::args::{Color, RunArgs};
+use super::{EXIT_FAILED, load_errors, usage};
+use crate::case::{self, Suite};
 use crate::http::{Client, ClientOptions};
-use crate::reference::{self, Api, Faults};
+use crate::reference::{self, Api};
 use crate::report::Console;
 use crate::report::style::{ColorChoice, Style};
 use crate::run::plan::{self, Inputs, Target};
 use crate::run::{self, Fresh, RunOptions};
-
-pub async fn dispatch(cli: Cli) -> u8 {
-    match cli.command {
-        Command::Run(args) => run(args).await,
-        Command::Serve(args) => serve(args).await,
-        Command::List(args) => list(args),
-        Command::Check(args) => check(args),
-    }
-}
-
-fn usage(message: impl std::fmt::Display) -> u8 {
-    eprintln!("error: {message}");
-    EXIT_USAGE
-}
-
-fn load_errors(errors: &LoadErrors) -> u8 {
-    for e in &errors.0 {
-        eprintln!("{e}");
-    }
-    eprintln!(
-        "error: {} problem{} in the case files; nothing was sent",
-        errors.0.len(),
-        if errors.0.len() == 1 { "" } else { "s" }
-    );
-    EXIT_USAGE
-}
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
@@ -84,7 +60,7 @@ fn parse_base_urls(given: &[String], suites: &[Suite]) -> Result<BTreeMap<String
     Ok(targets)
 }
 
-async fn run(args: RunArgs) -> u8 {
+pub async fn run(args: RunArgs) -> u8 {
     let suites = match case::load_root(&args.cases, &args.suites) {
         Ok(s) => s,
         Err(e) => return load_errors(&e),
@@ -164,6 +140,7 @@ async fn run(args: RunArgs) -> u8 {
         jobs: args.jobs as usize,
         strict: args.strict,
         filters: args.filters,
+        hooks: Vec::new(),
     };
     let style = Style::for_stdout(match args.color {
         Color::Auto => ColorChoice::Auto,
@@ -183,131 +160,6 @@ async fn run(args: RunArgs) -> u8 {
         server.stop().await;
     }
     if summary.success() { 0 } else { EXIT_FAILED }
-}
-
-async fn serve(args: ServeArgs) -> u8 {
-    if args.faults.iter().any(|f| f == "list") {
-        for fault in reference::catalogue() {
-            println!(
-                "{:<40} {:<7} {}",
-                fault.name,
-                fault.api.name(),
-                fault.summary
-            );
-        }
-        return 0;
-    }
-    let mut apis = Vec::new();
-    for name in &args.suites {
-        match Api::from_name(name) {
-            Some(api) => apis.push(api),
-            None => {
-                return usage(format!(
-                    "--suite {name}: the reference servers are `toluna` and `onsi`"
-                ));
-            }
-        }
-    }
-    if apis.is_empty() {
-        apis = Api::ALL.to_vec();
-    }
-    let faults = match Faults::from_names(&args.faults) {
-        Ok(f) => f,
-        Err(e) => return usage(e),
-    };
-    let custom_key = args.api_key.is_some();
-    let options = reference::Options {
-        apis: apis.clone(),
-        faults,
-        onsi_api_key: args
-            .api_key
-            .unwrap_or_else(|| reference::DEMO_API_KEY.to_string()),
-    };
-    let server = match reference::start(args.addr, &options).await {
-        Ok(s) => s,
-        Err(e) => return usage(format!("cannot listen on {}: {e}", args.addr)),
-    };
-    let base = server.base_url();
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "verity reference servers listening on {base}");
-    if apis.contains(&Api::Toluna) {
-        let _ = writeln!(
-            out,
-            "  toluna: {base}/IntegratedPanelService/api/Respondent  (header Accept: application/json;version=2.0)"
-        );
-        let _ = writeln!(
-            out,
-            "          seeded member: memberCode={} partnerGUID={}",
-            reference::toluna::SEED_MEMBER_CODE,
-            reference::toluna::SEED_PARTNER_GUID
-        );
-    }
-    if apis.contains(&Api::Onsi) {
-        let key = if custom_key {
-            "the key given with --api-key".to_string()
-        } else {
-            format!("x-api-key: {}", reference::DEMO_API_KEY)
-        };
-        let _ = writeln!(out, "  onsi:   {base}/v1/members  ({key})");
-        let _ = writeln!(
-            out,
-            "          seeded active member: {}",
-            reference::onsi::SEED_ACTIVE_MEMBER_ID
-        );
-    }
-    for fault in options.faults.names() {
-        let _ = writeln!(out, "  fault switched on: {fault}");
-    }
-    let _ = writeln!(
-        out,
-        "Run the suites against it:  verity run --base-url {base} --var active_member_id={}",
-        reference::onsi::SEED_ACTIVE_MEMBER_ID
-    );
-    let _ = writeln!(out, "Stop with Ctrl-C.");
-    let _ = out.flush();
-    drop(out);
-    let _ = tokio::signal::ctrl_c().await;
-    server.stop().await;
-    0
-}
-
-fn list(args: ListArgs) -> u8 {
-    let suites = match case::load_root(&args.cases, &args.suites) {
-        Ok(s) => s,
-        Err(e) => return load_errors(&e),
-    };
-    let mut out = std::io::stdout().lock();
-    for suite in &suites {
-        let _ = writeln!(
-            out,
-            "{}  ({} cases, {})  {}",
-            suite.name,
-            suite.cases.len(),
-            suite.dir.display(),
-            suite.description.lines().next().unwrap_or("")
-        );
-        for case in &suite.cases {
-            let strict = if case.strict { " [strict]" } else { "" };
-            let _ = writeln!(out, "  {}::{}{strict}  {}", suite.name, case.name, case.pos);
-        }
-    }
-    0
-}
-
-fn check(args: CheckArgs) -> u8 {
-    match case::load_path(&args.path) {
-        Ok(suites) => {
-            let cases: usize = suites.iter().map(|s| s.cases.len()).sum();
-            println!(
-                "ok: {} suite{}, {cases} case{}",
-                suites.len(),
-                if suites.len() == 1 { "" } else { "s" },
-                if cases == 1 { "" } else { "s" }
-            );
-            0
-        }
-        Err(e) => load_errors(&e),
-    }
 }
 
 #[cfg(test)]

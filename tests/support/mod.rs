@@ -1,0 +1,134 @@
+//! Shared by the integration tests: run the verity binary, start servers on
+//! 127.0.0.1:0, write throwaway suites.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use verity::case::{self, Suite};
+use verity::http::{Client, ClientOptions};
+use verity::reference::{self, Faults, Options};
+use verity::run::plan::{self, Inputs, Target};
+use verity::run::{self, CaseResult, Event, Fresh, Reporter, RunOptions, Summary};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the verity binary from the repository root, colours off.
+pub fn verity(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_verity"))
+        .args(args)
+        .current_dir(repo())
+        .env("NO_COLOR", "1")
+        .env_remove("VERITY_VAR_API_KEY")
+        .env_remove("VERITY_VAR_ACTIVE_MEMBER_ID")
+        .env_remove("VERITY_VAR_PARTNER_GUID")
+        .output()
+        .expect("the verity binary runs")
+}
+
+/// Runs the binary without blocking the async runtime that serves the test's servers.
+pub async fn verity_async(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        verity(&args)
+    })
+    .await
+    .expect("the blocking task finishes")
+}
+
+pub fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+pub fn last_line(s: &str) -> &str {
+    s.trim_end().lines().last().unwrap_or("")
+}
+
+/// Keeps every finished case.
+#[derive(Default)]
+pub struct Collect(pub Vec<CaseResult>);
+
+impl Reporter for Collect {
+    fn event(&mut self, event: &Event<'_>) {
+        if let Event::CaseFinished(case) = event {
+            self.0.push((*case).clone());
+        }
+    }
+}
+
+pub fn load_suites() -> Vec<Suite> {
+    case::load_root(&repo().join("cases"), &[]).expect("the committed suites load")
+}
+
+/// Runs the committed suites in-process against a reference server with
+/// these faults, as `verity run` does with no URL.
+pub async fn run_suites(faults: Faults) -> (Summary, Vec<CaseResult>) {
+    let options = Options {
+        faults,
+        ..Options::default()
+    };
+    let server = reference::start(([127, 0, 0, 1], 0).into(), &options)
+        .await
+        .expect("the reference server starts");
+    let url = url::Url::parse(&server.base_url()).unwrap();
+    let suites = load_suites();
+    let targets = suites
+        .iter()
+        .map(|s| {
+            (
+                s.name.clone(),
+                Target {
+                    base_url: url.clone(),
+                    embedded: true,
+                },
+            )
+        })
+        .collect();
+    let inputs = Inputs {
+        embedded_values: reference::embedded_values(&options),
+        ..Inputs::default()
+    };
+    let plans: Vec<_> = plan::build(suites, &targets, &inputs)
+        .unwrap()
+        .into_iter()
+        .map(Arc::new)
+        .collect();
+    let client = Client::new(ClientOptions::default()).unwrap();
+    let mut collect = Collect::default();
+    let summary = run::run(
+        &plans,
+        &client,
+        &RunOptions::default(),
+        Arc::new(Fresh::new()),
+        &mut [&mut collect],
+    )
+    .await;
+    server.stop().await;
+    (summary, collect.0)
+}
+
+/// A throwaway suite directory: `suite.yaml` plus the given case files.
+pub fn suite_dir(suite_yaml: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("s");
+    std::fs::create_dir(&suite).unwrap();
+    std::fs::write(suite.join("suite.yaml"), suite_yaml).unwrap();
+    for (name, content) in files {
+        let path = suite.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(path, content).unwrap();
+    }
+    dir
+}
+
+pub fn path_str(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
