@@ -344,3 +344,73 @@ async fn transport_limits_fail_the_step_with_the_reason() {
     );
     task.abort();
 }
+
+/// The newcomer's loop: `verity serve` in one terminal, `curl` of the docs'
+/// examples, then `verity run --base-url` against it in another.
+#[test]
+fn serve_then_run_against_it() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    /// Stops the server however the test ends.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut serve = Killed(
+        Command::new(env!("CARGO_BIN_EXE_verity"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(serve.0.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let get = |path: &str, header: (&str, &str)| {
+        let client = verity::http::Client::new(verity::http::ClientOptions::default()).unwrap();
+        let request = verity::http::OutgoingRequest {
+            method: "GET",
+            url: url::Url::parse(&format!("{url}{path}")).unwrap(),
+            headers: vec![(header.0.to_string(), header.1.to_string())],
+            body: None,
+        };
+        let response = rt.block_on(client.send(request)).unwrap();
+        (
+            response.status,
+            serde_json::from_slice::<serde_json::Value>(&response.body).unwrap(),
+        )
+    };
+    let toluna = get(
+        "/IntegratedPanelService/api/Respondent/?memberCode=AUniquePartnerCode&partnerGUID=93A6D55C-D4E7-49FC-8D68-671165ADE463",
+        ("accept", "application/json;version=2.0"),
+    );
+    let onsi = get(
+        "/v1/members/mem_q5sdae3se6eg9m9dcvug",
+        ("x-api-key", "verity-demo-key"),
+    );
+    assert_eq!(toluna.0, 200);
+    assert_eq!(toluna.1["MemberCode"], "AUniquePartnerCode");
+    assert_eq!(onsi.0, 200);
+    assert_eq!(onsi.1["status"], "active");
+
+    let output = verity(&[
+        "run",
+        "--base-url",
+        &url,
+        "--no-pacing",
+        "--var",
+        "active_member_id=mem_q5sdae3se6eg9m9dcvug",
+    ]);
+    drop(serve);
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(last_line(&stdout).ends_with("passed, 0 failed"), "{stdout}");
+}
