@@ -27,8 +27,31 @@ pub trait Scope {
     fn render(&self, template: &Template) -> String;
     /// Renders a regex template, escaping the substituted values.
     fn render_regex(&self, template: &Template) -> String;
-    /// Renders the templates in the strings of a JSON value.
-    fn render_json(&self, value: &Value) -> Value;
+    /// Renders the templates in the strings of a JSON value. A string that is
+    /// one placeholder alone takes the value's JSON type (`"${before}"` is the
+    /// captured object, not its text).
+    fn render_json(&self, value: &Value) -> Value {
+        match value {
+            Value::String(text) => match Template::parse(text) {
+                Ok(t) if t.is_literal() => value.clone(),
+                Ok(t) => match t.sole_variable().and_then(|n| self.lookup(n)) {
+                    Some(v) => v,
+                    None => Value::String(self.render(&t)),
+                },
+                // The loader has refused malformed templates already.
+                Err(_) => value.clone(),
+            },
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.render_json(v)).collect())
+            }
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.render_json(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
     /// A variable or capture, as JSON.
     fn lookup(&self, name: &str) -> Option<Value>;
     /// The JSON body sent by step `index` of this case, if it sent one.
@@ -238,24 +261,6 @@ pub(crate) mod testing {
                     Part::Fresh(_) => "fresh".into(),
                 })
                 .collect()
-        }
-        fn render_json(&self, value: &Value) -> Value {
-            match value {
-                Value::String(s) => {
-                    let t = Template::parse(s).unwrap();
-                    match t.sole_variable().and_then(|n| self.values.get(n)) {
-                        Some(v) => v.clone(),
-                        None => Value::String(self.render(&t)),
-                    }
-                }
-                Value::Array(a) => Value::Array(a.iter().map(|v| self.render_json(v)).collect()),
-                Value::Object(m) => Value::Object(
-                    m.iter()
-                        .map(|(k, v)| (k.clone(), self.render_json(v)))
-                        .collect(),
-                ),
-                other => other.clone(),
-            }
         }
         fn lookup(&self, name: &str) -> Option<Value> {
             self.values.get(name).cloned()

@@ -49,37 +49,39 @@ pub async fn run_case(
         Outcome::Failed
     };
     CaseResult {
-        suite: plan.suite.name.clone(),
-        case: case.name.clone(),
-        description: case.description.clone(),
-        doc: case.doc.clone(),
-        source: case.pos.clone(),
         outcome,
-        skip_reason: None,
         steps,
         duration: started.elapsed(),
+        ..result_of(plan, case)
     }
 }
 
-pub fn skipped(plan: &SuitePlan, case: &Case, reason: String) -> CaseResult {
+/// A result naming the case, with no steps yet.
+fn result_of(plan: &SuitePlan, case: &Case) -> CaseResult {
     CaseResult {
         suite: plan.suite.name.clone(),
         case: case.name.clone(),
         description: case.description.clone(),
         doc: case.doc.clone(),
         source: case.pos.clone(),
-        outcome: Outcome::Skipped,
-        skip_reason: Some(reason),
+        outcome: Outcome::Failed,
+        skip_reason: None,
         steps: Vec::new(),
         duration: Duration::ZERO,
     }
 }
 
+pub fn skipped(plan: &SuitePlan, case: &Case, reason: String) -> CaseResult {
+    CaseResult {
+        outcome: Outcome::Skipped,
+        skip_reason: Some(reason),
+        ..result_of(plan, case)
+    }
+}
+
 /// A case whose task panicked: reported as failed, the run goes on.
 pub fn crashed(plan: &SuitePlan, case: &Case, why: &str) -> CaseResult {
-    let mut result = skipped(plan, case, String::new());
-    result.outcome = Outcome::Failed;
-    result.skip_reason = None;
+    let mut result = result_of(plan, case);
     result.steps.push(StepResult {
         name: "(internal)".into(),
         source: case.pos.clone(),
