@@ -22,6 +22,9 @@ use super::template::Template;
 pub const SUITE_FILES: [&str; 3] = ["suite.yaml", "suite.yml", "suite.json"];
 /// A suite's schema files live here; they are not case files.
 pub const SCHEMA_DIR: &str = "schemas";
+/// A suite's field declarations for generated partial updates
+/// (`crate::properties`); they are not case files.
+pub const PROPERTY_FILES: [&str; 3] = ["properties.yaml", "properties.yml", "properties.json"];
 /// Case files bigger than this are refused rather than parsed.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
@@ -92,6 +95,7 @@ pub fn load_path(path: &Path) -> Result<Vec<Suite>, LoadErrors> {
     }
     if SUITE_FILES
         .iter()
+        .chain(PROPERTY_FILES.iter())
         .any(|n| path.file_name() == Some(n.as_ref()))
     {
         return load_suite(&dir, None).map(|s| vec![s]);
@@ -148,7 +152,11 @@ fn case_files(dir: &Path) -> Vec<PathBuf> {
                 path.extension().and_then(|e| e.to_str()),
                 Some("yaml" | "yml" | "json")
             );
-            let is_suite_file = top && SUITE_FILES.iter().any(|n| name == *n);
+            let is_suite_file = top
+                && SUITE_FILES
+                    .iter()
+                    .chain(PROPERTY_FILES.iter())
+                    .any(|n| name == *n);
             if is_case_ext && !is_suite_file {
                 out.push(path);
             }
@@ -236,66 +244,7 @@ impl Loader {
 
     /// Reads and parses one YAML or JSON file.
     fn parse<T: DeserializeOwned>(&mut self, file: &Path, what: &str) -> Option<T> {
-        let bytes = match std::fs::metadata(file) {
-            Ok(meta) if meta.len() > MAX_FILE_BYTES => {
-                self.errors.push(LoadError::whole_file(
-                    file,
-                    format!(
-                        "file is {} bytes, over the {} byte limit for case files",
-                        meta.len(),
-                        MAX_FILE_BYTES
-                    ),
-                ));
-                return None;
-            }
-            Ok(_) => std::fs::read(file),
-            Err(e) => Err(e),
-        };
-        let bytes = match bytes {
-            Ok(b) => b,
-            Err(e) => {
-                self.errors
-                    .push(LoadError::whole_file(file, format!("cannot read: {e}")));
-                return None;
-            }
-        };
-        let text = match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-                let line = valid.iter().filter(|b| **b == b'\n').count() as u64 + 1;
-                let column = valid.iter().rev().take_while(|b| **b != b'\n').count() as u64 + 1;
-                self.errors.push(LoadError::new(
-                    file,
-                    line,
-                    column,
-                    "not valid UTF-8: case files are UTF-8 text",
-                ));
-                return None;
-            }
-        };
-        if text.trim().is_empty() {
-            self.errors.push(LoadError::new(
-                file,
-                1,
-                1,
-                format!("empty file: expected {what}"),
-            ));
-            return None;
-        }
-        match serde_saphyr::from_str::<T>(&text) {
-            Ok(doc) => Some(doc),
-            Err(e) => {
-                let (line, column) = e
-                    .location()
-                    .map(|l| (l.line().max(1), l.column().max(1)))
-                    .unwrap_or((1, 1));
-                let message = bare_message(&e.without_snippet().to_string());
-                self.errors
-                    .push(LoadError::new(file, line, column, message));
-                None
-            }
-        }
+        read_doc(file, what).map_err(|e| self.errors.push(e)).ok()
     }
 
     fn suite(&mut self, dir: &Path, suite_file: &Path) -> Option<Suite> {
@@ -512,6 +461,10 @@ impl Loader {
         let Some(doc) = self.parse::<CaseFileDoc>(path, "`cases:` with a list of cases") else {
             return Vec::new();
         };
+        self.case_doc(suite, path, doc)
+    }
+
+    fn case_doc(&mut self, suite: &Suite, path: &Path, doc: CaseFileDoc) -> Vec<Case> {
         let file = Arc::new(path.to_path_buf());
         if doc.cases.is_empty() {
             self.errors.push(LoadError::new(
@@ -1133,6 +1086,82 @@ impl Loader {
                 None
             }
         }
+    }
+}
+
+/// Reads and parses one YAML or JSON file of a suite (case file, suite file,
+/// property declarations): size cap, UTF-8, and the parser's position.
+pub fn read_doc<T: DeserializeOwned>(file: &Path, what: &str) -> Result<T, LoadError> {
+    let bytes = match std::fs::metadata(file) {
+        Ok(meta) if meta.len() > MAX_FILE_BYTES => {
+            return Err(LoadError::whole_file(
+                file,
+                format!(
+                    "file is {} bytes, over the {} byte limit for case files",
+                    meta.len(),
+                    MAX_FILE_BYTES
+                ),
+            ));
+        }
+        Ok(_) => std::fs::read(file),
+        Err(e) => Err(e),
+    };
+    let bytes = bytes.map_err(|e| LoadError::whole_file(file, format!("cannot read: {e}")))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+            let column = valid.iter().rev().take_while(|b| **b != b'\n').count() as u64 + 1;
+            return Err(LoadError::new(
+                file,
+                line,
+                column,
+                "not valid UTF-8: case files are UTF-8 text",
+            ));
+        }
+    };
+    parse_doc(file, &text, what)
+}
+
+/// Parses YAML or JSON text read from `file`.
+fn parse_doc<T: DeserializeOwned>(file: &Path, text: &str, what: &str) -> Result<T, LoadError> {
+    if text.trim().is_empty() {
+        return Err(LoadError::new(
+            file,
+            1,
+            1,
+            format!("empty file: expected {what}"),
+        ));
+    }
+    serde_saphyr::from_str::<T>(text).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line().max(1), l.column().max(1)))
+            .unwrap_or((1, 1));
+        LoadError::new(file, line, column, bare_message(&e.without_snippet().to_string()))
+    })
+}
+
+/// Loads the cases of a case file given as text (one `file` names in its
+/// positions) against a suite already loaded: what runs generated cases
+/// through the same checks as written ones.
+pub fn load_case_text(suite: &Suite, file: &Path, text: &str) -> Result<Vec<Case>, LoadErrors> {
+    let mut cx = Loader::default();
+    let cases = match parse_doc::<CaseFileDoc>(file, text, "`cases:` with a list of cases") {
+        Ok(doc) => cx.case_doc(suite, file, doc),
+        Err(e) => return Err(LoadErrors(vec![e])),
+    };
+    let mut names = BTreeSet::new();
+    for case in &cases {
+        if !names.insert(case.name.clone()) {
+            cx.error(&case.pos, format!("duplicate case name `{}`", case.name));
+        }
+    }
+    if cx.errors.is_empty() {
+        Ok(cases)
+    } else {
+        Err(LoadErrors(cx.errors))
     }
 }
 
