@@ -6,10 +6,12 @@ pub mod event;
 pub mod fresh;
 pub mod plan;
 pub mod result;
-mod scope;
+pub(crate) mod scope;
 pub mod secrets;
 mod step;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -17,11 +19,13 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 pub use event::{Event, Reporter, SuiteInfo};
+pub use result::Counterexample;
+pub use step::task_failed;
 pub use fresh::Fresh;
 pub use plan::{SuitePlan, Target};
-pub use result::{CaseResult, Outcome, StepResult, Summary};
+pub use result::{CaseResult, Outcome, PropertyReport, StepResult, Summary};
 
-use crate::case::model::Case;
+use crate::case::model::{Case, Pos};
 use crate::http::Client;
 use scope::CaseScope;
 
@@ -29,6 +33,25 @@ use scope::CaseScope;
 /// its answers with stored snapshots. A hook may add checks and so fail a case.
 pub trait CaseHook: Send + Sync {
     fn after_case(&self, plan: &SuitePlan, case: &Case, result: &mut CaseResult);
+}
+
+/// Work that is not a case file but runs and reports like one, such as a
+/// property run (`crate::properties`): scheduled with the cases, under the
+/// same `jobs` limit and `--filter`, and reported as a case result of its suite.
+pub trait Task: Send + Sync {
+    fn info(&self) -> &TaskInfo;
+    fn run(self: Arc<Self>, client: Client) -> Pin<Box<dyn Future<Output = CaseResult> + Send>>;
+}
+
+/// What names a task in the run, before it has a result.
+#[derive(Debug, Clone)]
+pub struct TaskInfo {
+    pub suite: String,
+    pub name: String,
+    pub description: String,
+    pub doc: String,
+    /// Where the task is declared.
+    pub source: Pos,
 }
 
 #[derive(Clone)]
@@ -40,6 +63,8 @@ pub struct RunOptions {
     /// Only cases whose `suite::case` id contains one of these.
     pub filters: Vec<String>,
     pub hooks: Vec<Arc<dyn CaseHook>>,
+    /// Work besides the case files, run after them.
+    pub tasks: Vec<Arc<dyn Task>>,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -49,6 +74,7 @@ impl std::fmt::Debug for RunOptions {
             .field("strict", &self.strict)
             .field("filters", &self.filters)
             .field("hooks", &self.hooks.len())
+            .field("tasks", &self.tasks.len())
             .finish()
     }
 }
@@ -60,6 +86,7 @@ impl Default for RunOptions {
             strict: false,
             filters: Vec::new(),
             hooks: Vec::new(),
+            tasks: Vec::new(),
         }
     }
 }
@@ -69,8 +96,29 @@ pub fn selected(options: &RunOptions, suite: &str, case: &Case) -> bool {
     if case.strict && !options.strict {
         return false;
     }
-    let id = format!("{suite}::{}", case.name);
+    passes_filters(options, &format!("{suite}::{}", case.name))
+}
+
+fn passes_filters(options: &RunOptions, id: &str) -> bool {
     options.filters.is_empty() || options.filters.iter().any(|f| id.contains(f.as_str()))
+}
+
+/// The tasks the options select.
+fn selected_tasks(options: &RunOptions) -> impl Iterator<Item = &Arc<dyn Task>> {
+    options.tasks.iter().filter(|t| {
+        let info = t.info();
+        passes_filters(options, &format!("{}::{}", info.suite, info.name))
+    })
+}
+
+/// Runs one case on its own, outside a run: how tasks drive cases they build.
+pub async fn run_case(
+    plan: &SuitePlan,
+    case: &Case,
+    client: &Client,
+    fresh: Arc<Fresh>,
+) -> CaseResult {
+    step::run_case(plan, case, CaseScope::new(&plan.values, fresh), client).await
 }
 
 /// Runs every selected case of every plan and reports as it goes.
@@ -93,7 +141,10 @@ pub async fn run(
                 .cases
                 .iter()
                 .filter(|c| selected(options, &p.suite.name, c))
-                .count(),
+                .count()
+                + selected_tasks(options)
+                    .filter(|t| t.info().suite == p.suite.name)
+                    .count(),
         })
         .collect();
     let total = infos.iter().map(|i| i.cases).sum();
@@ -108,8 +159,9 @@ pub async fn run(
     let permits = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut tasks: JoinSet<CaseResult> = JoinSet::new();
     let mut summary = Summary::default();
-    // Which case each task runs, so a task that panics is still reported.
+    // What each tokio task runs, so one that panics is still reported.
     let mut task_cases = std::collections::HashMap::new();
+    let mut task_work = std::collections::HashMap::new();
     for plan in plans {
         for (index, case) in plan.suite.cases.iter().enumerate() {
             if !selected(options, &plan.suite.name, case) {
@@ -146,9 +198,36 @@ pub async fn run(
             task_cases.insert(handle.id(), (plan.clone(), index));
         }
     }
+    for task in selected_tasks(options) {
+        let info = task.info();
+        emit(
+            reporters,
+            &Event::CaseStarted {
+                suite: &info.suite,
+                case: &info.name,
+            },
+        );
+        let work = task.clone();
+        let client = client.clone();
+        let permits = permits.clone();
+        let handle = tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            work.run(client).await
+        });
+        task_work.insert(handle.id(), task.clone());
+    }
     while let Some(joined) = tasks.join_next_with_id().await {
         let result = match joined {
             Ok((_, result)) => result,
+            Err(e) if task_work.contains_key(&e.id()) => {
+                let info = task_work[&e.id()].info();
+                let masker = plans
+                    .iter()
+                    .find(|p| p.suite.name == info.suite)
+                    .map(|p| p.masker.clone())
+                    .unwrap_or_default();
+                step::task_failed(info, &masker, &e.to_string())
+            }
             Err(e) => {
                 let (plan, index) = &task_cases[&e.id()];
                 step::crashed(plan, &plan.suite.cases[*index], &e.to_string())

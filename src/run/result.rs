@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::TaskInfo;
 use crate::case::model::Pos;
 use crate::check::CheckResult;
 
@@ -30,9 +31,28 @@ pub struct CaseResult {
     pub steps: Vec<StepResult>,
     #[serde(serialize_with = "millis")]
     pub duration: Duration,
+    /// What a property run adds: its seed, what it checked, its counterexample.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub property: Option<PropertyReport>,
 }
 
 impl CaseResult {
+    /// A failed result with no steps yet, named after a case or task.
+    pub fn named(info: TaskInfo) -> CaseResult {
+        CaseResult {
+            suite: info.suite,
+            case: info.name,
+            description: info.description,
+            doc: info.doc,
+            source: info.source,
+            outcome: Outcome::Failed,
+            skip_reason: None,
+            steps: Vec::new(),
+            duration: Duration::ZERO,
+            property: None,
+        }
+    }
+
     pub fn id(&self) -> String {
         format!("{}::{}", self.suite, self.case)
     }
@@ -76,6 +96,38 @@ pub struct ResponseSummary {
     /// The body as text, cut at [`BODY_KEPT`] bytes.
     pub body: String,
     pub body_bytes: usize,
+}
+
+/// A property run (`crate::properties`): generated cases checked against
+/// the server, and for a failure the smallest request sequence found.
+#[derive(Debug, Clone, Serialize)]
+pub struct PropertyReport {
+    /// The seed of the generator: `--seed` with it repeats the same requests.
+    pub seed: u64,
+    /// Generated cases that passed (before the first failure, if any).
+    pub cases_passed: u32,
+    /// Requests sent, shrinking included.
+    pub requests: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counterexample: Option<Counterexample>,
+}
+
+/// The shrunk failure of a property, as a ready-to-run case file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Counterexample {
+    /// A case file (YAML) that reproduces the failure; secrets masked.
+    pub case_file: String,
+    /// Failing runs found while shrinking (each one simpler than the last).
+    pub shrink_steps: u32,
+    /// Whether shrinking stopped at its limit of runs or time, so a smaller
+    /// counterexample may exist.
+    pub shrink_limited: bool,
+    /// Where `--save-failures` wrote the case file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved_to: Option<String>,
+    /// Why it could not be written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub save_error: Option<String>,
 }
 
 /// How much of a response body a result keeps for the reports.

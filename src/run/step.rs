@@ -11,7 +11,8 @@ use super::plan::SuitePlan;
 use super::result::{BODY_KEPT, CaseResult, Outcome, RequestSummary, ResponseSummary, StepResult};
 use super::scope::CaseScope;
 use super::secrets::Masker;
-use crate::case::model::{Body, Capture, CaptureSource, Case, Step};
+use super::TaskInfo;
+use crate::case::model::{Body, Capture, CaptureSource, Case, Pos, Step};
 use crate::check::{self, CheckKind, CheckResult, Observed, Scope};
 use crate::http::{Client, OutgoingRequest};
 
@@ -58,17 +59,13 @@ pub async fn run_case(
 
 /// A result naming the case, with no steps yet.
 fn result_of(plan: &SuitePlan, case: &Case) -> CaseResult {
-    CaseResult {
+    CaseResult::named(TaskInfo {
         suite: plan.suite.name.clone(),
-        case: case.name.clone(),
+        name: case.name.clone(),
         description: case.description.clone(),
         doc: case.doc.clone(),
         source: case.pos.clone(),
-        outcome: Outcome::Failed,
-        skip_reason: None,
-        steps: Vec::new(),
-        duration: Duration::ZERO,
-    }
+    })
 }
 
 pub fn skipped(plan: &SuitePlan, case: &Case, reason: String) -> CaseResult {
@@ -82,9 +79,23 @@ pub fn skipped(plan: &SuitePlan, case: &Case, reason: String) -> CaseResult {
 /// A case whose task panicked: reported as failed, the run goes on.
 pub fn crashed(plan: &SuitePlan, case: &Case, why: &str) -> CaseResult {
     let mut result = result_of(plan, case);
-    result.steps.push(StepResult {
+    result
+        .steps
+        .push(internal_error(&case.pos, &plan.masker, why));
+    result
+}
+
+/// A [`super::Task`] that panicked.
+pub fn task_failed(info: &TaskInfo, masker: &Masker, why: &str) -> CaseResult {
+    let mut result = CaseResult::named(info.clone());
+    result.steps.push(internal_error(&info.source, masker, why));
+    result
+}
+
+fn internal_error(source: &Pos, masker: &Masker, why: &str) -> StepResult {
+    StepResult {
         name: "(internal)".into(),
-        source: case.pos.clone(),
+        source: source.clone(),
         request: RequestSummary {
             method: String::new(),
             url: String::new(),
@@ -92,15 +103,11 @@ pub fn crashed(plan: &SuitePlan, case: &Case, why: &str) -> CaseResult {
             body: None,
         },
         response: None,
-        error: Some(
-            plan.masker
-                .mask(&format!("internal error in verity: {why}")),
-        ),
+        error: Some(masker.mask(&format!("internal error in verity: {why}"))),
         checks: Vec::new(),
         passed: false,
         duration: Duration::ZERO,
-    });
-    result
+    }
 }
 
 struct Built {
