@@ -33,7 +33,8 @@ pub trait Scope {
     fn render_json(&self, value: &Value) -> Value {
         match value {
             Value::String(text) => match Template::parse(text) {
-                Ok(t) if t.is_literal() => value.clone(),
+                // `$${` in a literal is an escaped `${`.
+                Ok(t) if t.is_literal() => Value::String(t.literal_text().unwrap_or_default()),
                 Ok(t) => match t.sole_variable().and_then(|n| self.lookup(n)) {
                     Some(v) => v,
                     None => Value::String(self.render(&t)),

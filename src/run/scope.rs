@@ -109,6 +109,13 @@ mod tests {
     }
 
     #[test]
+    fn escaped_placeholders_in_json_are_literal_text() {
+        let s = scope();
+        let v = s.render_json(&json!({"a": "$${before}", "b": ["x$${y"]}));
+        assert_eq!(v, json!({"a": "${before}", "b": ["x${y"]}));
+    }
+
+    #[test]
     fn paths_encode_values_not_literals() {
         let s = scope();
         let t = Template::parse("/m/${code}/x").unwrap();
