@@ -1139,7 +1139,12 @@ fn parse_doc<T: DeserializeOwned>(file: &Path, text: &str, what: &str) -> Result
             .location()
             .map(|l| (l.line().max(1), l.column().max(1)))
             .unwrap_or((1, 1));
-        LoadError::new(file, line, column, bare_message(&e.without_snippet().to_string()))
+        LoadError::new(
+            file,
+            line,
+            column,
+            bare_message(&e.without_snippet().to_string()),
+        )
     })
 }
 

@@ -19,11 +19,10 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 pub use event::{Event, Reporter, SuiteInfo};
-pub use result::Counterexample;
-pub use step::task_failed;
 pub use fresh::Fresh;
 pub use plan::{SuitePlan, Target};
-pub use result::{CaseResult, Outcome, PropertyReport, StepResult, Summary};
+pub use result::{CaseResult, Counterexample, Outcome, PropertyReport, StepResult, Summary};
+pub use step::task_failed;
 
 use crate::case::model::{Case, Pos};
 use crate::http::Client;
@@ -99,7 +98,8 @@ pub fn selected(options: &RunOptions, suite: &str, case: &Case) -> bool {
     passes_filters(options, &format!("{suite}::{}", case.name))
 }
 
-fn passes_filters(options: &RunOptions, id: &str) -> bool {
+/// Whether `suite::name` is selected by `--filter`.
+pub fn passes_filters(options: &RunOptions, id: &str) -> bool {
     options.filters.is_empty() || options.filters.iter().any(|f| id.contains(f.as_str()))
 }
 

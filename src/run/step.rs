@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use url::Url;
 
+use super::TaskInfo;
 use super::plan::SuitePlan;
 use super::result::{BODY_KEPT, CaseResult, Outcome, RequestSummary, ResponseSummary, StepResult};
 use super::scope::CaseScope;
 use super::secrets::Masker;
-use super::TaskInfo;
 use crate::case::model::{Body, Capture, CaptureSource, Case, Pos, Step};
 use crate::check::{self, CheckKind, CheckResult, Observed, Scope};
 use crate::http::{Client, OutgoingRequest};
