@@ -1,0 +1,159 @@
+//! Property-based partial updates: `verity run` generates PATCH/PUT bodies
+//! and sequences of updates from a suite's field declarations
+//! (`cases/<suite>/properties.yaml`, see [`spec`]), checks every answer
+//! against an in-memory model of the resource, and shrinks a failure to the
+//! smallest request sequence it can find, printed as a ready-to-run case
+//! file (and with `--save-failures`, written under `cases/<suite>/regressions/`).
+//!
+//! The four properties:
+//! - `valid-partial-update`: a random non-empty subset of the fields, with
+//!   valid values, succeeds; each sent field reads back; the rest is unchanged.
+//! - `invalid-partial-update`: one field broken (or an unknown key), mixed
+//!   with valid ones, is refused as documented and changes nothing.
+//! - `stateful-sequence`: updates, reads, idempotent replays, removals and
+//!   unique-field collisions on two resources (and refused changes to a
+//!   declared existing one), each answer checked against the model.
+//! - `unknown-resource`: updates and reads of resources that do not exist
+//!   get the documented not-found answer.
+//!
+//! Each generated case is written as a case file and run by the same runner
+//! and checks as hand-written cases.
+//!
+//! For a test harness: [`load`] a suite's declarations, [`available`] lists
+//! its properties, [`task`] builds one by name, and [`PropertyTask::check`]
+//! runs it (inside a tokio runtime).
+
+mod check;
+mod compile;
+mod model;
+mod save;
+mod scenario;
+pub mod spec;
+mod task;
+mod value;
+
+use std::sync::Arc;
+
+pub use spec::PropertySpec;
+pub use task::{Counts, PropertyTask, Settings, random_seed};
+
+use crate::case::{LoadErrors, Suite};
+use crate::run::SuitePlan;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Property {
+    ValidPartialUpdate,
+    InvalidPartialUpdate,
+    StatefulSequence,
+    UnknownResource,
+}
+
+impl Property {
+    pub const ALL: [Property; 4] = [
+        Property::ValidPartialUpdate,
+        Property::InvalidPartialUpdate,
+        Property::StatefulSequence,
+        Property::UnknownResource,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Property::ValidPartialUpdate => "valid-partial-update",
+            Property::InvalidPartialUpdate => "invalid-partial-update",
+            Property::StatefulSequence => "stateful-sequence",
+            Property::UnknownResource => "unknown-resource",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Property> {
+        Property::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    pub fn names() -> Vec<&'static str> {
+        Property::ALL.iter().map(|p| p.name()).collect()
+    }
+
+    /// How its result is named in a run: `property::valid-partial-update`.
+    pub fn case_name(self) -> String {
+        format!("property::{}", self.name())
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Property::ValidPartialUpdate => {
+                "Generated valid partial updates (a random non-empty subset of the declared fields) \
+                 succeed; every sent field reads back and every other field is unchanged."
+            }
+            Property::InvalidPartialUpdate => {
+                "Generated partial updates with exactly one invalid field (or an unknown key) among \
+                 valid ones are refused as documented, and the resource is unchanged."
+            }
+            Property::StatefulSequence => {
+                "Generated sequences of updates, reads, idempotent replays, removals and unique-field \
+                 collisions, each answer checked against a model of the resources."
+            }
+            Property::UnknownResource => {
+                "Updates and reads of generated unknown resources get the documented not-found answer, \
+                 and existing resources are untouched."
+            }
+        }
+    }
+}
+
+/// A suite's declarations, checked, or `None` when it has no
+/// `properties.yaml`. Errors carry `file:line:column`, as for case files.
+pub fn load(suite: &Suite) -> Result<Option<Arc<PropertySpec>>, LoadErrors> {
+    let Some(path) = spec::find(&suite.dir) else {
+        return Ok(None);
+    };
+    let spec = spec::read(suite, &path)?;
+    let errors = check::by_compiling(&spec, suite);
+    if errors.is_empty() {
+        Ok(Some(Arc::new(spec)))
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+/// The properties `spec` declares enough for, in order.
+pub fn available(spec: &PropertySpec) -> Vec<Property> {
+    Property::ALL
+        .into_iter()
+        .filter(|p| scenario::available(spec, *p))
+        .collect()
+}
+
+/// One task per available property of a planned suite.
+pub fn tasks(
+    plan: &Arc<SuitePlan>,
+    spec: &Arc<PropertySpec>,
+    settings: &Settings,
+) -> Vec<Arc<PropertyTask>> {
+    available(spec)
+        .into_iter()
+        .map(|p| {
+            Arc::new(PropertyTask::new(
+                plan.clone(),
+                spec.clone(),
+                p,
+                settings.clone(),
+            ))
+        })
+        .collect()
+}
+
+/// The task of one property, by name (`stateful-sequence`).
+pub fn task(
+    plan: &Arc<SuitePlan>,
+    spec: &Arc<PropertySpec>,
+    name: &str,
+    settings: &Settings,
+) -> Option<Arc<PropertyTask>> {
+    let property = Property::from_name(name).filter(|p| scenario::available(spec, *p))?;
+    Some(Arc::new(PropertyTask::new(
+        plan.clone(),
+        spec.clone(),
+        property,
+        settings.clone(),
+    )))
+}

@@ -1,0 +1,587 @@
+//! `cases/<suite>/properties.yaml`: what a suite's resource is, how to
+//! create, read and update it, and its updatable fields, declared once. The
+//! properties generate partial updates from it; adding a field is a few
+//! lines here, no code.
+//!
+//! The requests and expectations are written as case-file steps (the same
+//! keys, templates and checks); names bound in `resource.vars` and by the
+//! captures of `create` belong to one resource, and each generated resource
+//! gets its own copy of them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use serde_saphyr::Spanned;
+
+use super::Property;
+use super::value::{ValueDoc, ValueSpec};
+use crate::case::load::{PROPERTY_FILES, read_doc};
+use crate::case::template::Template;
+use crate::case::{LoadError, LoadErrors, Pos, Suite};
+
+/// The file's syntax, as serde reads it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PropertiesDoc {
+    /// Per property, the documentation statement it checks.
+    #[serde(default)]
+    pub doc: IndexMap<String, Spanned<String>>,
+    pub resource: Spanned<ResourceDoc>,
+    /// A schema of `suite.yaml` every generated valid body must meet: a
+    /// check of these declarations against the vendor's own schema.
+    #[serde(default)]
+    pub request_schema: Option<Spanned<String>>,
+    /// Whether a key no field declares makes an update refused.
+    #[serde(default)]
+    pub unknown_keys: Option<Spanned<UnknownKeys>>,
+    pub fields: IndexMap<String, Spanned<FieldDoc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownKeys {
+    Refused,
+    Ignored,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EchoIn {
+    /// The update's answer is the updated resource.
+    Response,
+    /// Only a following read shows the update.
+    Read,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceDoc {
+    /// Values bound once per resource, e.g. `code: "${fresh.member_code}"`.
+    #[serde(default)]
+    pub vars: IndexMap<String, Spanned<String>>,
+    /// Steps (request, expect, capture), as in case files.
+    pub create: Spanned<Value>,
+    pub read: Spanned<Value>,
+    /// The update request; generated fields are added to its `json`.
+    pub update: Spanned<Value>,
+    pub echo: Spanned<EchoIn>,
+    /// Expectations (an `expect:` mapping) for a refused update.
+    pub refused: Spanned<Value>,
+    pub not_found: Spanned<NotFoundDoc>,
+    /// Ways to name a resource that does not exist.
+    #[serde(default)]
+    pub unknown: Vec<Spanned<UnknownDoc>>,
+    #[serde(default)]
+    pub remove: Option<Spanned<Value>>,
+    /// The header that makes a replayed update idempotent.
+    #[serde(default)]
+    pub idempotency_key: Option<Spanned<String>>,
+    #[serde(default)]
+    pub status: Option<Spanned<StatusDoc>>,
+    /// A resource no API creates (given by a variable); only updates that
+    /// must be refused are sent to it.
+    #[serde(default)]
+    pub existing: Option<Spanned<ExistingDoc>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotFoundDoc {
+    pub read: Spanned<Value>,
+    pub update: Spanned<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnknownDoc {
+    pub name: String,
+    /// Starts from a created resource's names and changes `vars` only.
+    #[serde(default)]
+    pub of_created: bool,
+    pub vars: IndexMap<String, Spanned<ValueDoc>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusDoc {
+    /// The field holding the status.
+    pub field: String,
+    /// The status of a created resource.
+    pub created: String,
+    /// The status after `remove`.
+    #[serde(default)]
+    pub removed: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExistingDoc {
+    pub name: String,
+    pub vars: IndexMap<String, String>,
+    pub status: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDoc {
+    pub valid: Spanned<ValueDoc>,
+    /// Named invalid forms: each breaks this field alone.
+    #[serde(default)]
+    pub invalid: IndexMap<String, Spanned<ValueDoc>>,
+    /// How a read shows the value sent (default `same`).
+    #[serde(default)]
+    pub reads_back: Option<Spanned<ReadBackDoc>>,
+    /// Other fields of the read resource that change with this one.
+    #[serde(default)]
+    pub also_changes: Vec<String>,
+    /// Statuses in which this field may change (`resource.status`).
+    #[serde(default)]
+    pub only_while: Vec<String>,
+    /// No two resources hold the same (non-null) value.
+    #[serde(default)]
+    pub unique: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ReadBackDoc {
+    Same,
+    Boolean,
+    NumberOrString,
+    Nothing,
+    Date(Vec<String>),
+    Items { key: String, value: String },
+}
+
+/// A suite's validated declarations.
+#[derive(Debug)]
+pub struct PropertySpec {
+    pub file: Arc<PathBuf>,
+    pub docs: BTreeMap<Property, String>,
+    /// Where each property is declared (its `doc:` entry, else the file).
+    pub sources: BTreeMap<Property, Pos>,
+    pub resource: Resource,
+    pub fields: Vec<Field>,
+    pub unknown_keys: UnknownKeys,
+    pub request_schema: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Resource {
+    pub vars: IndexMap<String, String>,
+    pub create: Snippet,
+    pub read: Snippet,
+    pub update: Snippet,
+    pub echo: EchoIn,
+    pub refused: Snippet,
+    pub not_found_read: Snippet,
+    pub not_found_update: Snippet,
+    pub unknown: Vec<Unknown>,
+    pub remove: Option<Snippet>,
+    pub idempotency_key: Option<String>,
+    pub status: Option<StatusRule>,
+    pub existing: Option<Existing>,
+}
+
+impl Resource {
+    /// The names each resource has its own copy of: its `vars` and the
+    /// captures of `create`.
+    pub fn local_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.vars.keys().cloned().collect();
+        if let Some(Value::Object(captures)) = self.create.value.get("capture") {
+            names.extend(captures.keys().cloned());
+        }
+        names
+    }
+}
+
+/// A step or an expectation, kept as the JSON it was written as, so that it
+/// can be copied into generated case files.
+#[derive(Debug, Clone)]
+pub struct Snippet {
+    pub value: Map<String, Value>,
+    pub pos: Pos,
+    /// Its key in the file, for messages.
+    pub what: &'static str,
+}
+
+#[derive(Debug)]
+pub struct Unknown {
+    pub name: String,
+    pub of_created: bool,
+    pub vars: Vec<(String, ValueSpec)>,
+    pub pos: Pos,
+}
+
+#[derive(Debug)]
+pub struct StatusRule {
+    pub field: String,
+    pub created: String,
+    pub removed: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Existing {
+    pub name: String,
+    pub vars: IndexMap<String, String>,
+    pub status: String,
+    pub pos: Pos,
+}
+
+#[derive(Debug)]
+pub struct Field {
+    pub name: String,
+    pub valid: ValueSpec,
+    pub invalid: Vec<(String, ValueSpec)>,
+    pub reads_back: ReadBack,
+    pub also_changes: Vec<String>,
+    pub only_while: Vec<String>,
+    pub unique: bool,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadBack {
+    /// The read shows the value sent (a `null` may also be left out).
+    Same,
+    /// `true`/`false` sent as JSON or as strings read back as JSON booleans.
+    Boolean,
+    /// Digits sent as a string may read back as a number.
+    NumberOrString,
+    /// Reads do not show the field.
+    Nothing,
+    /// A date sent in `sent` format reads back in one of `readings`.
+    Date { sent: String, readings: Vec<String> },
+    /// A list of objects: each sent item's `value` is found under its `key`;
+    /// later updates of a key replace its value, other keys stay.
+    Items { key: String, value: String },
+}
+
+/// The declaration file of a suite, if it has one.
+pub fn find(dir: &Path) -> Option<PathBuf> {
+    PROPERTY_FILES
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Reads and checks the file's syntax and meaning (not yet its steps: see
+/// `super::check`).
+pub fn read(suite: &Suite, path: &Path) -> Result<PropertySpec, LoadErrors> {
+    let doc: PropertiesDoc = read_doc(path, "property declarations (resource, fields, ...)")
+        .map_err(|e| LoadErrors(vec![e]))?;
+    let mut cx = Checker {
+        file: Arc::new(path.to_path_buf()),
+        errors: Vec::new(),
+    };
+    let spec = cx.spec(suite, doc);
+    if cx.errors.is_empty() {
+        Ok(spec)
+    } else {
+        Err(LoadErrors(cx.errors))
+    }
+}
+
+struct Checker {
+    file: Arc<PathBuf>,
+    errors: Vec<LoadError>,
+}
+
+impl Checker {
+    fn pos<T>(&self, s: &Spanned<T>) -> Pos {
+        Pos {
+            file: self.file.clone(),
+            line: s.referenced.line(),
+            column: s.referenced.column(),
+        }
+    }
+
+    fn error(&mut self, pos: &Pos, message: impl Into<String>) {
+        self.errors
+            .push(LoadError::new(&pos.file, pos.line, pos.column, message));
+    }
+
+    fn spec(&mut self, suite: &Suite, doc: PropertiesDoc) -> PropertySpec {
+        let file_pos = Pos {
+            file: self.file.clone(),
+            line: 1,
+            column: 1,
+        };
+        let mut docs = BTreeMap::new();
+        let mut sources = BTreeMap::new();
+        for (name, text) in &doc.doc {
+            let pos = self.pos(text);
+            match Property::from_name(name) {
+                Some(p) => {
+                    docs.insert(p, text.value.trim().to_string());
+                    sources.insert(p, pos);
+                }
+                None => self.error(
+                    &pos,
+                    format!(
+                        "doc: no property `{name}` (properties: {})",
+                        Property::names().join(", ")
+                    ),
+                ),
+            }
+        }
+        for p in Property::ALL {
+            sources.entry(p).or_insert_with(|| file_pos.clone());
+        }
+        let resource = self.resource(suite, doc.resource);
+        let suite_known = |name: &str| suite.variables.contains_key(name);
+        let mut fields = Vec::new();
+        for (name, field) in doc.fields {
+            let pos = self.pos(&field);
+            if let Some(f) = self.field(&name, field.value, pos, &suite_known, &resource) {
+                fields.push(f);
+            }
+        }
+        if fields.is_empty() {
+            self.error(&file_pos, "fields: declare at least one updatable field");
+        }
+        for field in &fields {
+            for other in &field.also_changes {
+                if other == &field.name {
+                    self.error(
+                        &field.pos,
+                        format!("field `{other}`: also_changes names the field itself"),
+                    );
+                }
+            }
+        }
+        if let Some(Value::Object(body)) = resource
+            .update
+            .value
+            .get("request")
+            .and_then(|r| r.get("json"))
+        {
+            for field in &fields {
+                if body.contains_key(&field.name) {
+                    self.error(
+                        &resource.update.pos,
+                        format!(
+                            "update: its json already holds `{}`, a generated field",
+                            field.name
+                        ),
+                    );
+                }
+            }
+        }
+        let request_schema = doc.request_schema.map(|s| {
+            let pos = self.pos(&s);
+            if !suite.schemas.contains_key(&s.value) {
+                let known: Vec<&str> = suite.schemas.keys().map(String::as_str).collect();
+                self.error(
+                    &pos,
+                    format!(
+                        "request_schema: suite `{}` declares no schema `{}` (it declares: {})",
+                        suite.name,
+                        s.value,
+                        known.join(", ")
+                    ),
+                );
+            }
+            s.value
+        });
+        PropertySpec {
+            file: self.file.clone(),
+            docs,
+            sources,
+            resource,
+            fields,
+            unknown_keys: doc
+                .unknown_keys
+                .map(|u| u.value)
+                .unwrap_or(UnknownKeys::Ignored),
+            request_schema,
+        }
+    }
+
+    fn snippet(&mut self, s: Spanned<Value>, what: &'static str) -> Snippet {
+        let pos = self.pos(&s);
+        let value = match s.value {
+            Value::Object(map) => map,
+            _ => {
+                self.error(&pos, format!("{what}: expected a mapping"));
+                Map::new()
+            }
+        };
+        Snippet { value, pos, what }
+    }
+
+    fn resource(&mut self, suite: &Suite, doc: Spanned<ResourceDoc>) -> Resource {
+        let doc = doc.value;
+        let mut vars = IndexMap::new();
+        for (name, text) in doc.vars {
+            let pos = self.pos(&text);
+            if let Err(e) = Template::parse(&text.value) {
+                self.error(&pos, format!("resource.vars.{name}: {e}"));
+            }
+            vars.insert(name, text.value);
+        }
+        let status = doc.status.map(|s| StatusRule {
+            field: s.value.field,
+            created: s.value.created,
+            removed: s.value.removed,
+        });
+        let remove = doc.remove.map(|r| self.snippet(r, "resource.remove"));
+        if let (Some(remove), Some(status)) = (&remove, &status)
+            && status.removed.is_none()
+        {
+            let pos = remove.pos.clone();
+            self.error(
+                &pos,
+                format!(
+                    "resource.remove: say which status it leaves in resource.status.removed (field `{}`)",
+                    status.field
+                ),
+            );
+        }
+        let existing = doc.existing.map(|e| {
+            let pos = self.pos(&e);
+            if status.is_none() {
+                self.error(
+                    &pos,
+                    "resource.existing needs resource.status: only updates its status refuses are sent to it",
+                );
+            }
+            Existing {
+                name: e.value.name,
+                vars: e.value.vars,
+                status: e.value.status,
+                pos,
+            }
+        });
+        let known = |name: &str| suite.variables.contains_key(name);
+        let mut unknown = Vec::new();
+        for u in doc.unknown {
+            let pos = self.pos(&u);
+            let mut specs = Vec::new();
+            for (name, value) in u.value.vars {
+                let vpos = self.pos(&value);
+                match value.value.validate(&known) {
+                    Ok(spec) => specs.push((name, spec)),
+                    Err(e) => self.error(&vpos, format!("unknown `{}`: {name}: {e}", u.value.name)),
+                }
+            }
+            if specs.is_empty() {
+                self.error(
+                    &pos,
+                    format!(
+                        "unknown `{}`: give vars naming a resource that does not exist",
+                        u.value.name
+                    ),
+                );
+            }
+            unknown.push(Unknown {
+                name: u.value.name,
+                of_created: u.value.of_created,
+                vars: specs,
+                pos,
+            });
+        }
+        let not_found = doc.not_found.value;
+        Resource {
+            vars,
+            create: self.snippet(doc.create, "resource.create"),
+            read: self.snippet(doc.read, "resource.read"),
+            update: self.snippet(doc.update, "resource.update"),
+            echo: doc.echo.value,
+            refused: self.snippet(doc.refused, "resource.refused"),
+            not_found_read: self.snippet(not_found.read, "resource.not_found.read"),
+            not_found_update: self.snippet(not_found.update, "resource.not_found.update"),
+            unknown,
+            remove,
+            idempotency_key: doc.idempotency_key.map(|k| k.value.to_ascii_lowercase()),
+            status,
+            existing,
+        }
+    }
+
+    fn field(
+        &mut self,
+        name: &str,
+        doc: FieldDoc,
+        pos: Pos,
+        known: &dyn Fn(&str) -> bool,
+        resource: &Resource,
+    ) -> Option<Field> {
+        let before = self.errors.len();
+        let vpos = self.pos(&doc.valid);
+        let valid = match doc.valid.value.validate(known) {
+            Ok(spec) => Some(spec),
+            Err(e) => {
+                self.error(&vpos, format!("field `{name}`: valid: {e}"));
+                None
+            }
+        };
+        let mut invalid = Vec::new();
+        for (form, spec) in doc.invalid {
+            let ipos = self.pos(&spec);
+            match spec.value.validate(known) {
+                Ok(spec) => invalid.push((form, spec)),
+                Err(e) => self.error(&ipos, format!("field `{name}`: invalid `{form}`: {e}")),
+            }
+        }
+        let reads_back = match doc.reads_back {
+            None => ReadBack::Same,
+            Some(r) => {
+                let rpos = self.pos(&r);
+                match r.value {
+                    ReadBackDoc::Same => ReadBack::Same,
+                    ReadBackDoc::Boolean => ReadBack::Boolean,
+                    ReadBackDoc::NumberOrString => ReadBack::NumberOrString,
+                    ReadBackDoc::Nothing => ReadBack::Nothing,
+                    ReadBackDoc::Date(readings) => {
+                        match valid.as_ref().and_then(ValueSpec::date_format) {
+                            Some(sent) if !readings.is_empty() => ReadBack::Date {
+                                sent: sent.to_string(),
+                                readings,
+                            },
+                            Some(_) => {
+                                self.error(&rpos, format!("field `{name}`: reads_back date: list the formats a read may show"));
+                                ReadBack::Same
+                            }
+                            None => {
+                                self.error(&rpos, format!("field `{name}`: reads_back date needs `valid` declared as a date"));
+                                ReadBack::Same
+                            }
+                        }
+                    }
+                    ReadBackDoc::Items { key, value } => {
+                        let fits = matches!(&valid, Some(ValueSpec::Array { items, .. })
+                            if items.always_has_key(&key) && items.always_has_key(&value));
+                        if !fits {
+                            self.error(&rpos, format!("field `{name}`: reads_back items needs `valid` declared as an array of objects with `{key}` and `{value}`"));
+                        }
+                        ReadBack::Items { key, value }
+                    }
+                }
+            }
+        };
+        if !doc.only_while.is_empty() && resource.status.is_none() {
+            self.error(
+                &pos,
+                format!("field `{name}`: only_while needs resource.status (the field holding the status)"),
+            );
+        }
+        if self.errors.len() > before {
+            return None;
+        }
+        Some(Field {
+            name: name.to_string(),
+            valid: valid?,
+            invalid,
+            reads_back,
+            also_changes: doc.also_changes,
+            only_while: doc.only_while,
+            unique: doc.unique,
+            pos,
+        })
+    }
+}

@@ -1,0 +1,401 @@
+//! One property run: proptest generates scenarios from a fixed seed, each
+//! becomes a case file run against the server, and a failure is shrunk by
+//! replaying simpler scenarios (real requests, so within a budget of runs
+//! and time) down to the smallest that still fails.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use proptest::test_runner::{
+    Config, RngAlgorithm, RngSeed, TestCaseError, TestCaseResult, TestError, TestRunner,
+};
+use tokio::runtime::Handle;
+
+use super::compile::{About, compile};
+use super::scenario::{self, Limits, Scenario};
+use super::spec::PropertySpec;
+use super::{Property, save};
+use crate::case::load::load_case_text;
+use crate::http::Client;
+use crate::run::{
+    self, CaseResult, Counterexample, Fresh, Outcome, PropertyReport, SuitePlan, Task, TaskInfo,
+};
+
+/// How property runs go; the same for every property of a run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The generator's seed: the same seed sends the same requests.
+    pub seed: u64,
+    /// Generated cases per property.
+    pub cases: u32,
+    /// Most actions in a stateful sequence.
+    pub max_actions: usize,
+    /// Write counterexamples under `cases/<suite>/regressions/`.
+    pub save_failures: bool,
+    /// Most failing-case candidates replayed while shrinking.
+    pub shrink_runs: u32,
+    /// Most time spent shrinking.
+    pub shrink_time: Duration,
+    /// The token of `${fresh.*}` values; a random one when `None`.
+    pub fresh_token: Option<String>,
+}
+
+impl Settings {
+    pub const DEFAULT_CASES: u32 = 48;
+
+    pub fn new(seed: u64) -> Settings {
+        Settings {
+            seed,
+            cases: Settings::DEFAULT_CASES,
+            max_actions: 8,
+            save_failures: false,
+            shrink_runs: 400,
+            shrink_time: Duration::from_secs(30),
+            fresh_token: None,
+        }
+    }
+}
+
+/// A seed for a run that was given none.
+pub fn random_seed() -> u64 {
+    // 53 bits: the seed survives a trip through JSON and spreadsheets.
+    uuid::Uuid::new_v4().as_u64_pair().0 >> 11
+}
+
+pub struct PropertyTask {
+    info: TaskInfo,
+    plan: Arc<SuitePlan>,
+    spec: Arc<PropertySpec>,
+    property: Property,
+    settings: Settings,
+    /// The case name a counterexample gets: unique in the suite.
+    regression_name: String,
+}
+
+/// What the test closure keeps between the runs proptest asks for.
+#[derive(Default)]
+struct Progress {
+    passed: u32,
+    requests: u64,
+    updates: u64,
+    /// When the first failure was seen: shrinking runs from then on.
+    first_failure: Option<Instant>,
+    shrink_runs: u32,
+    shrink_steps: u32,
+    shrink_limited: bool,
+    last_failure: Option<(String, CaseResult)>,
+    /// A problem of verity's own (a case it could not write or load).
+    internal: Option<String>,
+}
+
+/// What a finished property run measured, for benchmarks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counts {
+    pub cases_passed: u32,
+    pub requests: u64,
+    pub updates: u64,
+}
+
+impl PropertyTask {
+    pub fn new(
+        plan: Arc<SuitePlan>,
+        spec: Arc<PropertySpec>,
+        property: Property,
+        settings: Settings,
+    ) -> PropertyTask {
+        let info = TaskInfo {
+            suite: plan.suite.name.clone(),
+            name: property.case_name(),
+            description: property.description().to_string(),
+            doc: spec.docs.get(&property).cloned().unwrap_or_default(),
+            source: spec.sources[&property].clone(),
+        };
+        let base = format!("regression-{}-{}", property.name(), settings.seed);
+        let regression_name = save::unique_name(&plan.suite, &base);
+        PropertyTask {
+            info,
+            plan,
+            spec,
+            property,
+            settings,
+            regression_name,
+        }
+    }
+
+    pub fn property(&self) -> Property {
+        self.property
+    }
+
+    /// Runs the property against the plan's server (from inside a tokio
+    /// runtime with blocking threads, as `#[tokio::main]` and
+    /// `Runtime::block_on` give).
+    pub async fn check(self: Arc<Self>, client: Client) -> CaseResult {
+        self.check_counted(client).await.0
+    }
+
+    /// [`Self::check`], with what it sent.
+    pub async fn check_counted(self: Arc<Self>, client: Client) -> (CaseResult, Counts) {
+        let handle = Handle::current();
+        let task = self.clone();
+        // proptest's test closure is synchronous: it runs on a blocking
+        // thread and waits there for each case's requests.
+        match tokio::task::spawn_blocking(move || task.run_blocking(&handle, &client)).await {
+            Ok(done) => done,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("the property run was cancelled: {e}"),
+        }
+    }
+
+    fn limits(&self) -> Limits {
+        let existing = self.spec.resource.existing.as_ref().is_some_and(|x| {
+            x.vars.values().all(|t| {
+                crate::case::template::Template::parse(t)
+                    .map(|t| t.variables().all(|v| self.plan.values.contains_key(v)))
+                    .unwrap_or(false)
+            })
+        });
+        Limits {
+            existing,
+            max_actions: self.settings.max_actions,
+        }
+    }
+
+    fn about(&self) -> About {
+        let header = format!(
+            "# A counterexample verity found for {}::{} (seed {}), shrunk to\n\
+             # the smallest failing request sequence it found. `verity run` runs it\n\
+             # with the suite's other cases; it passes once the server is fixed.\n",
+            self.plan.suite.name,
+            self.property.case_name(),
+            self.settings.seed
+        );
+        About {
+            header,
+            name: self.regression_name.clone(),
+            description: format!(
+                "Counterexample to {} (seed {}), shrunk: {}",
+                self.property.case_name(),
+                self.settings.seed,
+                self.property.description()
+            ),
+            doc: self.info.doc.clone(),
+        }
+    }
+
+    fn run_blocking(&self, handle: &Handle, client: &Client) -> (CaseResult, Counts) {
+        let started = Instant::now();
+        let fresh = Arc::new(match &self.settings.fresh_token {
+            Some(token) => Fresh::with_token(token.clone()),
+            None => Fresh::new(),
+        });
+        let strategy = scenario::strategy(&self.spec, self.property, self.limits());
+        let mut runner = TestRunner::new(Config {
+            cases: self.settings.cases.max(1),
+            rng_seed: RngSeed::Fixed(self.settings.seed),
+            rng_algorithm: RngAlgorithm::ChaCha,
+            failure_persistence: None,
+            // The budget is enforced by `check_one`, which stops sending
+            // once it is spent; these only keep proptest from looping.
+            max_shrink_iters: 1_000_000,
+            max_shrink_time: 0,
+            max_local_rejects: 100_000,
+            max_global_rejects: 10_000,
+            verbose: 0,
+            source_file: None,
+            test_name: None,
+            ..Config::default()
+        });
+        let about = self.about();
+        let progress = RefCell::new(Progress::default());
+        let outcome = runner.run(&strategy, |scenario| {
+            self.check_one(&scenario, &about, &progress, handle, client, &fresh)
+        });
+        let mut progress = progress.into_inner();
+        let mut result = CaseResult::named(self.info.clone());
+        result.outcome = Outcome::Passed;
+        let mut counterexample = None;
+        match outcome {
+            Ok(()) => {}
+            Err(_) if progress.internal.is_some() => {
+                let why = progress.internal.take().unwrap_or_default();
+                result = run::task_failed(&self.info, &self.plan.masker, &why);
+            }
+            Err(TestError::Abort(reason)) => {
+                result = run::task_failed(
+                    &self.info,
+                    &self.plan.masker,
+                    &format!("generation gave up: {reason}"),
+                );
+            }
+            Err(TestError::Fail(_, minimal)) => {
+                let (text, failed) =
+                    self.minimal_failure(&minimal, &about, &mut progress, handle, client, &fresh);
+                result.outcome = Outcome::Failed;
+                result.steps = failed.steps;
+                counterexample = Some(self.counterexample(&text, &progress));
+            }
+        }
+        result.duration = started.elapsed();
+        result.property = Some(PropertyReport {
+            seed: self.settings.seed,
+            cases_passed: progress.passed,
+            requests: progress.requests,
+            counterexample,
+        });
+        let counts = Counts {
+            cases_passed: progress.passed,
+            requests: progress.requests,
+            updates: progress.updates,
+        };
+        (result, counts)
+    }
+
+    /// One generated case: written, loaded and run.
+    fn check_one(
+        &self,
+        scenario: &Scenario,
+        about: &About,
+        progress: &RefCell<Progress>,
+        handle: &Handle,
+        client: &Client,
+        fresh: &Arc<Fresh>,
+    ) -> TestCaseResult {
+        {
+            let mut p = progress.borrow_mut();
+            if p.internal.is_some() {
+                return Ok(());
+            }
+            if let Some(since) = p.first_failure {
+                if p.shrink_runs >= self.settings.shrink_runs
+                    || since.elapsed() >= self.settings.shrink_time
+                {
+                    // Spent: report every further candidate as passing, so
+                    // proptest settles on the smallest failure found.
+                    p.shrink_limited = true;
+                    return Ok(());
+                }
+                p.shrink_runs += 1;
+            }
+        }
+        let ran = self.run_scenario(scenario, about, handle, client, fresh);
+        let mut p = progress.borrow_mut();
+        let (text, result, updates) = match ran {
+            Ok(ran) => ran,
+            Err(why) => {
+                p.internal = Some(why.clone());
+                return Err(TestCaseError::fail(why));
+            }
+        };
+        p.requests += result.steps.len() as u64;
+        p.updates += updates;
+        if result.outcome == Outcome::Passed {
+            if p.first_failure.is_none() {
+                p.passed += 1;
+            }
+            return Ok(());
+        }
+        if p.first_failure.is_some() {
+            p.shrink_steps += 1;
+        } else {
+            p.first_failure = Some(Instant::now());
+        }
+        let reason = result
+            .failed_step()
+            .map(|s| format!("step `{}` failed", s.name))
+            .unwrap_or_else(|| "a step failed".into());
+        p.last_failure = Some((text, result));
+        Err(TestCaseError::fail(reason))
+    }
+
+    /// Writes, loads and runs a scenario: its text, result and the updates
+    /// it sent (those of steps that ran).
+    fn run_scenario(
+        &self,
+        scenario: &Scenario,
+        about: &About,
+        handle: &Handle,
+        client: &Client,
+        fresh: &Arc<Fresh>,
+    ) -> Result<(String, CaseResult, u64), String> {
+        let compiled = compile(&self.spec, scenario, about)
+            .map_err(|e| format!("cannot write the generated case: {e}"))?;
+        let file = Path::new("counterexample");
+        let case = load_case_text(&self.plan.suite, file, &compiled.text)
+            .map_err(|e| format!("the generated case does not load: {e}"))?
+            .into_iter()
+            .next()
+            .ok_or("the generated case file holds no case")?;
+        let result = handle.block_on(run::run_case(&self.plan, &case, client, fresh.clone()));
+        // Update steps are named `N. update ...` or `N. replay of M`.
+        let updates = result
+            .steps
+            .iter()
+            .filter(|s| s.name.contains(". update ") || s.name.contains(". replay of "))
+            .count() as u64;
+        Ok((compiled.text, result, updates))
+    }
+
+    /// The case file of the smallest failing scenario and its result: the
+    /// last failure seen is the smallest one proptest kept, unless shrinking
+    /// ended on a candidate it was not shown.
+    fn minimal_failure(
+        &self,
+        minimal: &Scenario,
+        about: &About,
+        progress: &mut Progress,
+        handle: &Handle,
+        client: &Client,
+        fresh: &Arc<Fresh>,
+    ) -> (String, CaseResult) {
+        let last = progress.last_failure.take();
+        let text = compile(&self.spec, minimal, about).map(|c| c.text).ok();
+        match (last, text) {
+            (Some((seen, result)), Some(text)) if seen == text => (seen, result),
+            (last, _) => {
+                if let Ok((text, result, updates)) =
+                    self.run_scenario(minimal, about, handle, client, fresh)
+                {
+                    progress.requests += result.steps.len() as u64;
+                    progress.updates += updates;
+                    if result.outcome == Outcome::Failed {
+                        return (text, result);
+                    }
+                }
+                last.expect("a property fails only after a failing run")
+            }
+        }
+    }
+
+    fn counterexample(&self, text: &str, progress: &Progress) -> Counterexample {
+        let case_file = self.plan.masker.mask(text);
+        let (saved_to, save_error) = if self.settings.save_failures {
+            match save::write(&self.plan.suite.dir, &self.regression_name, &case_file) {
+                Ok(path) => (Some(path.display().to_string()), None),
+                Err(e) => (None, Some(e)),
+            }
+        } else {
+            (None, None)
+        };
+        Counterexample {
+            case_file,
+            shrink_steps: progress.shrink_steps,
+            shrink_limited: progress.shrink_limited,
+            saved_to,
+            save_error,
+        }
+    }
+}
+
+impl Task for PropertyTask {
+    fn info(&self) -> &TaskInfo {
+        &self.info
+    }
+
+    fn run(self: Arc<Self>, client: Client) -> Pin<Box<dyn Future<Output = CaseResult> + Send>> {
+        Box::pin(self.check(client))
+    }
+}
