@@ -64,6 +64,9 @@ async fn a_broken_server_fails_with_expected_against_actual() {
         &server.base_url(),
         "--var",
         "active_member_id=mem_q5sdae3se6eg9m9dcvug",
+        // The hand-written cases only: tests/properties.rs has the properties'.
+        "--properties",
+        "off",
     ]))
     .await;
     let (stdout, _) = text(&output);

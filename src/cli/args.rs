@@ -17,11 +17,18 @@ Examples:
   verity run --suite onsi --base-url https://api.onsi.dev --var api_key=$ONSI_KEY
   verity run --base-url toluna=http://127.0.0.1:8080 --base-url onsi=http://127.0.0.1:9090
   VERITY_VAR_API_KEY=... verity run --base-url http://127.0.0.1:8080 --var active_member_id=mem_...
+  verity run --properties only --property-cases 500 --seed 42 --save-failures
 
 Variables: a value comes from --var NAME=VALUE, else from the environment
 variable VERITY_VAR_<NAME>, else (embedded servers only) from the reference
 server, else from the suite's default. Secret variables are masked in every
 output. A case that needs a variable without a value is skipped, with the reason.
+
+Properties: suites with a properties.yaml also get generated partial
+updates (property::valid-partial-update, ::invalid-partial-update,
+::stateful-sequence, ::unknown-resource), each reported as one result. A
+failure is shrunk to the smallest request sequence found and printed as a
+case file; --save-failures writes it under cases/<suite>/regressions/.
 
 Exit status: 0 when every case passed, 1 when any failed, 2 for usage or
 case-file errors (nothing is sent then).";
@@ -44,6 +51,13 @@ pub enum Command {
     List(ListArgs),
     /// Validate case files without sending anything.
     Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PropertiesMode {
+    On,
+    Off,
+    Only,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,6 +112,32 @@ pub struct RunArgs {
     /// The directory holding one subdirectory per suite.
     #[arg(long, default_value = "cases", value_name = "DIR")]
     pub cases: PathBuf,
+
+    /// Generated partial updates, from each suite's `properties.yaml`: `on`
+    /// runs them beside the cases, `off` leaves them out, `only` runs them
+    /// alone.
+    #[arg(long, value_enum, default_value_t = PropertiesMode::On, value_name = "WHEN")]
+    pub properties: PropertiesMode,
+
+    /// Generated cases per property (shrinking a failure replays more).
+    /// Against a paced server (Toluna: 1000 ms between calls on a MemberCode)
+    /// each case takes seconds: lower it there.
+    #[arg(long, default_value_t = crate::properties::Settings::DEFAULT_CASES, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub property_cases: u32,
+
+    /// Seed of the property generator. The same seed generates the same
+    /// requests; values that must be new on the server (emails, member
+    /// codes, idempotency keys) stay fresh at each run. Default: a random
+    /// seed, printed at the start.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Write each shrunk counterexample as a case file under
+    /// `<cases>/<suite>/regressions/` (never over an existing file); plain
+    /// `verity run` then runs it with the other cases.
+    #[arg(long)]
+    pub save_failures: bool,
 
     /// Print only failures and the summary.
     #[arg(short, long)]

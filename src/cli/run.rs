@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::args::{Color, RunArgs};
+use super::args::{Color, PropertiesMode, RunArgs};
 use super::{EXIT_FAILED, load_errors, usage};
-use crate::case::{self, Suite};
+use crate::case::{self, LoadErrors, Suite};
 use crate::http::{Client, ClientOptions};
+use crate::properties::{self, PropertySpec, Settings};
 use crate::reference::{self, Api};
 use crate::report::Console;
 use crate::report::style::{ColorChoice, Style};
@@ -60,11 +61,46 @@ fn parse_base_urls(given: &[String], suites: &[Suite]) -> Result<BTreeMap<String
     Ok(targets)
 }
 
+/// Each suite's property declarations, when property runs are on.
+fn load_properties(
+    suites: &[Suite],
+    mode: PropertiesMode,
+) -> Result<BTreeMap<String, Arc<PropertySpec>>, LoadErrors> {
+    let mut specs = BTreeMap::new();
+    let mut errors = Vec::new();
+    if mode == PropertiesMode::Off {
+        return Ok(specs);
+    }
+    for suite in suites {
+        match properties::load(suite) {
+            Ok(Some(spec)) => {
+                specs.insert(suite.name.clone(), spec);
+            }
+            Ok(None) => {}
+            Err(LoadErrors(mut e)) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(specs)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
 pub async fn run(args: RunArgs) -> u8 {
-    let suites = match case::load_root(&args.cases, &args.suites) {
+    let mut suites = match case::load_root(&args.cases, &args.suites) {
         Ok(s) => s,
         Err(e) => return load_errors(&e),
     };
+    let specs = match load_properties(&suites, args.properties) {
+        Ok(s) => s,
+        Err(e) => return load_errors(&e),
+    };
+    if args.properties == PropertiesMode::Only {
+        for suite in &mut suites {
+            suite.cases.clear();
+        }
+    }
     let mut targets = match parse_base_urls(&args.base_urls, &suites) {
         Ok(t) => t,
         Err(e) => return usage(e),
@@ -136,12 +172,34 @@ pub async fn run(args: RunArgs) -> u8 {
         Ok(c) => c,
         Err(e) => return usage(format!("cannot build the HTTP client: {e}")),
     };
-    let run_options = RunOptions {
+    let settings = Settings {
+        cases: args.property_cases,
+        save_failures: args.save_failures,
+        ..Settings::new(args.seed.unwrap_or_else(properties::random_seed))
+    };
+    let mut run_options = RunOptions {
         jobs: args.jobs as usize,
         strict: args.strict,
         filters: args.filters,
         hooks: Vec::new(),
+        tasks: Vec::new(),
     };
+    for plan in &plans {
+        if let Some(spec) = specs.get(&plan.suite.name) {
+            for task in properties::tasks(plan, spec, &settings) {
+                let id = format!("{}::{}", plan.suite.name, task.property().case_name());
+                if run::passes_filters(&run_options, &id) {
+                    run_options.tasks.push(task);
+                }
+            }
+        }
+    }
+    if !args.quiet && !run_options.tasks.is_empty() {
+        println!(
+            "properties: seed {} (--seed {} repeats the same generated requests), {} generated cases each",
+            settings.seed, settings.seed, settings.cases
+        );
+    }
     let style = Style::for_stdout(match args.color {
         Color::Auto => ColorChoice::Auto,
         Color::Always => ColorChoice::Always,

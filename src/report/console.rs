@@ -8,7 +8,7 @@ use super::diff::expected_actual;
 use super::style::Style;
 use crate::check::CheckResult;
 use crate::check::json::excerpt;
-use crate::run::result::{CaseResult, Outcome, StepResult};
+use crate::run::result::{CaseResult, Outcome, PropertyReport, StepResult};
 use crate::run::{Event, Reporter};
 
 pub struct Console<W: Write> {
@@ -106,6 +106,44 @@ pub fn describe_step(step: &StepResult, style: &Style) -> String {
     out
 }
 
+/// The seed and the counterexample of a failed property run.
+pub fn describe_property(property: &PropertyReport) -> String {
+    let mut out = format!(
+        "seed {}: {} generated case{} passed before one failed",
+        property.seed,
+        property.cases_passed,
+        if property.cases_passed == 1 { "" } else { "s" }
+    );
+    let Some(example) = &property.counterexample else {
+        out.push('\n');
+        return out;
+    };
+    out.push_str(&format!(
+        "; shrunk in {} step{}{}\n",
+        example.shrink_steps,
+        if example.shrink_steps == 1 { "" } else { "s" },
+        if example.shrink_limited {
+            " (shrinking stopped at its limit: a smaller one may exist)"
+        } else {
+            ""
+        }
+    ));
+    match (&example.saved_to, &example.save_error) {
+        (Some(path), _) => out.push_str(&format!(
+            "counterexample, saved as {path} (`verity run` now runs it):\n"
+        )),
+        (None, Some(error)) => out.push_str(&format!(
+            "counterexample (not saved: {error}):\n"
+        )),
+        (None, None) => out.push_str(&format!(
+            "counterexample (--seed {} repeats the run; --save-failures keeps it under the suite's regressions/ for `verity run`):\n",
+            property.seed
+        )),
+    }
+    out.push_str(&indent(&example.case_file, 2));
+    out
+}
+
 impl<W: Write> Console<W> {
     fn case(&mut self, case: &CaseResult) {
         let s = self.style;
@@ -116,7 +154,13 @@ impl<W: Write> Console<W> {
                 "{}  {}  {}",
                 s.pass("PASS"),
                 case.id(),
-                s.dim(&format!("({millis} ms)"))
+                s.dim(&match &case.property {
+                    Some(p) => format!(
+                        "({} generated cases, seed {}; {millis} ms)",
+                        p.cases_passed, p.seed
+                    ),
+                    None => format!("({millis} ms)"),
+                })
             ),
             Outcome::Skipped if self.quiet => return,
             Outcome::Skipped => format!(
@@ -138,6 +182,9 @@ impl<W: Write> Console<W> {
                 }
                 if let Some(step) = case.failed_step() {
                     text.push_str(&indent(&describe_step(step, &s), 6));
+                }
+                if let Some(property) = &case.property {
+                    text.push_str(&indent(&describe_property(property), 6));
                 }
                 text.trim_end().to_string()
             }
