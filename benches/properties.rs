@@ -6,6 +6,8 @@
 //! reported, with the spread. Then all eight run at once, as `verity run`
 //! runs them. An update is one PATCH/PUT (or idempotent replay) sent and
 //! checked; the other requests are the creates and reads around it.
+//! `running` is the share of the time spent running the generated cases
+//! (requests and checks); the rest is generating, writing and loading them.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -85,10 +87,12 @@ async fn bench() {
     };
 
     println!("machine: {}", machine());
-    println!("{CASES} generated cases per property, {RUNS} runs each, seed {SEED}; median run (min-max)\n");
     println!(
-        "{:<38} {:>18} {:>20} {:>10}",
-        "property", "updates/s", "requests/s", "ms/run"
+        "{CASES} generated cases per property, {RUNS} runs each, seed {SEED}; median run (min-max)\n"
+    );
+    println!(
+        "{:<42} {:>18} {:>20} {:>8} {:>9}",
+        "property", "updates/s", "requests/s", "ms/run", "running"
     );
     let mut all_tasks = Vec::new();
     for (plan, spec) in plans.iter().zip(&specs) {
@@ -98,6 +102,7 @@ async fn bench() {
             let mut updates = Vec::new();
             let mut requests = Vec::new();
             let mut millis = Vec::new();
+            let mut running = Vec::new();
             for _ in 0..RUNS {
                 let started = Instant::now();
                 let (result, counts) = task.clone().check_counted(client.clone()).await;
@@ -106,6 +111,7 @@ async fn bench() {
                 updates.push(counts.updates as f64 / elapsed);
                 requests.push(counts.requests as f64 / elapsed);
                 millis.push(elapsed * 1000.0);
+                running.push(counts.running.as_secs_f64() / elapsed * 100.0);
             }
             let spread = |v: &[f64]| {
                 let min = v.iter().copied().fold(f64::INFINITY, f64::min);
@@ -113,11 +119,12 @@ async fn bench() {
                 format!("{:.0} ({:.0}-{:.0})", median(v.to_vec()), min, max)
             };
             println!(
-                "{:<38} {:>18} {:>20} {:>10.0}",
+                "{:<42} {:>18} {:>20} {:>8.0} {:>8.0}%",
                 format!("{}::{}", plan.suite.name, task.property().case_name()),
                 spread(&updates),
                 spread(&requests),
-                median(millis)
+                median(millis),
+                median(running)
             );
         }
     }
@@ -140,7 +147,10 @@ async fn bench() {
         together.push((updates as f64 / elapsed.as_secs_f64(), elapsed));
     }
     let rates: Vec<f64> = together.iter().map(|(r, _)| *r).collect();
-    let times: Vec<f64> = together.iter().map(|(_, t)| t.as_secs_f64() * 1000.0).collect();
+    let times: Vec<f64> = together
+        .iter()
+        .map(|(_, t)| t.as_secs_f64() * 1000.0)
+        .collect();
     println!(
         "\nall {} properties at once: {:.0} updates/s (median; {:.0}-{:.0}), {:.0} ms per run",
         all_tasks.len(),

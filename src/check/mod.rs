@@ -271,6 +271,22 @@ pub(crate) mod testing {
         }
     }
 
+    /// A suite with nothing declared.
+    pub fn suite(name: &str) -> crate::case::Suite {
+        crate::case::Suite {
+            name: name.into(),
+            description: String::new(),
+            dir: format!("cases/{name}").into(),
+            base_path: String::new(),
+            reference: None,
+            headers: Default::default(),
+            variables: Default::default(),
+            schemas: Default::default(),
+            pacing: None,
+            cases: Vec::new(),
+        }
+    }
+
     pub fn pos() -> Pos {
         Pos {
             file: std::sync::Arc::new("case.yaml".into()),

@@ -56,20 +56,11 @@ fn check_properties(path: &std::path::Path, suites: &[Suite]) -> Result<usize, L
     if !(path.is_dir() || is_property_file) {
         return Ok(0);
     }
-    let mut count = 0;
-    let mut errors = Vec::new();
-    for suite in suites {
-        match properties::load(suite) {
-            Ok(Some(spec)) => count += properties::available(&spec).len(),
-            Ok(None) => {}
-            Err(LoadErrors(mut e)) => errors.append(&mut e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(count)
-    } else {
-        Err(LoadErrors(errors))
-    }
+    let specs = properties::load_all(suites)?;
+    Ok(specs
+        .values()
+        .map(|spec| properties::available(spec).len())
+        .sum())
 }
 
 pub fn check(args: CheckArgs) -> u8 {

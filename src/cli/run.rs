@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use super::args::{Color, PropertiesMode, RunArgs};
 use super::{EXIT_FAILED, load_errors, usage};
-use crate::case::{self, LoadErrors, Suite};
+use crate::case::{self, Suite};
 use crate::http::{Client, ClientOptions};
-use crate::properties::{self, PropertySpec, Settings};
+use crate::properties::{self, Settings};
 use crate::reference::{self, Api};
 use crate::report::Console;
 use crate::report::style::{ColorChoice, Style};
@@ -61,40 +61,17 @@ fn parse_base_urls(given: &[String], suites: &[Suite]) -> Result<BTreeMap<String
     Ok(targets)
 }
 
-/// Each suite's property declarations, when property runs are on.
-fn load_properties(
-    suites: &[Suite],
-    mode: PropertiesMode,
-) -> Result<BTreeMap<String, Arc<PropertySpec>>, LoadErrors> {
-    let mut specs = BTreeMap::new();
-    let mut errors = Vec::new();
-    if mode == PropertiesMode::Off {
-        return Ok(specs);
-    }
-    for suite in suites {
-        match properties::load(suite) {
-            Ok(Some(spec)) => {
-                specs.insert(suite.name.clone(), spec);
-            }
-            Ok(None) => {}
-            Err(LoadErrors(mut e)) => errors.append(&mut e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(specs)
-    } else {
-        Err(LoadErrors(errors))
-    }
-}
-
 pub async fn run(args: RunArgs) -> u8 {
     let mut suites = match case::load_root(&args.cases, &args.suites) {
         Ok(s) => s,
         Err(e) => return load_errors(&e),
     };
-    let specs = match load_properties(&suites, args.properties) {
-        Ok(s) => s,
-        Err(e) => return load_errors(&e),
+    let specs = match args.properties {
+        PropertiesMode::Off => BTreeMap::new(),
+        _ => match properties::load_all(&suites) {
+            Ok(s) => s,
+            Err(e) => return load_errors(&e),
+        },
     };
     if args.properties == PropertiesMode::Only {
         for suite in &mut suites {

@@ -782,26 +782,11 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::case::Body;
     use crate::case::load::load_case_text;
-    use crate::case::{Body, Suite};
-    use crate::check::Scope;
+    use crate::check::{Scope, testing};
     use crate::run::Fresh;
     use crate::run::scope::CaseScope;
-
-    fn suite() -> Suite {
-        Suite {
-            name: "t".into(),
-            description: String::new(),
-            dir: "cases/t".into(),
-            base_path: String::new(),
-            reference: None,
-            headers: IndexMap::new(),
-            variables: IndexMap::new(),
-            schemas: BTreeMap::new(),
-            pacing: None,
-            cases: Vec::new(),
-        }
-    }
 
     fn text() -> impl Strategy<Value = String> {
         prop_oneof![
@@ -910,7 +895,7 @@ mod tests {
                 doc: "#f".into(),
             };
             let text = render(&about, &IndexMap::new(), &steps).unwrap();
-            let cases = load_case_text(&suite(), std::path::Path::new("t.yaml"), &text)
+            let cases = load_case_text(&testing::suite("t"), std::path::Path::new("t.yaml"), &text)
                 .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
             let Some(Body::Json(loaded)) = &cases[0].steps[0].request.body else {
                 return Err(TestCaseError::fail(format!("no JSON body in\n{text}")));

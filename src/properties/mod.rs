@@ -32,6 +32,7 @@ pub mod spec;
 mod task;
 mod value;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use spec::PropertySpec;
@@ -110,6 +111,27 @@ pub fn load(suite: &Suite) -> Result<Option<Arc<PropertySpec>>, LoadErrors> {
     let errors = check::by_compiling(&spec, suite);
     if errors.is_empty() {
         Ok(Some(Arc::new(spec)))
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+/// The declarations of each suite that has them, by suite name; the errors
+/// of all of them together.
+pub fn load_all(suites: &[Suite]) -> Result<BTreeMap<String, Arc<PropertySpec>>, LoadErrors> {
+    let mut specs = BTreeMap::new();
+    let mut errors = Vec::new();
+    for suite in suites {
+        match load(suite) {
+            Ok(Some(spec)) => {
+                specs.insert(suite.name.clone(), spec);
+            }
+            Ok(None) => {}
+            Err(LoadErrors(mut e)) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(specs)
     } else {
         Err(LoadErrors(errors))
     }

@@ -146,14 +146,8 @@ impl<'a> Model<'a> {
         if refused {
             return Outcome::Refused;
         }
-        let removed = self
-            .spec
-            .resource
-            .status
-            .as_ref()
-            .and_then(|s| s.removed.as_ref());
         // Whether a removed resource may still be updated, the docs do not say.
-        if member.refused_only || (removed.is_some() && member.status.as_ref() == removed) {
+        if member.refused_only || self.is_removed(on) {
             return Outcome::Skip;
         }
         Outcome::Applied
@@ -175,13 +169,13 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// The status `remove` leaves.
+    fn removed_status(&self) -> Option<&'a String> {
+        self.spec.resource.status.as_ref()?.removed.as_ref()
+    }
+
     pub fn remove(&mut self, on: &str) {
-        let removed = self
-            .spec
-            .resource
-            .status
-            .as_ref()
-            .and_then(|s| s.removed.clone());
+        let removed = self.removed_status().cloned();
         let member = self.member_mut(on);
         member.status = removed;
         member.status_changed = true;
@@ -189,12 +183,7 @@ impl<'a> Model<'a> {
 
     /// Whether `on` is in the status `remove` leaves.
     pub fn is_removed(&self, on: &str) -> bool {
-        let removed = self
-            .spec
-            .resource
-            .status
-            .as_ref()
-            .and_then(|s| s.removed.as_ref());
+        let removed = self.removed_status();
         removed.is_some() && self.member(on).status.as_ref() == removed
     }
 

@@ -45,7 +45,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub const DEFAULT_CASES: u32 = 48;
+    pub const DEFAULT_CASES: u32 = 100;
 
     pub fn new(seed: u64) -> Settings {
         Settings {
@@ -82,6 +82,7 @@ struct Progress {
     passed: u32,
     requests: u64,
     updates: u64,
+    running: Duration,
     /// When the first failure was seen: shrinking runs from then on.
     first_failure: Option<Instant>,
     shrink_runs: u32,
@@ -98,6 +99,9 @@ pub struct Counts {
     pub cases_passed: u32,
     pub requests: u64,
     pub updates: u64,
+    /// Time spent running generated cases (requests and checks); the rest
+    /// went into generating, writing and loading them.
+    pub running: Duration,
 }
 
 impl PropertyTask {
@@ -250,6 +254,7 @@ impl PropertyTask {
             cases_passed: progress.passed,
             requests: progress.requests,
             updates: progress.updates,
+            running: progress.running,
         };
         (result, counts)
     }
@@ -292,6 +297,7 @@ impl PropertyTask {
         };
         p.requests += result.steps.len() as u64;
         p.updates += updates;
+        p.running += result.duration;
         if result.outcome == Outcome::Passed {
             if p.first_failure.is_none() {
                 p.passed += 1;

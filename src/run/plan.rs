@@ -203,18 +203,10 @@ mod tests {
     #[test]
     fn pacing_applies_to_real_servers_unless_switched_off() {
         let suite = |name: &str| Suite {
-            name: name.into(),
-            description: String::new(),
-            dir: "cases/t".into(),
-            base_path: String::new(),
-            reference: None,
-            headers: IndexMap::new(),
-            variables: IndexMap::new(),
-            schemas: BTreeMap::new(),
             pacing: Some(crate::case::model::Pacing {
                 step_interval_ms: 1000,
             }),
-            cases: Vec::new(),
+            ..crate::check::testing::suite(name)
         };
         let target = |embedded| Target {
             base_url: Url::parse("http://127.0.0.1:1").unwrap(),
