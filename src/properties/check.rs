@@ -43,9 +43,9 @@ pub fn by_compiling(spec: &PropertySpec, suite: &Suite) -> Vec<LoadError> {
         let generated = format!("the case generated for {}", property.case_name());
         match compile_located(spec, &scenario, &about) {
             Err(message) => push(at(spec, &message, format!("{message} ({generated})"))),
-            Ok((compiled, starts)) => {
+            Ok((text, starts)) => {
                 let file = Path::new(&generated);
-                if let Err(e) = load_case_text(suite, file, &compiled.text) {
+                if let Err(e) = load_case_text(suite, file, &text) {
                     for error in e.0 {
                         let origin = starts
                             .iter()

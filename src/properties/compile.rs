@@ -26,20 +26,10 @@ pub struct About {
     pub doc: String,
 }
 
-#[derive(Debug, Clone)]
-pub struct Compiled {
-    /// A case file holding one case.
-    pub text: String,
-}
-
-pub fn compile(
-    spec: &PropertySpec,
-    scenario: &Scenario,
-    about: &About,
-) -> Result<Compiled, String> {
+/// The text of a case file holding the scenario as one case.
+pub fn compile(spec: &PropertySpec, scenario: &Scenario, about: &About) -> Result<String, String> {
     let b = build(spec, scenario)?;
-    let text = render(about, &b.vars, &b.steps)?;
-    Ok(Compiled { text })
+    render(about, &b.vars, &b.steps)
 }
 
 /// The first line of a step in a generated case file, and the declaration
@@ -52,7 +42,7 @@ pub fn compile_located(
     spec: &PropertySpec,
     scenario: &Scenario,
     about: &About,
-) -> Result<(Compiled, Vec<StepStart>), String> {
+) -> Result<(String, Vec<StepStart>), String> {
     let b = build(spec, scenario)?;
     let text = render(about, &b.vars, &b.steps)?;
     let mut starts = Vec::new();
@@ -62,7 +52,7 @@ pub fn compile_located(
         let before = render(about, &b.vars, &b.steps[..i])?.lines().count() + 1;
         starts.push((before, step.origin));
     }
-    Ok((Compiled { text }, starts))
+    Ok((text, starts))
 }
 
 fn build<'a>(spec: &'a PropertySpec, scenario: &Scenario) -> Result<Builder<'a>, String> {
@@ -98,6 +88,7 @@ struct Step {
 }
 
 struct Replayable {
+    label: &'static str,
     number: usize,
     request: Map<String, Value>,
     capture: String,
@@ -311,28 +302,22 @@ impl Builder<'_> {
                     return Ok(());
                 }
                 let earlier = &self.replayable[which % self.replayable.len()];
-                let (request, capture, of) = (
+                let (l, request, capture, of) = (
+                    earlier.label,
                     earlier.request.clone(),
                     earlier.capture.clone(),
                     earlier.number,
                 );
                 self.number += 1;
-                let mut expect = self
-                    .spec
-                    .resource
-                    .update
-                    .value
-                    .get("expect")
-                    .and_then(Value::as_object)
-                    .cloned()
-                    .unwrap_or_default();
+                let name = format!("{}. replay of {of}", self.number);
+                // The earlier answer again: its status, and the same body.
+                let update = self.step_from(l, &self.spec.resource.update, name)?;
+                let mut expect = update.expect.clone().unwrap_or_default();
                 add_checks(&mut expect, Vec::new(), Some(json!({ "of": capture })))?;
                 self.steps.push(Step {
-                    name: format!("{}. replay of {of}", self.number),
-                    origin: self.spec.resource.update.what,
                     request,
                     expect: Some(expect),
-                    capture: Map::new(),
+                    ..update
                 });
                 Ok(())
             }
@@ -433,6 +418,7 @@ impl Builder<'_> {
                     step.capture
                         .insert(capture.clone(), Value::String("$".into()));
                     self.replayable.push(Replayable {
+                        label: l,
                         number: self.number,
                         request: step.request.clone(),
                         capture,

@@ -235,12 +235,17 @@ impl PropertyTask {
                     &format!("generation gave up: {reason}"),
                 );
             }
-            Err(TestError::Fail(_, minimal)) => {
-                let (text, failed) =
-                    self.minimal_failure(&minimal, &about, &mut progress, handle, client, &fresh);
-                result.outcome = Outcome::Failed;
-                result.steps = failed.steps;
-                counterexample = Some(self.counterexample(&text, &progress));
+            Err(TestError::Fail(why, minimal)) => {
+                match self.minimal_failure(&minimal, &about, &mut progress, handle, client, &fresh)
+                {
+                    Some((text, failed)) => {
+                        result.outcome = Outcome::Failed;
+                        result.steps = failed.steps;
+                        counterexample = Some(self.counterexample(&text, &progress));
+                    }
+                    // The test itself panicked: no run failed.
+                    None => result = run::task_failed(&self.info, &self.plan.masker, why.message()),
+                }
             }
         }
         result.duration = started.elapsed();
@@ -327,10 +332,10 @@ impl PropertyTask {
         client: &Client,
         fresh: &Arc<Fresh>,
     ) -> Result<(String, CaseResult, u64), String> {
-        let compiled = compile(&self.spec, scenario, about)
+        let text = compile(&self.spec, scenario, about)
             .map_err(|e| format!("cannot write the generated case: {e}"))?;
         let file = Path::new("counterexample");
-        let case = load_case_text(&self.plan.suite, file, &compiled.text)
+        let case = load_case_text(&self.plan.suite, file, &text)
             .map_err(|e| format!("the generated case does not load: {e}"))?
             .into_iter()
             .next()
@@ -342,7 +347,7 @@ impl PropertyTask {
             .iter()
             .filter(|s| s.name.contains(". update ") || s.name.contains(". replay of "))
             .count() as u64;
-        Ok((compiled.text, result, updates))
+        Ok((text, result, updates))
     }
 
     /// The case file of the smallest failing scenario and its result: the
@@ -356,11 +361,11 @@ impl PropertyTask {
         handle: &Handle,
         client: &Client,
         fresh: &Arc<Fresh>,
-    ) -> (String, CaseResult) {
+    ) -> Option<(String, CaseResult)> {
         let last = progress.last_failure.take();
-        let text = compile(&self.spec, minimal, about).map(|c| c.text).ok();
+        let text = compile(&self.spec, minimal, about).ok();
         match (last, text) {
-            (Some((seen, result)), Some(text)) if seen == text => (seen, result),
+            (Some((seen, result)), Some(text)) if seen == text => Some((seen, result)),
             (last, _) => {
                 if let Ok((text, result, updates)) =
                     self.run_scenario(minimal, about, handle, client, fresh)
@@ -368,10 +373,10 @@ impl PropertyTask {
                     progress.requests += result.steps.len() as u64;
                     progress.updates += updates;
                     if result.outcome == Outcome::Failed {
-                        return (text, result);
+                        return Some((text, result));
                     }
                 }
-                last.expect("a property fails only after a failing run")
+                last
             }
         }
     }
