@@ -355,6 +355,7 @@ impl Loader {
                 schemas.insert(schema_name, schema);
             }
         }
+        let snapshots = doc.snapshots.map(|spec| self.snapshot_spec(&file, spec));
         let base_path = doc.base_path.trim_end_matches('/').to_string();
         if !base_path.is_empty() && !base_path.starts_with('/') {
             self.error(
@@ -378,8 +379,54 @@ impl Loader {
             pacing: doc.pacing.map(|p| Pacing {
                 step_interval_ms: p.value.step_interval_ms,
             }),
+            snapshots,
             cases: Vec::new(),
         })
+    }
+
+    fn snapshot_spec(&mut self, file: &Arc<PathBuf>, doc: Spanned<SnapshotsDoc>) -> SnapshotSpec {
+        let mut spec = SnapshotSpec::default();
+        for header in doc.value.headers {
+            let pos = spanned_pos(file, &header);
+            let name = header.value.trim().to_ascii_lowercase();
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                self.error(
+                    &pos,
+                    format!("snapshots.headers: `{name}` is not a header name"),
+                );
+            } else if !spec.headers.contains(&name) {
+                spec.headers.push(name);
+            }
+        }
+        for redaction in doc.value.redact {
+            let pos = spanned_pos(file, &redaction);
+            let RedactDoc { path, regex, label } = redaction.value;
+            let target = match (path, regex) {
+                (Some(source), None) => self
+                    .jsonpath(&source, &pos)
+                    .map(|path| RedactTarget::Path { source, path }),
+                (None, Some(re)) => self.regex(&re, &pos).map(RedactTarget::Regex),
+                _ => {
+                    self.error(
+                        &pos,
+                        "snapshots.redact: give exactly one of `path` or `regex`",
+                    );
+                    None
+                }
+            };
+            let label = label.unwrap_or_else(|| "[redacted]".to_string());
+            if label.is_empty() {
+                self.error(
+                    &pos,
+                    "snapshots.redact: `as` is empty: a redacted value needs a visible label",
+                );
+                continue;
+            }
+            if let Some(target) = target {
+                spec.redactions.push(Redaction { target, label, pos });
+            }
+        }
+        spec
     }
 
     fn schema(&mut self, dir: &Path, name: &str, decl: SchemaDoc, pos: &Pos) -> Option<Schema> {

@@ -53,6 +53,8 @@ pub struct Suite {
     pub variables: IndexMap<String, Variable>,
     pub schemas: BTreeMap<String, Schema>,
     pub pacing: Option<Pacing>,
+    /// `None`: the suite declares no `snapshots:` section and is not snapshotted.
+    pub snapshots: Option<SnapshotSpec>,
     pub cases: Vec<Case>,
 }
 
@@ -88,6 +90,30 @@ impl fmt::Debug for Schema {
 #[derive(Debug, Clone, Copy)]
 pub struct Pacing {
     pub step_interval_ms: u64,
+}
+
+/// What a snapshot keeps of an answer and what it hides.
+#[derive(Debug, Default)]
+pub struct SnapshotSpec {
+    /// Lower-case names of the response headers kept, in the order given.
+    pub headers: Vec<String>,
+    pub redactions: Vec<Redaction>,
+}
+
+#[derive(Debug)]
+pub struct Redaction {
+    pub target: RedactTarget,
+    /// What stands in place of a redacted value.
+    pub label: String,
+    pub pos: Pos,
+}
+
+#[derive(Debug)]
+pub enum RedactTarget {
+    /// Each non-null value the JSONPath selects in a JSON body.
+    Path { source: String, path: JsonPath },
+    /// Each match inside body strings, text bodies and kept header values.
+    Regex(Regex),
 }
 
 #[derive(Debug)]

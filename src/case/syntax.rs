@@ -31,6 +31,10 @@ pub struct SuiteDoc {
     pub schemas: IndexMap<String, Spanned<SchemaDoc>>,
     #[serde(default)]
     pub pacing: Option<Spanned<PacingDoc>>,
+    /// What a snapshot keeps of each answer and what it hides; a suite
+    /// without this section is not snapshotted.
+    #[serde(default)]
+    pub snapshots: Option<Spanned<SnapshotsDoc>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -69,6 +73,39 @@ pub struct SchemaDoc {
 pub struct PacingDoc {
     /// Least time between two requests of one case, against real servers.
     pub step_interval_ms: u64,
+}
+
+/// `snapshots:` in suite.yaml:
+///
+/// ```yaml
+/// snapshots:
+///   headers: [content-type]            # response headers kept (status and body always are)
+///   redact:
+///     - { path: "$..memberId", as: "[memberId]" }         # every value a JSONPath selects
+///     - { regex: "mem_[a-z0-9]{20}", as: "[memberId]" }  # every match inside a string
+/// ```
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotsDoc {
+    #[serde(default)]
+    pub headers: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub redact: Vec<Spanned<RedactDoc>>,
+}
+
+/// One redaction: a value that changes from run to run or between targets.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedactDoc {
+    /// An RFC 9535 JSONPath into the JSON body: each non-null value it selects.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// A regex: each match inside body strings, text bodies and kept headers.
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// What the snapshot shows instead (default `[redacted]`).
+    #[serde(default, rename = "as")]
+    pub label: Option<String>,
 }
 
 /// Any other `*.yaml|*.yml|*.json` file of a suite directory.
