@@ -6,3 +6,4 @@ pub mod http;
 pub mod reference;
 pub mod report;
 pub mod run;
+pub mod snapshot;

@@ -57,6 +57,8 @@ pub enum CheckKind {
     Unchanged,
     AnyOf,
     Capture,
+    /// The answer against its stored snapshot (`src/snapshot/`).
+    Snapshot,
 }
 
 /// The outcome of one check, as plain data for the reporters.

@@ -135,13 +135,7 @@ pub async fn run(
             );
             let handle = tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                let case = &task_plan.suite.cases[index];
-                let scope = CaseScope::new(&task_plan.values, fresh);
-                let mut result = step::run_case(&task_plan, case, scope, &client).await;
-                for hook in &hooks {
-                    hook.after_case(&task_plan, case, &mut result);
-                }
-                result
+                execute(&task_plan, index, &client, fresh, &hooks).await
             });
             task_cases.insert(handle.id(), (plan.clone(), index));
         }
@@ -160,6 +154,39 @@ pub async fn run(
     summary.duration = started.elapsed();
     emit(reporters, &Event::RunFinished(&summary));
     summary
+}
+
+/// Runs case `index` of a plan on its own, as [`run`] runs each selected case:
+/// skipped when a variable it needs has no value, then the hooks. For
+/// harnesses that run cases one at a time (`tests/conformance.rs`).
+pub async fn run_case(
+    plan: &SuitePlan,
+    index: usize,
+    client: &Client,
+    fresh: Arc<Fresh>,
+    hooks: &[Arc<dyn CaseHook>],
+) -> CaseResult {
+    let case = &plan.suite.cases[index];
+    match plan::skip_reason(plan, case) {
+        Some(reason) => step::skipped(plan, case, reason),
+        None => execute(plan, index, client, fresh, hooks).await,
+    }
+}
+
+async fn execute(
+    plan: &SuitePlan,
+    index: usize,
+    client: &Client,
+    fresh: Arc<Fresh>,
+    hooks: &[Arc<dyn CaseHook>],
+) -> CaseResult {
+    let case = &plan.suite.cases[index];
+    let scope = CaseScope::new(&plan.values, fresh);
+    let mut result = step::run_case(plan, case, scope, client).await;
+    for hook in hooks {
+        hook.after_case(plan, case, &mut result);
+    }
+    result
 }
 
 fn emit(reporters: &mut [&mut dyn Reporter], event: &Event<'_>) {
