@@ -17,6 +17,15 @@ Examples:
   verity run --suite onsi --base-url https://api.onsi.dev --var api_key=$ONSI_KEY
   verity run --base-url toluna=http://127.0.0.1:8080 --base-url onsi=http://127.0.0.1:9090
   VERITY_VAR_API_KEY=... verity run --base-url http://127.0.0.1:8080 --var active_member_id=mem_...
+  verity run --snapshots update && verity snapshots accept    record changed answers as snapshots
+  verity run --base-url http://staging:8080 --snapshots update --snapshot-dir baseline/
+                                               keep a baseline of your own server's answers
+
+Snapshots: each step's answer, normalized, is compared with snapshots/<suite>/
+(insta's .snap files); a difference fails the case with a diff. `update` writes
+the new answers as pending .snap.new files: review them with `verity snapshots
+pending`, then `accept` or `reject` (or `cargo insta review`). With CI set,
+nothing is written and a missing snapshot fails.
 
 Variables: a value comes from --var NAME=VALUE, else from the environment
 variable VERITY_VAR_<NAME>, else (embedded servers only) from the reference
@@ -44,6 +53,13 @@ pub enum Command {
     List(ListArgs),
     /// Validate case files without sending anything.
     Check(CheckArgs),
+    /// Run the same cases against two targets and show where their answers differ.
+    #[command(after_long_help = DIFF_AFTER)]
+    Diff(DiffArgs),
+    /// Review pending snapshots: accept or reject the `.snap.new` files
+    /// `verity run --snapshots update` wrote.
+    #[command(after_long_help = SNAPSHOTS_AFTER)]
+    Snapshots(SnapshotsArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -106,6 +122,91 @@ pub struct RunArgs {
     /// Colour the output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+
+    /// Snapshots of each step's normalized answer: `check` compares the
+    /// answers with the stored snapshots (a difference fails the case),
+    /// `update` also writes each new answer as a pending `.snap.new` file to
+    /// review with `verity snapshots accept|reject`, `off` ignores them.
+    /// Default: `check` for suites run against the embedded reference servers,
+    /// whose answers the committed snapshots record; against a URL, only when
+    /// --snapshots or --snapshot-dir is given. With CI set, nothing is written.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub snapshots: Option<SnapshotMode>,
+
+    /// The snapshot directory, one subdirectory per suite. Default:
+    /// `snapshots` beside the cases directory.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotMode {
+    Check,
+    Update,
+    Off,
+}
+
+const DIFF_AFTER: &str = "\
+Examples:
+  verity diff --against http://127.0.0.1:8080          the embedded servers against yours
+  verity diff --base-url https://api.onsi.dev --against https://api.onsi.com --suite onsi \\
+              --var api_key=$ONSI_KEY --var active_member_id=mem_...
+
+Both targets get the same cases, variables and options. Each step's answer is
+normalized as for snapshots (status, the headers the suite keeps, the JSON body
+with sorted keys) and the values the suite redacts, and those verity generated,
+do not count as differences. The report lists each case that differs, with a
+diff of each step whose answers differ (A: --base-url, B: --against), and ends
+with `N of M cases agree, K differ`.
+
+Exit status: 0 when every compared case agrees, 1 when any differs, 2 for
+usage or case-file errors.";
+
+#[derive(Debug, Args)]
+#[command(mut_arg("snapshots", |a| a.hide(true)), mut_arg("snapshot_dir", |a| a.hide(true)))]
+pub struct DiffArgs {
+    /// The second target (B): `URL` for every suite, or `SUITE=URL` for one
+    /// (repeatable). Only suites with a second target are compared.
+    #[arg(long, value_name = "[SUITE=]URL", required = true)]
+    pub against: Vec<String>,
+
+    /// The first target (A) is --base-url; suites without one run against
+    /// the embedded reference servers.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+const SNAPSHOTS_AFTER: &str = "\
+`verity run --snapshots update` writes each answer that differs from its
+snapshot, or has none, beside it as NAME.snap.new. `accept` renames each
+pending file over its snapshot, `reject` deletes it, as `cargo insta review`
+would (which reads the same files). Commit the snapshots you accept.";
+
+#[derive(Debug, Args)]
+pub struct SnapshotsArgs {
+    #[command(subcommand)]
+    pub action: SnapshotsAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotsAction {
+    /// Make every pending snapshot the stored one.
+    Accept(ReviewArgs),
+    /// Delete every pending snapshot.
+    Reject(ReviewArgs),
+    /// Show each pending snapshot as a diff against the stored one.
+    Pending(ReviewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Only this suite (repeatable). Default: every suite.
+    #[arg(long = "suite", value_name = "NAME")]
+    pub suites: Vec<String>,
+
+    /// The snapshot directory, one subdirectory per suite.
+    #[arg(long, default_value = "snapshots", value_name = "DIR")]
+    pub snapshot_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

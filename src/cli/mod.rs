@@ -1,9 +1,11 @@
-//! The command line: `verity run | serve | list | check`.
+//! The command line: `verity run | serve | list | check | diff | snapshots`.
 
 mod args;
+mod diff;
 mod inspect;
 mod run;
 mod serve;
+mod snapshots;
 
 use std::process::ExitCode;
 
@@ -35,6 +37,8 @@ pub fn main() -> ExitCode {
             Command::Serve(args) => serve::serve(args).await,
             Command::List(args) => inspect::list(args),
             Command::Check(args) => inspect::check(args),
+            Command::Diff(args) => diff::diff(args).await,
+            Command::Snapshots(args) => snapshots::review(args),
         }
     });
     // Do not wait for idle pooled connections or lingering tasks.

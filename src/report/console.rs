@@ -136,7 +136,9 @@ impl<W: Write> Console<W> {
                 if !case.doc.is_empty() {
                     text.push_str(&indent(&format!("documented: {}", case.doc), 6));
                 }
-                if let Some(step) = case.failed_step() {
+                // Snapshot checks run after the case, so steps after the
+                // first failed one can fail too: show each.
+                for step in case.steps.iter().filter(|step| !step.passed) {
                     text.push_str(&indent(&describe_step(step, &s), 6));
                 }
                 text.trim_end().to_string()
