@@ -153,7 +153,7 @@ pub fn build(
                 .filter_map(|(n, _)| values.get(n).cloned()),
         );
         let pacing = match (&suite.pacing, target.embedded) {
-            (Some(p), false) if p.step_interval_ms > 0 => {
+            (Some(p), false) if p.step_interval_ms > 0 && !inputs.no_pacing => {
                 Some(Duration::from_millis(p.step_interval_ms))
             }
             _ => None,
@@ -198,6 +198,37 @@ mod tests {
         assert!(env_matches("API_KEY", "api_key"));
         assert!(env_matches("ACTIVE_MEMBER_ID", "active-member-id"));
         assert!(!env_matches("API_KEYS", "api_key"));
+    }
+
+    #[test]
+    fn pacing_applies_to_real_servers_unless_switched_off() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("suite.yaml"),
+            "name: s\npacing: { step_interval_ms: 1000 }\n",
+        )
+        .unwrap();
+        let pacing = |embedded: bool, no_pacing: bool| {
+            let suite = crate::case::load_suite(dir.path(), None).unwrap();
+            let target = Target {
+                base_url: Url::parse("http://127.0.0.1:1").unwrap(),
+                embedded,
+            };
+            let inputs = Inputs {
+                no_pacing,
+                ..Inputs::default()
+            };
+            build(
+                vec![suite],
+                &BTreeMap::from([("s".into(), target)]),
+                &inputs,
+            )
+            .unwrap()[0]
+                .pacing
+        };
+        assert_eq!(pacing(false, false), Some(Duration::from_millis(1000)));
+        assert_eq!(pacing(false, true), None);
+        assert_eq!(pacing(true, false), None);
     }
 
     #[test]
