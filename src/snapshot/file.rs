@@ -31,18 +31,59 @@ pub struct SnapshotFile {
 }
 
 impl SnapshotFile {
-    /// The file's text. Header values are always double-quoted: JSON string
-    /// syntax is valid YAML, so any text survives.
+    /// The file's text, header written as insta writes it, so accepting a
+    /// file with `cargo insta` does not rewrite its header.
     pub fn render(&self) -> String {
-        let quote = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
         format!(
             "---\nsource: {}\ndescription: {}\nexpression: {}\n---\n{}\n",
-            quote(&self.source),
-            quote(&self.description),
-            quote(&self.expression),
+            yaml_scalar(&self.source),
+            yaml_scalar(&self.description),
+            yaml_scalar(&self.expression),
             normalize(&self.contents)
         )
     }
+}
+
+/// A YAML string as insta's emitter writes one: plain unless it would read
+/// as something else, double-quoted otherwise.
+fn yaml_scalar(text: &str) -> String {
+    const WORDS: [&str; 22] = [
+        "yes", "Yes", "YES", "no", "No", "NO", "True", "TRUE", "true", "False", "FALSE", "false",
+        "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~",
+    ];
+    let needs_quotes = text.is_empty()
+        || text.starts_with(' ')
+        || text.ends_with(' ')
+        || text.starts_with(['&', '*', '?', '|', '-', '<', '>', '=', '!', '%', '@', '.'])
+        || text.starts_with("0x")
+        || text.contains(|c: char| {
+            matches!(
+                c,
+                ':' | '{' | '}' | '[' | ']' | ',' | '#' | '`' | '"' | '\'' | '\\'
+            ) || (c.is_control() && c != '\x7f')
+        })
+        || WORDS.contains(&text)
+        || text.parse::<i64>().is_ok()
+        || text.parse::<f64>().is_ok();
+    if !needs_quotes {
+        return text.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\x08' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\x0c' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The contents of a snapshot file's text, as insta reads them.
@@ -110,11 +151,47 @@ mod tests {
         let file = sample();
         let text = file.render();
         assert!(
-            text.starts_with("---\nsource: \"cases/onsi/x.yaml\"\n"),
+            text.starts_with("---\nsource: cases/onsi/x.yaml\n"),
             "{text}"
         );
         assert_eq!(parse(&text).unwrap(), "status: 200\n\n{\n  \"a\": 1\n}");
         assert!(same_contents(&parse(&text).unwrap(), &file.contents));
+    }
+
+    /// insta reads what verity writes, and writes it back byte for byte.
+    #[test]
+    fn insta_reads_and_rewrites_our_files_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        for description in [
+            "onsi::x, step 1 of 2 (`first`)",
+            "plain words",
+            "tab\there, \"quotes\", back\\slash, \u{7f}, é",
+            "true",
+            "12",
+            "-starts with a dash",
+        ] {
+            let file = SnapshotFile {
+                description: description.into(),
+                ..sample()
+            };
+            let ours = dir.path().join("ours.snap");
+            let theirs = dir.path().join("theirs.snap");
+            std::fs::write(&ours, file.render()).unwrap();
+            let snapshot = insta::Snapshot::from_file(&ours).unwrap();
+            assert_eq!(snapshot.metadata().description(), Some(description));
+            assert_eq!(
+                snapshot.metadata().expression(),
+                Some("GET /v1/members/${id}")
+            );
+            let contents = snapshot.contents().as_text().unwrap().to_string();
+            assert!(same_contents(&contents, &file.contents), "{contents}");
+            snapshot.save(&theirs).unwrap();
+            assert_eq!(
+                std::fs::read_to_string(&theirs).unwrap(),
+                file.render(),
+                "{description}"
+            );
+        }
     }
 
     #[test]
