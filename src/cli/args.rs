@@ -17,7 +17,7 @@ Examples:
   verity run --suite onsi --base-url https://api.onsi.dev --var api_key=$ONSI_KEY
   verity run --base-url toluna=http://127.0.0.1:8080 --base-url onsi=http://127.0.0.1:9090
   VERITY_VAR_API_KEY=... verity run --base-url http://127.0.0.1:8080 --var active_member_id=mem_...
-  verity run --snapshots update && verity snapshots accept    record changed answers as snapshots
+  verity run --snapshots update; verity snapshots accept     record changed answers as snapshots
   verity run --base-url http://staging:8080 --snapshots update --snapshot-dir baseline/
                                                keep a baseline of your own server's answers
 
