@@ -252,20 +252,25 @@ async fn against_a_url_snapshots_are_checked_only_when_asked() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn secrets_stay_out_of_snapshot_files() {
+async fn secrets_stay_out_of_snapshot_files_and_diffs() {
     let secret = "s3cr3t-Key/with+odd chars";
+    // Each answer differs (`n`), so a diff of two runs shows lines with the key.
+    let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let app = Router::new().route(
         "/me",
-        get(|headers: axum::http::HeaderMap| async move {
-            let key = headers
-                .get("x-api-key")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
-            (
-                [("x-echo", key.clone())],
-                axum::Json(serde_json::json!({ "key": key })),
-            )
+        get(move |headers: axum::http::HeaderMap| {
+            let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            async move {
+                let key = headers
+                    .get("x-api-key")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                (
+                    [("x-echo", format!("{key} {n}"))],
+                    axum::Json(serde_json::json!({ "key": key, "n": n })),
+                )
+            }
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -296,9 +301,33 @@ async fn secrets_stay_out_of_snapshot_files() {
     .await;
     assert_eq!(output.status.code(), Some(1), "{:?}", text(&output));
     let written = std::fs::read_to_string(snapshots.path().join("s/me@1.snap.new")).unwrap();
-    assert!(written.contains("x-echo: ***"), "{written}");
+    assert!(written.contains("x-echo: *** 0"), "{written}");
     assert!(written.contains("\"key\": \"***\""), "{written}");
     assert!(!written.contains("s3cr3t"), "{written}");
+
+    let output = verity_env(
+        strings(&[
+            "diff",
+            "--cases",
+            &path_str(cases.path()),
+            "--base-url",
+            &url,
+            "--against",
+            &url,
+            "--var",
+            &format!("key={secret}"),
+        ]),
+        false,
+    )
+    .await;
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("DIFF  s::me"), "{stdout}");
+    assert!(stdout.contains("x-echo: ***"), "{stdout}");
+    assert!(
+        !format!("{stdout}{stderr}").contains("s3cr3t"),
+        "{stdout}{stderr}"
+    );
     task.abort();
 }
 
