@@ -7,7 +7,7 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -18,12 +18,8 @@ use verity::reference::{self, Faults, Options};
 /// Runs the verity binary with `CI` set or unset, whatever the test itself
 /// runs under (`.ci/run` sets it).
 fn verity_ci(args: &[&str], ci: bool) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_verity"));
-    command
-        .args(args)
-        .current_dir(support::repo())
-        .env("NO_COLOR", "1")
-        .env_remove("TF_BUILD");
+    let mut command = support::verity_command(args);
+    command.env_remove("TF_BUILD");
     if ci {
         command.env("CI", "true");
     } else {

@@ -16,15 +16,22 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs the verity binary from the repository root, colours off.
-pub fn verity(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verity"))
+/// The verity binary, to run from the repository root, colours off.
+pub fn verity_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_verity"));
+    command
         .args(args)
         .current_dir(repo())
         .env("NO_COLOR", "1")
         .env_remove("VERITY_VAR_API_KEY")
         .env_remove("VERITY_VAR_ACTIVE_MEMBER_ID")
-        .env_remove("VERITY_VAR_PARTNER_GUID")
+        .env_remove("VERITY_VAR_PARTNER_GUID");
+    command
+}
+
+/// Runs the verity binary from the repository root, colours off.
+pub fn verity(args: &[&str]) -> Output {
+    verity_command(args)
         .output()
         .expect("the verity binary runs")
 }
