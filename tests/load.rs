@@ -111,9 +111,13 @@ impl Target {
     }
 
     async fn toluna_get(&self, code: &str) -> Answer {
-        let path = format!("{TOLUNA}/?memberCode={code}&partnerGUID={PARTNER}");
-        self.send("GET", &path, &[], None).await
+        self.send("GET", &toluna_member(code), &[], None).await
     }
+}
+
+/// Where GET reads a Toluna member of [`PARTNER`].
+fn toluna_member(code: &str) -> String {
+    format!("{TOLUNA}/?memberCode={code}&partnerGUID={PARTNER}")
 }
 
 fn invite_body(tag: &str) -> Value {
@@ -254,42 +258,33 @@ async fn many_concurrent_clients_get_no_5xx_and_the_documented_answers() {
     Arc::try_unwrap(target).ok().unwrap().server.stop().await;
 }
 
-/// Onsi: every field a PATCH may carry, each with the value one client sets.
-fn onsi_field_patches(round: usize) -> Vec<(&'static str, Value)> {
-    vec![
-        ("firstName", json!(format!("First{round}"))),
-        ("lastName", json!(format!("Last{round}"))),
-        ("phone", json!(format!("+44712345{round:04}"))),
-        (
-            "workerId",
-            json!(format!("worker-{round}-{}", uuid::Uuid::new_v4())),
-        ),
-        ("dob", json!(format!("19{:02}-01-01", 50 + round % 40))),
-        ("gender", json!(["Female", "Male", "NonBinary"][round % 3])),
-        ("enablePayroll", json!(round.is_multiple_of(2))),
-        (
-            "accountDetails",
-            json!({ "accountHolder": format!("Holder {round}"), "iban": "GB29NWBK60161331926819" }),
-        ),
-    ]
+/// One of the concurrent updates of a round: it sets `field`, which a read
+/// of the member must then show as `shown`.
+#[derive(Clone)]
+struct Update {
+    field: &'static str,
+    method: &'static str,
+    path: String,
+    body: Value,
+    shown: Value,
 }
 
-/// Fields whose concurrent update was lost, over `rounds` rounds of
-/// concurrent PATCHes (one per field) to one member.
-async fn onsi_lost_updates(target: Arc<Target>, rounds: usize) -> Vec<String> {
-    let id = target
-        .onsi_invite(&format!("lost-{}", uuid::Uuid::new_v4()))
-        .await;
-    let path = format!("/v1/members/{id}");
+/// Sends each round's updates to one member all at once, then reads the
+/// member (at `read`); returns every field whose update was lost.
+async fn lost_updates(
+    target: Arc<Target>,
+    rounds: usize,
+    read: &str,
+    updates: impl Fn(usize) -> Vec<Update>,
+) -> Vec<String> {
     let mut lost = Vec::new();
     for round in 0..rounds {
-        let patches = onsi_field_patches(round);
-        let answers = all(patches.clone().into_iter().map(|(field, value)| {
+        let updates = updates(round);
+        let answers = all(updates.clone().into_iter().map(|update| {
             let target = target.clone();
-            let path = path.clone();
             async move {
                 target
-                    .send("PATCH", &path, &[], Some(json!({ field: value })))
+                    .send(update.method, &update.path, &[], Some(update.body))
                     .await
             }
         }))
@@ -297,17 +292,49 @@ async fn onsi_lost_updates(target: Arc<Target>, rounds: usize) -> Vec<String> {
         for answer in &answers {
             assert_eq!(answer.status, 200, "{answer:?}");
         }
-        let member = target.send("GET", &path, &[], None).await.body;
-        for (field, value) in patches {
-            if member[field] != value {
+        let member = target.send("GET", read, &[], None).await.body;
+        for update in updates {
+            if member[update.field] != update.shown {
                 lost.push(format!(
-                    "round {round}: {field} is {} not {value}",
-                    member[field]
+                    "round {round}: {} is {} not {}",
+                    update.field, member[update.field], update.shown
                 ));
             }
         }
     }
     lost
+}
+
+/// Onsi: every field a PATCH may carry, each set by its own client.
+async fn onsi_lost_updates(target: Arc<Target>, rounds: usize) -> Vec<String> {
+    let id = target
+        .onsi_invite(&format!("lost-{}", uuid::Uuid::new_v4()))
+        .await;
+    let path = format!("/v1/members/{id}");
+    lost_updates(target, rounds, &path, |round| {
+        let account =
+            json!({ "accountHolder": format!("Holder {round}"), "iban": "GB29NWBK60161331926819" });
+        [
+            ("firstName", json!(format!("First{round}"))),
+            ("lastName", json!(format!("Last{round}"))),
+            ("phone", json!(format!("+44712345{round:04}"))),
+            ("workerId", json!(format!("worker-{round}-{id}"))),
+            ("dob", json!(format!("19{:02}-01-01", 50 + round % 40))),
+            ("gender", json!(["Female", "Male", "NonBinary"][round % 3])),
+            ("enablePayroll", json!(round.is_multiple_of(2))),
+            ("accountDetails", account),
+        ]
+        .into_iter()
+        .map(|(field, value)| Update {
+            field,
+            method: "PATCH",
+            path: path.clone(),
+            body: json!({ field: value }),
+            shown: value,
+        })
+        .collect()
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -321,60 +348,33 @@ async fn concurrent_patches_of_different_onsi_fields_all_land() {
     assert!(!lost.is_empty(), "the fault went unseen");
 }
 
-/// Toluna: the properties a PUT may carry and GET returns, one per client.
-fn toluna_property_puts(round: usize) -> Vec<(&'static str, Value, Value)> {
-    // (property, value sent, value GET shows)
-    vec![
-        (
-            "BirthDate",
-            json!(format!("06/{:02}/1985", 1 + round % 28)),
-            json!(format!("06/{:02}/1985", 1 + round % 28)),
-        ),
-        (
-            "PostalCode",
-            json!(format!("{:05}", 10000 + round)),
-            json!(format!("{:05}", 10000 + round)),
-        ),
-        (
-            "IsTest",
-            json!(round.is_multiple_of(2)),
-            json!(round.is_multiple_of(2)),
-        ),
-        ("IsActive", json!(round % 2 == 1), json!(round % 2 == 1)),
-        (
-            "AnsweredQuestions",
-            json!([{ "QuestionID": 1001007, "AnswerID": 2000247 + round }]),
-            json!([{ "QuestionID": 1001007, "AnswerID": 2000247 + round }]),
-        ),
-    ]
-}
-
+/// Toluna: the properties a PUT may carry and GET returns, each set by its
+/// own client.
 async fn toluna_lost_updates(target: Arc<Target>, rounds: usize) -> Vec<String> {
     let code = format!("lost-{}", uuid::Uuid::new_v4());
     target.toluna_add(&code).await;
-    let mut lost = Vec::new();
-    for round in 0..rounds {
-        let puts = toluna_property_puts(round);
-        let answers = all(puts.clone().into_iter().map(|(property, value, _)| {
-            let target = target.clone();
-            let body = json!({ "PartnerGUID": PARTNER, "MemberCode": code, property: value });
-            async move { target.send("PUT", TOLUNA, &[], Some(body)).await }
-        }))
-        .await;
-        for answer in &answers {
-            assert_eq!(answer.status, 200, "{answer:?}");
-        }
-        let member = target.toluna_get(&code).await.body;
-        for (property, _, shown) in puts {
-            if member[property] != shown {
-                lost.push(format!(
-                    "round {round}: {property} is {} not {shown}",
-                    member[property]
-                ));
-            }
-        }
-    }
-    lost
+    lost_updates(target, rounds, &toluna_member(&code), |round| {
+        [
+            ("BirthDate", json!(format!("06/{:02}/1985", 1 + round % 28))),
+            ("PostalCode", json!(format!("{:05}", 10000 + round))),
+            ("IsTest", json!(round.is_multiple_of(2))),
+            ("IsActive", json!(!round.is_multiple_of(2))),
+            (
+                "AnsweredQuestions",
+                json!([{ "QuestionID": 1001007, "AnswerID": 2000247 + round }]),
+            ),
+        ]
+        .into_iter()
+        .map(|(property, value)| Update {
+            field: property,
+            method: "PUT",
+            path: TOLUNA.to_string(),
+            body: json!({ "PartnerGUID": PARTNER, "MemberCode": code, property: value }),
+            shown: value,
+        })
+        .collect()
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

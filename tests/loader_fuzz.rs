@@ -298,21 +298,44 @@ fn load_case_bytes(seed: &Seeds, file: &Path, bytes: &[u8]) -> Result<(), TestCa
     }
 }
 
+/// Runs `test` on `cases` inputs of `strategy` (each run says what it fed,
+/// with the seed), and fails with the smallest failing input.
+fn fuzz<S: Strategy>(
+    cases: u32,
+    what: &str,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) {
+    let result = runner(cases).run(&strategy, test);
+    println!("seed {SEED:#x}: {cases} {what}");
+    if let Err(e) = result {
+        panic!("{what}: {e}");
+    }
+}
+
+fn mutated(original: &[u8], mutations: &[Mutation]) -> Vec<u8> {
+    let mut bytes = original.to_vec();
+    for m in mutations {
+        apply(&mut bytes, m);
+    }
+    bytes
+}
+
 #[test]
 fn arbitrary_bytes_never_panic_the_loader() {
     let seeds = seeds();
     let file = seeds[2].dir.join("fuzz.yaml");
-    let cases = cases_per_property(3000);
     let strategy = prop_oneof![
         prop::collection::vec(any::<u8>(), 0..2048),
         // Mostly printable text, so the parser gets further than byte one.
         "[ -~\n\t]{0,2048}".prop_map(String::into_bytes),
     ];
-    let result = runner(cases).run(&strategy, |bytes| load_case_bytes(&seeds[2], &file, &bytes));
-    println!("seed {SEED:#x}: {cases} arbitrary inputs");
-    if let Err(e) = result {
-        panic!("{e}");
-    }
+    fuzz(
+        cases_per_property(3000),
+        "arbitrary inputs",
+        strategy,
+        |bytes| load_case_bytes(&seeds[2], &file, &bytes),
+    );
 }
 
 #[test]
@@ -323,52 +346,41 @@ fn mutated_case_files_never_panic_the_loader() {
         .enumerate()
         .flat_map(|(s, seed)| (0..seed.files.len()).map(move |f| (s, f)))
         .collect();
-    let cases = cases_per_property(3000);
+    let what = format!("mutations of {} case files", picks.len());
     let strategy = (
-        prop::sample::select(picks.clone()),
+        prop::sample::select(picks),
         prop::collection::vec(mutation(), 1..8),
     );
-    let result = runner(cases).run(&strategy, |((s, f), mutations)| {
-        let seed = &seeds[s];
-        let (path, original) = &seed.files[f];
-        let mut bytes = original.clone();
-        for m in &mutations {
-            apply(&mut bytes, m);
-        }
-        load_case_bytes(seed, path, &bytes)
-    });
-    println!(
-        "seed {SEED:#x}: {cases} mutations of {} case files",
-        picks.len()
+    fuzz(
+        cases_per_property(3000),
+        &what,
+        strategy,
+        |((s, f), mutations)| {
+            let (path, original) = &seeds[s].files[f];
+            load_case_bytes(&seeds[s], path, &mutated(original, &mutations))
+        },
     );
-    if let Err(e) = result {
-        panic!("{e}");
-    }
 }
 
 #[test]
 fn mutated_suite_files_never_panic_the_loader() {
     let seeds = seeds();
-    let cases = cases_per_property(600);
+    let what = format!("mutations of {} suite files", seeds.len());
     let strategy = (0..seeds.len(), prop::collection::vec(mutation(), 1..8));
-    let result = runner(cases).run(&strategy, |(s, mutations)| {
-        let seed = &seeds[s];
-        let mut bytes = std::fs::read(&seed.suite_file).unwrap();
-        for m in &mutations {
-            apply(&mut bytes, m);
-        }
-        match suite_from_bytes(&seed.dir, &seed.suite_file, &bytes) {
-            Ok(_) => Ok(()),
-            Err(errors) => check_errors(&seed.suite_file, &bytes, &errors),
-        }
-    });
-    println!(
-        "seed {SEED:#x}: {cases} mutations of {} suite files",
-        seeds.len()
+    fuzz(
+        cases_per_property(600),
+        &what,
+        strategy,
+        |(s, mutations)| {
+            let seed = &seeds[s];
+            let original = std::fs::read(&seed.suite_file).unwrap();
+            let bytes = mutated(&original, &mutations);
+            match suite_from_bytes(&seed.dir, &seed.suite_file, &bytes) {
+                Ok(_) => Ok(()),
+                Err(errors) => check_errors(&seed.suite_file, &bytes, &errors),
+            }
+        },
     );
-    if let Err(e) = result {
-        panic!("{e}");
-    }
 }
 
 /// The mutations do reach deep into the loader: a fair share of mutated
@@ -383,8 +395,7 @@ fn mutations_explore_past_the_syntax() {
         for (path, original) in &seed.files {
             for _ in 0..20 {
                 let mutations = strategy.new_tree(&mut runner).unwrap().current();
-                let mut bytes = original.clone();
-                mutations.iter().for_each(|m| apply(&mut bytes, m));
+                let bytes = mutated(original, &mutations);
                 total += 1;
                 match cases_from_bytes(&seed.suite, path, &bytes) {
                     Ok(_) => loaded += 1,
