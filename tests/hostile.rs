@@ -324,12 +324,6 @@ async fn a_one_gib_body_is_cut_at_the_cap_without_reading_it() {
             sent < 2 * (10 << 20) + (32 << 20),
             "the server wrote {sent} bytes (length announced: {announce_length})"
         );
-        if announce_length {
-            assert!(
-                sent < 2 * (8 << 20),
-                "an announced length over the cap is refused before reading: {sent} bytes"
-            );
-        }
     }
 }
 
