@@ -2,13 +2,16 @@
 //! number of jobs, steps of one case in order. It emits events as cases
 //! finish and keeps only the counts; reporters keep what they need.
 
+pub mod baseline;
 pub mod event;
 pub mod fresh;
 pub mod plan;
 pub mod result;
 mod scope;
 pub mod secrets;
+pub mod shard;
 mod step;
+pub mod stop;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,6 +23,8 @@ pub use event::{Event, Reporter, SuiteInfo};
 pub use fresh::Fresh;
 pub use plan::{SuitePlan, Target};
 pub use result::{CaseResult, Outcome, StepResult, Summary};
+pub use shard::Shard;
+pub use stop::Stop;
 
 use crate::case::model::Case;
 use crate::http::Client;
@@ -40,6 +45,12 @@ pub struct RunOptions {
     /// Only cases whose `suite::case` id contains one of these.
     pub filters: Vec<String>,
     pub hooks: Vec<Arc<dyn CaseHook>>,
+    /// Only the cases of this shard (`--shard I/N`).
+    pub shard: Option<Shard>,
+    /// Start no case after the first failure (known failures do not count).
+    pub fail_fast: bool,
+    /// Lets the caller stop the run (Ctrl-C, `--max-time`).
+    pub stop: Stop,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -49,6 +60,8 @@ impl std::fmt::Debug for RunOptions {
             .field("strict", &self.strict)
             .field("filters", &self.filters)
             .field("hooks", &self.hooks.len())
+            .field("shard", &self.shard)
+            .field("fail_fast", &self.fail_fast)
             .finish()
     }
 }
@@ -60,6 +73,9 @@ impl Default for RunOptions {
             strict: false,
             filters: Vec::new(),
             hooks: Vec::new(),
+            shard: None,
+            fail_fast: false,
+            stop: Stop::new(),
         }
     }
 }
@@ -70,7 +86,8 @@ pub fn selected(options: &RunOptions, suite: &str, case: &Case) -> bool {
         return false;
     }
     let id = format!("{suite}::{}", case.name);
-    options.filters.is_empty() || options.filters.iter().any(|f| id.contains(f.as_str()))
+    (options.filters.is_empty() || options.filters.iter().any(|f| id.contains(f.as_str())))
+        && options.shard.is_none_or(|shard| shard.includes(&id))
 }
 
 /// Runs every selected case of every plan and reports as it goes.
@@ -126,6 +143,7 @@ pub async fn run(
             let fresh = fresh.clone();
             let permits = permits.clone();
             let hooks = options.hooks.clone();
+            let stop = options.stop.clone();
             emit(
                 reporters,
                 &Event::CaseStarted {
@@ -136,8 +154,21 @@ pub async fn run(
             let handle = tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 let case = &task_plan.suite.cases[index];
+                if let Some(reason) = stop.reason() {
+                    return step::skipped(&task_plan, case, format!("not run: {}", reason.why));
+                }
                 let scope = CaseScope::new(&task_plan.values, fresh);
-                let mut result = step::run_case(&task_plan, case, scope, &client).await;
+                let mut result = tokio::select! {
+                    biased;
+                    reason = stop.aborted() => {
+                        return step::skipped(
+                            &task_plan,
+                            case,
+                            format!("interrupted: {}", reason.why),
+                        );
+                    }
+                    result = step::run_case(&task_plan, case, scope, &client) => result,
+                };
                 for hook in &hooks {
                     hook.after_case(&task_plan, case, &mut result);
                 }
@@ -154,10 +185,16 @@ pub async fn run(
                 step::crashed(plan, &plan.suite.cases[*index], &e.to_string())
             }
         };
+        if options.fail_fast && result.outcome == Outcome::Failed {
+            options
+                .stop
+                .request(format!("--fail-fast: {} failed", result.id()), false);
+        }
         summary.add(&result);
         emit(reporters, &Event::CaseFinished(&result));
     }
     summary.duration = started.elapsed();
+    summary.stopped = options.stop.reason().map(|r| r.why);
     emit(reporters, &Event::RunFinished(&summary));
     summary
 }
