@@ -9,21 +9,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{any, get};
-use support::{last_line, path_str, suite_dir, text, verity, verity_async};
+use support::{args, last_line, path_str, serve, suite_dir, text, verity, verity_async};
 use verity::reference::{self, Faults, Options};
-
-async fn serve(app: Router) -> (String, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (url, task)
-}
-
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
 
 #[test]
 fn run_on_the_embedded_servers_passes_and_ends_with_the_summary_line() {

@@ -144,6 +144,7 @@ pub async fn run(
             let permits = permits.clone();
             let hooks = options.hooks.clone();
             let stop = options.stop.clone();
+            let fail_fast = options.fail_fast;
             emit(
                 reporters,
                 &Event::CaseStarted {
@@ -172,6 +173,10 @@ pub async fn run(
                 for hook in &hooks {
                     hook.after_case(&task_plan, case, &mut result);
                 }
+                // Before the permit goes, so the next case already sees it.
+                if fail_fast && result.outcome == Outcome::Failed {
+                    stop.request(format!("--fail-fast: {} failed", result.id()), false);
+                }
                 result
             });
             task_cases.insert(handle.id(), (plan.clone(), index));
@@ -185,11 +190,6 @@ pub async fn run(
                 step::crashed(plan, &plan.suite.cases[*index], &e.to_string())
             }
         };
-        if options.fail_fast && result.outcome == Outcome::Failed {
-            options
-                .stop
-                .request(format!("--fail-fast: {} failed", result.id()), false);
-        }
         summary.add(&result);
         emit(reporters, &Event::CaseFinished(&result));
     }
