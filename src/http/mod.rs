@@ -271,8 +271,10 @@ impl Client {
             builder = builder.body(body);
         }
         let started = Instant::now();
-        let timeout = self.options.timeout;
-        let mut response = builder.send().await.map_err(|e| classify(e, timeout))?;
+        let mut response = builder
+            .send()
+            .await
+            .map_err(|e| classify(e, &self.options))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -289,7 +291,11 @@ impl Client {
             return Err(TransportError::BodyTooLarge { limit });
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| classify(e, timeout))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| classify(e, &self.options))?
+        {
             if body.len() + chunk.len() > limit {
                 return Err(TransportError::BodyTooLarge { limit });
             }
@@ -328,11 +334,19 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-fn classify(e: reqwest::Error, timeout: Duration) -> TransportError {
+fn classify(e: reqwest::Error, options: &ClientOptions) -> TransportError {
     // The URL in reqwest's message is dropped: callers report it, masked.
     let e = e.without_url();
-    if e.is_timeout() {
-        TransportError::Timeout { after: timeout }
+    if e.is_connect() && e.is_timeout() {
+        // Nothing reached the server: a connection failure, worth a retry.
+        TransportError::Connect(format!(
+            "no connection within {:.1} s (--connect-timeout)",
+            options.connect_timeout.as_secs_f64()
+        ))
+    } else if e.is_timeout() {
+        TransportError::Timeout {
+            after: options.timeout,
+        }
     } else if e.is_connect() {
         let chain = error_chain(&e);
         // A refused certificate will be refused again: not worth a retry.
