@@ -192,10 +192,7 @@ async fn ctrl_c_writes_the_reports_and_exits_130() {
         md.contains("The run stopped early:** interrupted by Ctrl-C"),
         "{md}"
     );
-    assert!(
-        md.contains("| `s::slow` | interrupted: interrupted by Ctrl-C |"),
-        "{md}"
-    );
+    assert!(md.contains("| `s::slow` | interrupted: Ctrl-C |"), "{md}");
     task.abort();
 }
 

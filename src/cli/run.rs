@@ -20,7 +20,7 @@ use crate::run::{self, CaseHook, Fresh, Reporter, RunOptions, Stop};
 
 /// Exit status after Ctrl-C: 128 + SIGINT, as shells report it.
 pub const EXIT_INTERRUPTED: u8 = 130;
-const CTRL_C: &str = "interrupted by Ctrl-C";
+const CTRL_C: &str = "Ctrl-C";
 
 fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
     if value > 0.0 && value.is_finite() && value < 1e9 {
@@ -63,7 +63,9 @@ fn watch_for_stops(stop: &Stop, max_time: Option<Duration>) {
     let on_signal = stop.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\n{CTRL_C}: finishing the reports (Ctrl-C again to quit at once)");
+            eprintln!(
+                "\ninterrupted by {CTRL_C}: finishing the reports (press it again to quit at once)"
+            );
             on_signal.request(CTRL_C, true);
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(i32::from(EXIT_INTERRUPTED));
