@@ -126,7 +126,7 @@ pub async fn run(
     let mut tasks: JoinSet<CaseResult> = JoinSet::new();
     let mut summary = Summary::default();
     // Which case each task runs, so a task that panics is still reported.
-    let mut task_cases = std::collections::HashMap::new();
+    let mut task_cases = TaskCases::new();
     for plan in plans {
         for (index, case) in plan.suite.cases.iter().enumerate() {
             if !selected(options, &plan.suite.name, case) {
@@ -138,10 +138,26 @@ pub async fn run(
                 emit(reporters, &Event::CaseFinished(&result));
                 continue;
             }
+            // Cases start in file order, each when a job is free; what
+            // finishes meanwhile is reported at once.
+            let permit = loop {
+                tokio::select! {
+                    biased;
+                    permit = permits.clone().acquire_owned() => break permit,
+                    Some(joined) = tasks.join_next_with_id() => {
+                        finish(joined, &task_cases, options, &mut summary, reporters);
+                    }
+                }
+            };
+            if let Some(reason) = options.stop.reason() {
+                let result = step::skipped(plan, case, format!("not run: {}", reason.why));
+                summary.add(&result);
+                emit(reporters, &Event::CaseFinished(&result));
+                continue;
+            }
             let task_plan = plan.clone();
             let client = client.clone();
             let fresh = fresh.clone();
-            let permits = permits.clone();
             let hooks = options.hooks.clone();
             let stop = options.stop.clone();
             let fail_fast = options.fail_fast;
@@ -153,11 +169,8 @@ pub async fn run(
                 },
             );
             let handle = tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await;
+                let _permit = permit;
                 let case = &task_plan.suite.cases[index];
-                if let Some(reason) = stop.reason() {
-                    return step::skipped(&task_plan, case, format!("not run: {}", reason.why));
-                }
                 let scope = CaseScope::new(&task_plan.values, fresh);
                 let mut result = tokio::select! {
                     biased;
@@ -183,20 +196,39 @@ pub async fn run(
         }
     }
     while let Some(joined) = tasks.join_next_with_id().await {
-        let result = match joined {
-            Ok((_, result)) => result,
-            Err(e) => {
-                let (plan, index) = &task_cases[&e.id()];
-                step::crashed(plan, &plan.suite.cases[*index], &e.to_string())
-            }
-        };
-        summary.add(&result);
-        emit(reporters, &Event::CaseFinished(&result));
+        finish(joined, &task_cases, options, &mut summary, reporters);
     }
     summary.duration = started.elapsed();
     summary.stopped = options.stop.reason().map(|r| r.why);
     emit(reporters, &Event::RunFinished(&summary));
     summary
+}
+
+type TaskCases = std::collections::HashMap<tokio::task::Id, (Arc<SuitePlan>, usize)>;
+
+/// Reports a finished task's case; a task that panicked is a failed case.
+fn finish(
+    joined: Result<(tokio::task::Id, CaseResult), tokio::task::JoinError>,
+    task_cases: &TaskCases,
+    options: &RunOptions,
+    summary: &mut Summary,
+    reporters: &mut [&mut dyn Reporter],
+) {
+    let result = match joined {
+        Ok((_, result)) => result,
+        Err(e) => {
+            let (plan, index) = &task_cases[&e.id()];
+            let result = step::crashed(plan, &plan.suite.cases[*index], &e.to_string());
+            if options.fail_fast {
+                options
+                    .stop
+                    .request(format!("--fail-fast: {} failed", result.id()), false);
+            }
+            result
+        }
+    };
+    summary.add(&result);
+    emit(reporters, &Event::CaseFinished(&result));
 }
 
 fn emit(reporters: &mut [&mut dyn Reporter], event: &Event<'_>) {
