@@ -7,31 +7,11 @@ mod support;
 
 use std::path::Path;
 
-use axum::Router;
-use axum::routing::any;
 use support::{args, last_line, path_str, serve, suite_dir, text, verity_async_env};
 use verity::report::json;
 use verity::run::Outcome;
 
 const SECRET: &str = "s3cr3t-Key/with+odd chars";
-
-/// Answers with everything it was sent, so a leaked secret would come back.
-fn echo_app() -> Router {
-    Router::new().route(
-        "/echo/{*rest}",
-        any(
-            |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: String| async move {
-                let headers: Vec<String> = headers
-                    .iter()
-                    .map(|(n, v)| format!("{n}: {}", v.to_str().unwrap_or("")))
-                    .collect();
-                axum::Json(
-                    serde_json::json!({"uri": uri.to_string(), "headers": headers, "body": body}),
-                )
-            },
-        ),
-    )
-}
 
 const SUITE: &str = "name: s\nheaders:\n  x-api-key: \"${key}\"\nvariables:\n  key: { secret: true, required: true }\n";
 
@@ -74,7 +54,7 @@ fn assert_no_secret(what: &str, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_run_writes_every_report_and_no_secret() {
-    let (url, task) = serve(echo_app()).await;
+    let (url, task) = serve(support::echo_app()).await;
     let dir = suite_dir(SUITE, &[("c.yaml", CASES)]);
     let out = tempfile::tempdir().unwrap();
     let junit = out.path().join("r.xml");
@@ -242,7 +222,7 @@ async fn a_failing_run_writes_every_report_and_no_secret() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_into_a_missing_directory_is_refused_before_the_run() {
-    let (url, task) = serve(echo_app()).await;
+    let (url, task) = serve(support::echo_app()).await;
     let dir = suite_dir(SUITE, &[("c.yaml", CASES)]);
     for (spec, want) in [
         (

@@ -5,55 +5,21 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::Arc;
 
-use support::{Collect, load_suites, path_str, text, verity};
-use verity::http::{Client, ClientOptions};
+use support::{path_str, text, verity};
 use verity::reference::{self, Options};
 use verity::report::json;
-use verity::run::plan::{self, Inputs, Target};
-use verity::run::{self, Fresh, RunOptions, Shard};
+use verity::run::{RunOptions, Shard};
 
-/// The ids of the cases a run with these options reports.
+/// The ids of the cases a run of this shard reports.
 async fn ids(url: &url::Url, shard: Option<Shard>) -> Vec<String> {
-    let suites = load_suites();
-    let targets = suites
-        .iter()
-        .map(|s| {
-            (
-                s.name.clone(),
-                Target {
-                    base_url: url.clone(),
-                    embedded: true,
-                },
-            )
-        })
-        .collect();
-    let inputs = Inputs {
-        embedded_values: reference::embedded_values(&Options::default()),
-        ..Inputs::default()
-    };
-    let plans: Vec<_> = plan::build(suites, &targets, &inputs)
-        .unwrap()
-        .into_iter()
-        .map(Arc::new)
-        .collect();
-    let client = Client::new(ClientOptions::default()).unwrap();
-    let mut collect = Collect::default();
     let options = RunOptions {
         shard,
         ..RunOptions::default()
     };
-    let summary = run::run(
-        &plans,
-        &client,
-        &options,
-        Arc::new(Fresh::new()),
-        &mut [&mut collect],
-    )
-    .await;
+    let (summary, results) = support::run_against(url, &Options::default(), &options).await;
     assert!(summary.success(), "{:?}", summary.failures);
-    collect.0.iter().map(|c| c.id()).collect()
+    results.iter().map(|c| c.id()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -39,6 +39,16 @@ fn case(name: &str, path: &str, status: u16) -> String {
     )
 }
 
+/// A suite of two cases: `quick` (on /ok) and `slow` (on /slow).
+fn quick_and_slow() -> tempfile::TempDir {
+    let cases = format!(
+        "cases:\n{}{}",
+        case("quick", "/ok", 200),
+        case("slow", "/slow", 200)
+    );
+    suite_dir("name: s\n", &[("c.yaml", &cases)])
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fail_fast_starts_nothing_after_the_first_failure() {
     let (url, task, _) = slow_server().await;
@@ -87,12 +97,7 @@ async fn fail_fast_starts_nothing_after_the_first_failure() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_time_stops_the_run_and_still_writes_the_reports() {
     let (url, task, slow_calls) = slow_server().await;
-    let cases = format!(
-        "cases:\n{}{}",
-        case("quick", "/ok", 200),
-        case("slow", "/slow", 200)
-    );
-    let dir = suite_dir("name: s\n", &[("c.yaml", &cases)]);
+    let dir = quick_and_slow();
     let out = tempfile::tempdir().unwrap();
     let report = out.path().join("r.json");
     let junit = out.path().join("r.xml");
@@ -141,12 +146,7 @@ async fn max_time_stops_the_run_and_still_writes_the_reports() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_writes_the_reports_and_exits_130() {
     let (url, task, slow_calls) = slow_server().await;
-    let cases = format!(
-        "cases:\n{}{}",
-        case("quick", "/ok", 200),
-        case("slow", "/slow", 200)
-    );
-    let dir = suite_dir("name: s\n", &[("c.yaml", &cases)]);
+    let dir = quick_and_slow();
     let out = tempfile::tempdir().unwrap();
     let report = out.path().join("r.md");
     let argv = args(&[

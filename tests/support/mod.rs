@@ -117,6 +117,18 @@ pub async fn run_suites(faults: Faults) -> (Summary, Vec<CaseResult>) {
         .await
         .expect("the reference server starts");
     let url = url::Url::parse(&server.base_url()).unwrap();
+    let outcome = run_against(&url, &options, &RunOptions::default()).await;
+    server.stop().await;
+    outcome
+}
+
+/// Runs the committed suites in-process against a reference server started
+/// with `server` options, at `url`.
+pub async fn run_against(
+    url: &url::Url,
+    server: &Options,
+    run_options: &RunOptions,
+) -> (Summary, Vec<CaseResult>) {
     let suites = load_suites();
     let targets = suites
         .iter()
@@ -131,7 +143,7 @@ pub async fn run_suites(faults: Faults) -> (Summary, Vec<CaseResult>) {
         })
         .collect();
     let inputs = Inputs {
-        embedded_values: reference::embedded_values(&options),
+        embedded_values: reference::embedded_values(server),
         ..Inputs::default()
     };
     let plans: Vec<_> = plan::build(suites, &targets, &inputs)
@@ -144,13 +156,31 @@ pub async fn run_suites(faults: Faults) -> (Summary, Vec<CaseResult>) {
     let summary = run::run(
         &plans,
         &client,
-        &RunOptions::default(),
+        run_options,
         Arc::new(Fresh::new()),
         &mut [&mut collect],
     )
     .await;
-    server.stop().await;
     (summary, collect.0)
+}
+
+/// Answers with everything it was sent (URI, headers, body), so a secret
+/// that leaked into a request comes back in the answer.
+pub fn echo_app() -> axum::Router {
+    axum::Router::new().route(
+        "/echo/{*rest}",
+        axum::routing::any(
+            |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: String| async move {
+                let headers: Vec<String> = headers
+                    .iter()
+                    .map(|(n, v)| format!("{n}: {}", v.to_str().unwrap_or("")))
+                    .collect();
+                axum::Json(
+                    serde_json::json!({"uri": uri.to_string(), "headers": headers, "body": body}),
+                )
+            },
+        ),
+    )
 }
 
 /// A throwaway suite directory: `suite.yaml` plus the given case files.
