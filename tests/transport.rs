@@ -360,3 +360,61 @@ mod tls {
         }
     }
 }
+
+/// Proxies come from the environment, except for loopback targets. The
+/// "proxy" here is a local server that answers every request itself; the
+/// other host is never resolved, as a proxied request names it to the proxy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxies_from_the_environment_apply_except_to_loopback() {
+    let (direct, direct_task, direct_seen) = scripted(vec![(200, None)]).await;
+    let proxied_targets = Arc::new(Mutex::new(Vec::new()));
+    let log = proxied_targets.clone();
+    let proxy = Router::new().fallback(move |uri: axum::http::Uri| {
+        let log = log.clone();
+        async move {
+            log.lock().unwrap().push(uri.to_string());
+            "via the proxy"
+        }
+    });
+    let (proxy_url, proxy_task) = serve(proxy).await;
+    let dir = suite_dir("name: s\n", &[("c.yaml", ONE_GET)]);
+    for (base, via_proxy) in [
+        (direct.as_str(), false),
+        ("http://verity-proxy-test.invalid", true),
+    ] {
+        let output = support::verity_async_env(
+            args(&[
+                "run",
+                "--cases",
+                &path_str(dir.path()),
+                "--base-url",
+                base,
+                "--retries",
+                "0",
+            ]),
+            vec![
+                ("HTTP_PROXY".into(), proxy_url.clone()),
+                ("http_proxy".into(), proxy_url.clone()),
+                ("NO_PROXY".into(), String::new()),
+                ("no_proxy".into(), String::new()),
+            ],
+        )
+        .await;
+        assert_eq!(output.status.code(), Some(0), "{base}: {:?}", text(&output));
+        let proxied = proxied_targets.lock().unwrap().clone();
+        if via_proxy {
+            assert_eq!(
+                proxied,
+                vec!["http://verity-proxy-test.invalid/x".to_string()]
+            );
+        } else {
+            assert!(
+                proxied.is_empty(),
+                "loopback went through the proxy: {proxied:?}"
+            );
+            assert_eq!(direct_seen.lock().unwrap().len(), 1);
+        }
+    }
+    direct_task.abort();
+    proxy_task.abort();
+}
