@@ -68,6 +68,8 @@ fn result_of(plan: &SuitePlan, case: &Case) -> CaseResult {
         skip_reason: None,
         steps: Vec::new(),
         duration: Duration::ZERO,
+        known: None,
+        seed: None,
     }
 }
 
@@ -99,6 +101,8 @@ pub fn crashed(plan: &SuitePlan, case: &Case, why: &str) -> CaseResult {
         checks: Vec::new(),
         passed: false,
         duration: Duration::ZERO,
+        attempts: 0,
+        retries: Vec::new(),
     });
     result
 }
@@ -207,16 +211,19 @@ async fn run_step(
 ) -> StepResult {
     let masker = &plan.masker;
     let started = Instant::now();
-    let failed = |request: RequestSummary, error: String| StepResult {
-        name: step.name.clone(),
-        source: step.pos.clone(),
-        request,
-        response: None,
-        error: Some(masker.mask(&error)),
-        checks: Vec::new(),
-        passed: false,
-        duration: started.elapsed(),
-    };
+    let failed =
+        |request: RequestSummary, error: String, attempts: u32, retries: Vec<String>| StepResult {
+            name: step.name.clone(),
+            source: step.pos.clone(),
+            request,
+            response: None,
+            error: Some(masker.mask(&error)),
+            checks: Vec::new(),
+            passed: false,
+            duration: started.elapsed(),
+            attempts,
+            retries,
+        };
     let built = match build_request(plan, step, scope) {
         Ok(b) => b,
         Err(e) => {
@@ -226,14 +233,17 @@ async fn run_step(
                 headers: Vec::new(),
                 body: None,
             };
-            return failed(request, e);
+            return failed(request, e, 0, Vec::new());
         }
     };
     let request_summary = summarize_request(masker, &built.request);
     scope.record_sent(built.sent_json);
-    let response = match client.send(built.request).await {
+    let exchange = client.exchange(built.request).await;
+    let attempts = exchange.attempts;
+    let retries: Vec<String> = exchange.retries.iter().map(|r| masker.mask(r)).collect();
+    let response = match exchange.outcome {
         Ok(r) => r,
-        Err(e) => return failed(request_summary, e.to_string()),
+        Err(e) => return failed(request_summary, e.to_string(), attempts, retries),
     };
     let json: Option<Value> = if response.body.iter().all(u8::is_ascii_whitespace) {
         None
@@ -285,6 +295,8 @@ async fn run_step(
         checks,
         passed,
         duration: started.elapsed(),
+        attempts,
+        retries,
     }
 }
 
