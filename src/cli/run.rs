@@ -5,15 +5,84 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::args::{Color, RunArgs};
-use super::{EXIT_FAILED, load_errors, usage};
+use super::args::RunArgs;
+use super::report::{Annotations, check_specs, finish, publish, style};
+use super::{load_errors, usage};
 use crate::case::{self, Suite};
-use crate::http::{Client, ClientOptions};
+use crate::http::{Client, ClientOptions, RetryPolicy, rate};
 use crate::reference::{self, Api};
-use crate::report::Console;
-use crate::report::style::{ColorChoice, Style};
+use crate::report::progress::{self, Progress};
+use crate::report::{Collector, Console};
+use crate::run::baseline::{self, Baseline};
 use crate::run::plan::{self, Inputs, Target};
-use crate::run::{self, Fresh, RunOptions};
+use crate::run::secrets::Masker;
+use crate::run::{self, CaseHook, Fresh, Reporter, RunOptions, Stop};
+
+/// Exit status after Ctrl-C: 128 + SIGINT, as shells report it.
+pub const EXIT_INTERRUPTED: u8 = 130;
+const CTRL_C: &str = "Ctrl-C";
+
+fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
+    if value > 0.0 && value.is_finite() && value < 1e9 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(format!("{flag} must be a positive number of seconds"))
+    }
+}
+
+/// The transport options from the flags, files read.
+fn client_options(args: &RunArgs) -> Result<ClientOptions, String> {
+    let ca_pem = match &args.cacert {
+        Some(path) => {
+            Some(std::fs::read(path).map_err(|e| format!("--cacert {}: {e}", path.display()))?)
+        }
+        None => None,
+    };
+    let rate_limit = args
+        .rate_limit
+        .as_deref()
+        .map(rate::parse_rate)
+        .transpose()?;
+    Ok(ClientOptions {
+        timeout: seconds("--timeout", args.timeout)?,
+        connect_timeout: seconds("--connect-timeout", args.connect_timeout)?,
+        max_body_bytes: args.max_body,
+        retry: RetryPolicy {
+            max_attempts: args.retries + 1,
+            max_delay: seconds("--retry-max-wait", args.retry_max_wait)?,
+            ..RetryPolicy::default()
+        },
+        rate_limit,
+        ca_pem,
+        insecure: args.insecure,
+    })
+}
+
+/// Ctrl-C and `--max-time` stop the run; a second Ctrl-C leaves at once.
+fn watch_for_stops(stop: &Stop, max_time: Option<Duration>) {
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "\ninterrupted by {CTRL_C}: finishing the reports (press it again to quit at once)"
+            );
+            on_signal.request(CTRL_C, true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(i32::from(EXIT_INTERRUPTED));
+            }
+        }
+    });
+    if let Some(limit) = max_time {
+        let on_time = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(limit).await;
+            on_time.request(
+                format!("--max-time {} s reached", limit.as_secs_f64()),
+                true,
+            );
+        });
+    }
+}
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
@@ -76,9 +145,26 @@ pub async fn run(args: RunArgs) -> u8 {
             Err(e) => return usage(e),
         }
     }
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        return usage("--timeout must be a positive number of seconds");
+    let client_options = match client_options(&args) {
+        Ok(o) => o,
+        Err(e) => return usage(e),
+    };
+    let max_time = match args.max_time.map(|t| seconds("--max-time", t)).transpose() {
+        Ok(t) => t,
+        Err(e) => return usage(e),
+    };
+    if let Err(e) = check_specs(&args.reports) {
+        return usage(e);
     }
+    let baseline = match &args.baseline {
+        Some(path) => match Baseline::load(path, baseline::today())
+            .and_then(|b| b.check_cases(&suites).map(|()| b))
+        {
+            Ok(b) => Some(Arc::new(b)),
+            Err(e) => return usage(format!("--baseline {e}")),
+        },
+        None => None,
+    };
 
     // Suites without a URL run against the embedded reference servers.
     let mut needed = Vec::new();
@@ -128,38 +214,86 @@ pub async fn run(args: RunArgs) -> u8 {
         Ok(p) => p.into_iter().map(Arc::new).collect::<Vec<_>>(),
         Err(e) => return usage(e),
     };
-    let client = match Client::new(ClientOptions {
-        timeout: Duration::from_secs_f64(args.timeout),
-        max_body_bytes: args.max_body,
-        ..ClientOptions::default()
-    }) {
+    if client_options.insecure {
+        eprintln!(
+            "warning: --insecure: TLS certificates are NOT verified. Anyone on the network path can read and change this run's traffic, API keys included. Use --cacert PATH to trust a private CA instead."
+        );
+    }
+    let client = match Client::new(client_options) {
         Ok(c) => c,
         Err(e) => return usage(format!("cannot build the HTTP client: {e}")),
     };
+    if let Some(b) = &baseline {
+        for entry in b.expired() {
+            eprintln!(
+                "warning: {}: the known failure {} expired on {}: it fails the run again",
+                entry.at,
+                entry.case,
+                entry.expires.map(|d| d.to_string()).unwrap_or_default()
+            );
+        }
+    }
+    let stop = Stop::new();
+    let mut hooks: Vec<Arc<dyn CaseHook>> = Vec::new();
+    // Last, so it sees what every other hook decided.
+    if let Some(b) = &baseline {
+        hooks.push(b.clone());
+    }
     let run_options = RunOptions {
         jobs: args.jobs as usize,
         strict: args.strict,
         filters: args.filters,
-        hooks: Vec::new(),
+        hooks,
+        shard: args.shard,
+        fail_fast: args.fail_fast,
+        stop: stop.clone(),
     };
-    let style = Style::for_stdout(match args.color {
-        Color::Auto => ColorChoice::Auto,
-        Color::Always => ColorChoice::Always,
-        Color::Never => ColorChoice::Never,
-    });
-    let mut console = Console::new(std::io::stdout().lock(), style, args.quiet);
+    watch_for_stops(&stop, max_time);
+
+    let style = style(args.color);
+    let mut progress = progress::wanted_here(args.quiet).then(Progress::new);
+    let out: Box<dyn std::io::Write> = match &progress {
+        Some(bar) => Box::new(bar.writer(std::io::stdout())),
+        None => Box::new(std::io::stdout()),
+    };
+    let mut console = Console::new(out, style, args.quiet).verbose(args.verbose);
+    let mut collector = Collector::new(args.shard.map(|s| s.to_string()));
+    let mut annotations = Annotations::from_env();
+    let mut reporters: Vec<&mut dyn Reporter> = vec![&mut collector];
+    if let Some(bar) = progress.as_mut() {
+        reporters.push(bar);
+    }
+    if let Some(a) = annotations.as_mut() {
+        reporters.push(a);
+    }
+    // The console last: its summary line ends the output.
+    reporters.push(&mut console);
     let summary = run::run(
         &plans,
         &client,
         &run_options,
         Arc::new(Fresh::new()),
-        &mut [&mut console],
+        &mut reporters,
     )
     .await;
     if let Some(server) = embedded {
         server.stop().await;
     }
-    if summary.success() { 0 } else { EXIT_FAILED }
+    let masker = plans
+        .iter()
+        .fold(Masker::default(), |m, p| m.merge(&p.masker));
+    let errors = publish(&collector.report(), &args.reports, &masker);
+    if let Some(b) = &baseline {
+        for case in b.passed() {
+            eprintln!("note: {case} is listed in the baseline but passed: remove its entry");
+        }
+    }
+    let code = finish(&errors, summary.success());
+    if code != super::EXIT_USAGE && summary.stopped.as_deref() == Some(CTRL_C) {
+        EXIT_INTERRUPTED
+    } else {
+        code
+    }
 }
 
 #[cfg(test)]

@@ -152,7 +152,7 @@ pub fn build(
                 .filter(|(_, d)| d.secret)
                 .filter_map(|(n, _)| values.get(n).cloned()),
         );
-        let pacing = match (&suite.pacing, target.embedded) {
+        let pacing = match (&suite.pacing, target.embedded || inputs.no_pacing) {
             (Some(p), false) if p.step_interval_ms > 0 => {
                 Some(Duration::from_millis(p.step_interval_ms))
             }
@@ -198,6 +198,36 @@ mod tests {
         assert!(env_matches("API_KEY", "api_key"));
         assert!(env_matches("ACTIVE_MEMBER_ID", "active-member-id"));
         assert!(!env_matches("API_KEYS", "api_key"));
+    }
+
+    fn paced_suite() -> Suite {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("suite.yaml"),
+            "name: s\npacing: { step_interval_ms: 1000 }\n",
+        )
+        .unwrap();
+        crate::case::load_suite(dir.path(), None).unwrap()
+    }
+
+    fn pacing_of(embedded: bool, no_pacing: bool) -> Option<Duration> {
+        let target = Target {
+            base_url: Url::parse("http://127.0.0.1:1").unwrap(),
+            embedded,
+        };
+        let targets = BTreeMap::from([("s".to_string(), target)]);
+        let inputs = Inputs {
+            no_pacing,
+            ..Inputs::default()
+        };
+        build(vec![paced_suite()], &targets, &inputs).unwrap()[0].pacing
+    }
+
+    #[test]
+    fn pacing_applies_to_real_servers_unless_switched_off() {
+        assert_eq!(pacing_of(false, false), Some(Duration::from_millis(1000)));
+        assert_eq!(pacing_of(false, true), None);
+        assert_eq!(pacing_of(true, false), None);
     }
 
     #[test]
