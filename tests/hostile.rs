@@ -3,12 +3,11 @@
 //! a reason that says what happened, never panics, never prints the secret
 //! API key, and exits 1.
 //!
-//! The servers are raw TCP (or tiny axum apps) on 127.0.0.1:0, so they can
-//! break HTTP itself.
+//! Every run also writes a JSON and a JUnit report, which must be whole,
+//! hold each failed case with the reason the console gave, and no secret.
 //!
-//! Reports: `verity run` writes none yet (issue 5). When it does, each test
-//! here should also pass `--report` and assert the report is written, whole,
-//! and holds the failed cases with their reasons.
+//! The servers are raw TCP on 127.0.0.1:0, so they can break HTTP itself.
+//! (`tests/transport.rs` tests the retry policy itself, on a scripted server.)
 
 mod support;
 
@@ -22,6 +21,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use support::{path_str, suite_dir, text, verity_async};
+use verity::report::json;
 
 /// The secret the suite sends as `x-api-key` with every request.
 const SECRET: &str = "hostile-s3cret-9f8e7d";
@@ -162,6 +162,9 @@ struct Outcome {
     stdout: String,
     stderr: String,
     elapsed: Duration,
+    /// The JSON report's text, and the JUnit report's.
+    json: String,
+    junit: String,
 }
 
 /// `verity run` of the two cases against `url`, with extra arguments.
@@ -179,13 +182,28 @@ async fn run_against(url: &str, extra: &[&str]) -> Outcome {
     .iter()
     .map(|s| s.to_string())
     .collect();
+    let reports = tempfile::tempdir().unwrap();
+    let json = reports.path().join("r.json");
+    let junit = reports.path().join("r.xml");
+    for report in [
+        format!("json:{}", json.display()),
+        format!("junit:{}", junit.display()),
+    ] {
+        args.extend(["--report".to_string(), report]);
+    }
     args.extend(extra.iter().map(|s| s.to_string()));
     let started = Instant::now();
     let output = verity_async(args).await;
     let elapsed = started.elapsed();
     let (stdout, stderr) = text(&output);
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("{}: {e}\n{stdout}\n{stderr}", path.display()))
+    };
     Outcome {
         code: output.status.code(),
+        json: read(&json),
+        junit: read(&junit),
         stdout,
         stderr,
         elapsed,
@@ -220,6 +238,27 @@ impl Outcome {
             support::last_line(&self.stdout).ends_with("0 passed, 2 failed"),
             "{all}"
         );
+        self.assert_reports_tell_the_failures();
+    }
+
+    /// Both reports are whole and secret-free; the JSON one holds each case
+    /// as failed, with the reason the console printed.
+    fn assert_reports_tell_the_failures(&self) {
+        for (name, text) in [("JSON", &self.json), ("JUnit", &self.junit)] {
+            assert!(!text.contains(SECRET), "the {name} report holds the secret");
+        }
+        let junit = roxmltree::Document::parse(&self.junit).expect("the JUnit report is XML");
+        assert_eq!(junit.root_element().attribute("failures"), Some("2"));
+        let report = json::parse(&self.json).expect("the JSON report reads back");
+        assert_eq!((report.summary.passed, report.summary.failed), (0, 2));
+        for case in &report.results {
+            assert_eq!(case.outcome, verity::run::Outcome::Failed, "{}", case.case);
+            let step = case.failed_step().expect("a failed step");
+            match &step.error {
+                Some(error) => assert!(self.stdout.contains(error.as_str()), "{error}"),
+                None => assert!(step.checks.iter().any(|c| !c.passed), "{}", case.case),
+            }
+        }
     }
 }
 
@@ -404,46 +443,68 @@ async fn a_server_answering_500_to_everything_fails_every_case() {
     outcome.assert_each_case_failed("actual:   500", Duration::from_secs(10));
 }
 
-/// Issue 5 brings retries on 429 with `Retry-After`; until then the case
-/// fails, and says it was the 429. When retries land, this test should
-/// assert instead that each case passes after waiting about one second.
+/// Throttled first: the answer is waited out as `Retry-After` asks, then
+/// the proper answer is checked, and each case passes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_429_with_retry_after_fails_clearly_until_retries_exist() {
+async fn a_429_with_retry_after_is_waited_out_then_answered_properly() {
     let asked = Arc::new(AtomicUsize::new(0));
     let count = asked.clone();
     let server = raw_server("127.0.0.1:0", move |mut stream, head| {
         let count = count.clone();
         async move {
-            // The first request of each case is throttled; a retry would pass.
+            let json = [("content-type", "application/json")];
+            // The first request of each case is throttled.
             let answer = if count.fetch_add(1, Ordering::SeqCst) < CASE_NAMES.len() {
-                response(
-                    "429 Too Many Requests",
-                    &[("retry-after", "1"), ("content-type", "application/json")],
-                    r#"{"code":"RateLimitExceeded","message":"slow down"}"#,
-                )
+                let throttled = [("retry-after", "1"), json[0]];
+                let body = r#"{"code":"RateLimitExceeded","message":"slow down"}"#;
+                response("429 Too Many Requests", &throttled, body)
             } else if head.text.starts_with("PATCH") {
-                response(
-                    "200 OK",
-                    &[("content-type", "application/json")],
-                    r#"{"memberId":"m1","firstName":"Ann"}"#,
-                )
+                response("200 OK", &json, r#"{"memberId":"m1","firstName":"Ann"}"#)
             } else {
-                response(
-                    "200 OK",
-                    &[("content-type", "application/json")],
-                    r#"{"memberId":"m1"}"#,
-                )
+                response("200 OK", &json, r#"{"memberId":"m1"}"#)
             };
             let _ = stream.write_all(&answer).await;
         }
     })
     .await;
     let outcome = run_against(&server.url, &[]).await;
+    let all = format!("{}\n{}", outcome.stdout, outcome.stderr);
+    assert_eq!(outcome.code, Some(0), "{all}");
+    assert!(outcome.stdout.ends_with("2 passed, 0 failed\n"), "{all}");
+    assert!(
+        outcome.elapsed >= Duration::from_secs(1),
+        "Retry-After: 1 was not waited for"
+    );
+    assert!(
+        outcome.elapsed < Duration::from_secs(10),
+        "{:?}",
+        outcome.elapsed
+    );
+    assert_eq!(asked.load(Ordering::SeqCst), 2 * CASE_NAMES.len());
+    let report = json::parse(&outcome.json).unwrap();
+    for case in &report.results {
+        assert_eq!(case.steps[0].attempts, 2, "{}", case.case);
+    }
+    assert!(!outcome.json.contains(SECRET) && !all.contains(SECRET));
+}
+
+/// Throttled for ever: the retries are bounded, then each case fails with
+/// the 429 it last got.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_throttling_for_ever_fails_each_case_after_the_retries() {
+    let throttled = [("retry-after", "1"), ("content-type", "application/json")];
+    let body = r#"{"code":"RateLimitExceeded","message":"slow down"}"#;
+    let server = answering(response("429 Too Many Requests", &throttled, body)).await;
+    let outcome = run_against(&server.url, &["--retries", "2"]).await;
     outcome.assert_each_case_failed("actual:   429", Duration::from_secs(10));
     assert!(
-        outcome.stdout.contains("RateLimitExceeded"),
-        "{}",
-        outcome.stdout
+        outcome.elapsed >= Duration::from_secs(2),
+        "{:?}",
+        outcome.elapsed
+    );
+    assert_eq!(
+        server.connections.load(Ordering::SeqCst),
+        3 * CASE_NAMES.len()
     );
 }
 
