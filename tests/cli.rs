@@ -8,22 +8,9 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::{any, get};
-use support::{last_line, path_str, suite_dir, text, verity, verity_async};
+use axum::routing::get;
+use support::{args, last_line, path_str, serve, suite_dir, text, verity, verity_async};
 use verity::reference::{self, Faults, Options};
-
-async fn serve(app: Router) -> (String, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (url, task)
-}
-
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
 
 #[test]
 fn run_on_the_embedded_servers_passes_and_ends_with_the_summary_line() {
@@ -244,21 +231,7 @@ fn check_and_list_read_the_committed_suites() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_never_appear_in_the_output() {
     let secret = "s3cr3t-Key/with+odd chars";
-    let (url, task) = serve(Router::new().route(
-        "/echo/{*rest}",
-        any(
-            |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: String| async move {
-                let headers: Vec<String> = headers
-                    .iter()
-                    .map(|(n, v)| format!("{n}: {}", v.to_str().unwrap_or("")))
-                    .collect();
-                axum::Json(
-                    serde_json::json!({"uri": uri.to_string(), "headers": headers, "body": body}),
-                )
-            },
-        ),
-    ))
-    .await;
+    let (url, task) = serve(support::echo_app()).await;
     let suite = "name: s\nheaders:\n  x-api-key: \"${key}\"\nvariables:\n  key: { secret: true, required: true }\n";
     let case = "cases:\n  - name: leak\n    steps:\n      - request:\n          method: POST\n          path: \"/echo/${key}\"\n          query: { k: \"${key}\" }\n          json: { key: \"${key}\" }\n        expect:\n          status: 201\n          body: { json: { key: \"${key}\" } }\n";
     let dir = suite_dir(suite, &[("c.yaml", case)]);
@@ -343,4 +316,74 @@ async fn transport_limits_fail_the_step_with_the_reason() {
         "{stdout}"
     );
     task.abort();
+}
+
+/// The newcomer's loop: `verity serve` in one terminal, `curl` of the docs'
+/// examples, then `verity run --base-url` against it in another.
+#[test]
+fn serve_then_run_against_it() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    /// Stops the server however the test ends.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut serve = Killed(
+        Command::new(env!("CARGO_BIN_EXE_verity"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(serve.0.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let get = |path: &str, header: (&str, &str)| {
+        let client = verity::http::Client::new(verity::http::ClientOptions::default()).unwrap();
+        let request = verity::http::OutgoingRequest {
+            method: "GET",
+            url: url::Url::parse(&format!("{url}{path}")).unwrap(),
+            headers: vec![(header.0.to_string(), header.1.to_string())],
+            body: None,
+        };
+        let response = rt.block_on(client.send(request)).unwrap();
+        (
+            response.status,
+            serde_json::from_slice::<serde_json::Value>(&response.body).unwrap(),
+        )
+    };
+    let toluna = get(
+        "/IntegratedPanelService/api/Respondent/?memberCode=AUniquePartnerCode&partnerGUID=93A6D55C-D4E7-49FC-8D68-671165ADE463",
+        ("accept", "application/json;version=2.0"),
+    );
+    let onsi = get(
+        "/v1/members/mem_q5sdae3se6eg9m9dcvug",
+        ("x-api-key", "verity-demo-key"),
+    );
+    assert_eq!(toluna.0, 200);
+    assert_eq!(toluna.1["MemberCode"], "AUniquePartnerCode");
+    assert_eq!(onsi.0, 200);
+    assert_eq!(onsi.1["status"], "active");
+
+    let output = verity(&[
+        "run",
+        "--base-url",
+        &url,
+        "--no-pacing",
+        "--var",
+        "active_member_id=mem_q5sdae3se6eg9m9dcvug",
+    ]);
+    drop(serve);
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(last_line(&stdout).ends_with("passed, 0 failed"), "{stdout}");
 }

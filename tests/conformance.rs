@@ -188,7 +188,7 @@ fn run_case(harness: &Harness, suite: &str, index: usize) -> Result<Completion, 
                 result.skip_reason.unwrap_or_default(),
             ));
         }
-        Outcome::Failed => return Err(describe_failure(&result).into()),
+        Outcome::Failed | Outcome::KnownFailure => return Err(describe_failure(&result).into()),
         Outcome::Passed => {}
     }
     assert_snapshots(harness, plan, &plan.suite.cases[index], &result)?;

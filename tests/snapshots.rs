@@ -18,7 +18,7 @@ use verity::reference::{self, Faults, Options};
 /// Runs the verity binary with `CI` set or unset, whatever the test itself
 /// runs under (`.ci/run` sets it).
 fn verity_ci(args: &[&str], ci: bool) -> Output {
-    let mut command = support::verity_command(args);
+    let mut command = support::verity_command(args, &[]);
     command.env_remove("TF_BUILD");
     if ci {
         command.env("CI", "true");
@@ -28,7 +28,7 @@ fn verity_ci(args: &[&str], ci: bool) -> Output {
     command.output().expect("the verity binary runs")
 }
 
-async fn verity_env(args: Vec<String>, ci: bool) -> Output {
+async fn verity_ci_async(args: Vec<String>, ci: bool) -> Output {
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         verity_ci(&args, ci)
@@ -102,7 +102,7 @@ async fn a_changed_answer_fails_its_snapshot_with_a_diff_until_accepted() {
     let accept = strings(&["snapshots", "accept", "--snapshot-dir", &snap_dir]);
 
     // Record the first answer.
-    let output = verity_env(run("update"), false).await;
+    let output = verity_ci_async(run("update"), false).await;
     let (stdout, _) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("no snapshot"), "{stdout}");
@@ -111,7 +111,7 @@ async fn a_changed_answer_fails_its_snapshot_with_a_diff_until_accepted() {
         files_under(snapshots.path()),
         BTreeSet::from(["greet@1.snap.new".to_string()])
     );
-    let output = verity_env(accept.clone(), false).await;
+    let output = verity_ci_async(accept.clone(), false).await;
     assert_eq!(output.status.code(), Some(0), "{:?}", text(&output));
     assert!(text(&output).0.contains("1 snapshot accepted"));
     let stored = std::fs::read_to_string(snapshots.path().join("s/greet@1.snap")).unwrap();
@@ -119,12 +119,12 @@ async fn a_changed_answer_fails_its_snapshot_with_a_diff_until_accepted() {
     assert!(stored.contains("\"text\": \"hello\""), "{stored}");
 
     // The same answer (a new id, redacted) passes, on CI too.
-    let output = verity_env(run("check"), true).await;
+    let output = verity_ci_async(run("check"), true).await;
     assert_eq!(output.status.code(), Some(0), "{:?}", text(&output));
 
     // A changed answer fails with a diff of the stored against this run's.
     *greeting.lock().unwrap() = "hullo".to_string();
-    let output = verity_env(run("check"), false).await;
+    let output = verity_ci_async(run("check"), false).await;
     let (stdout, _) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("FAIL  s::greet"), "{stdout}");
@@ -146,16 +146,16 @@ async fn a_changed_answer_fails_its_snapshot_with_a_diff_until_accepted() {
     );
 
     // Update writes it pending, `pending` shows it, accept makes it the snapshot.
-    let output = verity_env(run("update"), false).await;
+    let output = verity_ci_async(run("update"), false).await;
     assert_eq!(output.status.code(), Some(1));
     let pending = strings(&["snapshots", "pending", "--snapshot-dir", &snap_dir]);
-    let output = verity_env(pending, false).await;
+    let output = verity_ci_async(pending, false).await;
     let (stdout, _) = text(&output);
     assert!(stdout.contains("+  \"text\": \"hullo\""), "{stdout}");
     assert!(stdout.contains("1 snapshot pending"), "{stdout}");
-    let output = verity_env(accept.clone(), false).await;
+    let output = verity_ci_async(accept.clone(), false).await;
     assert_eq!(output.status.code(), Some(0));
-    let output = verity_env(run("check"), true).await;
+    let output = verity_ci_async(run("check"), true).await;
     let (stdout, _) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(
@@ -169,8 +169,8 @@ async fn a_changed_answer_fails_its_snapshot_with_a_diff_until_accepted() {
 
     // Rejecting drops a pending answer and keeps the snapshot.
     *greeting.lock().unwrap() = "hey".to_string();
-    verity_env(run("update"), false).await;
-    let output = verity_env(
+    verity_ci_async(run("update"), false).await;
+    let output = verity_ci_async(
         strings(&["snapshots", "reject", "--snapshot-dir", &snap_dir]),
         false,
     )
@@ -203,7 +203,7 @@ async fn with_ci_set_nothing_is_written_and_a_missing_snapshot_fails() {
         "--snapshot-dir",
         &path_str(snapshots.path()),
     ];
-    let output = verity_env(
+    let output = verity_ci_async(
         strings(&[&base[..], &["--snapshots", "update"]].concat()),
         true,
     )
@@ -212,7 +212,7 @@ async fn with_ci_set_nothing_is_written_and_a_missing_snapshot_fails() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("CI is set"), "{stderr}");
 
-    let output = verity_env(strings(&base), true).await;
+    let output = verity_ci_async(strings(&base), true).await;
     let (stdout, _) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("no snapshot"), "{stdout}");
@@ -230,7 +230,7 @@ async fn with_ci_set_nothing_is_written_and_a_missing_snapshot_fails() {
 async fn against_a_url_snapshots_are_checked_only_when_asked() {
     let (url, task) = greeting_server(Arc::new(Mutex::new("hello".into()))).await;
     let cases = suite_dir(GREETING_SUITE, &[("c.yaml", GREETING_CASE)]);
-    let output = verity_env(
+    let output = verity_ci_async(
         strings(&[
             "run",
             "--cases",
@@ -278,7 +278,7 @@ async fn secrets_stay_out_of_snapshot_files_and_diffs() {
     let case = "cases:\n  - name: me\n    steps:\n      - request: { method: GET, path: /me }\n";
     let cases = suite_dir(suite, &[("c.yaml", case)]);
     let snapshots = tempfile::tempdir().unwrap();
-    let output = verity_env(
+    let output = verity_ci_async(
         strings(&[
             "run",
             "--cases",
@@ -301,7 +301,7 @@ async fn secrets_stay_out_of_snapshot_files_and_diffs() {
     assert!(written.contains("\"key\": \"***\""), "{written}");
     assert!(!written.contains("s3cr3t"), "{written}");
 
-    let output = verity_env(
+    let output = verity_ci_async(
         strings(&[
             "diff",
             "--cases",

@@ -35,6 +35,24 @@ impl serde::Serialize for Pos {
     }
 }
 
+/// Reports read back (`verity report merge`) carry positions as written.
+impl<'de> serde::Deserialize<'de> for Pos {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            file: String,
+            line: u64,
+            column: u64,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        Ok(Pos {
+            file: Arc::new(PathBuf::from(raw.file)),
+            line: raw.line,
+            column: raw.column,
+        })
+    }
+}
+
 impl fmt::Display for Pos {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)

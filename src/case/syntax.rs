@@ -18,7 +18,7 @@ pub struct SuiteDoc {
     pub description: String,
     /// Prefix of every step path, after the base URL.
     #[serde(default)]
-    pub base_path: String,
+    pub base_path: Option<Spanned<String>>,
     /// The embedded reference server that serves this suite when no URL is given.
     #[serde(default)]
     pub reference: Option<Spanned<String>>,

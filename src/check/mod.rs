@@ -14,7 +14,7 @@ mod unchanged;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use regex::Regex;
@@ -27,8 +27,31 @@ pub trait Scope {
     fn render(&self, template: &Template) -> String;
     /// Renders a regex template, escaping the substituted values.
     fn render_regex(&self, template: &Template) -> String;
-    /// Renders the templates in the strings of a JSON value.
-    fn render_json(&self, value: &Value) -> Value;
+    /// Renders the templates in the strings of a JSON value. A string that is
+    /// one placeholder alone takes the value's JSON type (`"${before}"` is the
+    /// captured object, not its text).
+    fn render_json(&self, value: &Value) -> Value {
+        match value {
+            Value::String(text) => match Template::parse(text) {
+                Ok(t) if t.is_literal() => value.clone(),
+                Ok(t) => match t.sole_variable().and_then(|n| self.lookup(n)) {
+                    Some(v) => v,
+                    None => Value::String(self.render(&t)),
+                },
+                // The loader has refused malformed templates already.
+                Err(_) => value.clone(),
+            },
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.render_json(v)).collect())
+            }
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.render_json(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
     /// A variable or capture, as JSON.
     fn lookup(&self, name: &str) -> Option<Value>;
     /// The JSON body sent by step `index` of this case, if it sent one.
@@ -45,7 +68,7 @@ pub struct Observed<'a> {
     pub json: Option<&'a Value>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckKind {
     Status,
@@ -62,25 +85,25 @@ pub enum CheckKind {
 }
 
 /// The outcome of one check, as plain data for the reporters.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckResult {
     pub kind: CheckKind,
     /// What was checked, e.g. `status`, `header content-type`, `$.email equals`.
     pub subject: String,
     /// Where in the response body, as a JSONPath, when the check is about one place.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     pub expected: String,
     pub actual: String,
     pub passed: bool,
     /// More on why it failed, when expected and actual do not say it all.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Where the expectation is written.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Pos>,
     /// For `any_of`: the results of each alternative.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<Vec<CheckResult>>,
 }
 
@@ -240,24 +263,6 @@ pub(crate) mod testing {
                     Part::Fresh(_) => "fresh".into(),
                 })
                 .collect()
-        }
-        fn render_json(&self, value: &Value) -> Value {
-            match value {
-                Value::String(s) => {
-                    let t = Template::parse(s).unwrap();
-                    match t.sole_variable().and_then(|n| self.values.get(n)) {
-                        Some(v) => v.clone(),
-                        None => Value::String(self.render(&t)),
-                    }
-                }
-                Value::Array(a) => Value::Array(a.iter().map(|v| self.render_json(v)).collect()),
-                Value::Object(m) => Value::Object(
-                    m.iter()
-                        .map(|(k, v)| (k.clone(), self.render_json(v)))
-                        .collect(),
-                ),
-                other => other.clone(),
-            }
         }
         fn lookup(&self, name: &str) -> Option<Value> {
             self.values.get(name).cloned()

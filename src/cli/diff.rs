@@ -8,11 +8,12 @@ use std::sync::Arc;
 use regex::Regex;
 
 use super::args::DiffArgs;
-use super::run::{Prepared, prepare, run_options, style, targeted_suites};
+use super::report::style;
+use super::run::{Prepared, load, prepare, targeted_suites};
 use super::{EXIT_FAILED, usage};
 use crate::case::model::SnapshotSpec;
 use crate::report::comparison;
-use crate::run::{self, CaseResult, Event, Fresh, Reporter, SuitePlan};
+use crate::run::{self, CaseResult, Event, Fresh, Reporter, RunOptions, SuitePlan};
 use crate::snapshot::compare::{Agreement, CaseComparison, Side, compare_case};
 
 /// Keeps every finished case, by `suite::case`.
@@ -38,10 +39,18 @@ fn describe_target(plan: &SuitePlan) -> String {
 
 pub async fn diff(args: DiffArgs) -> u8 {
     let run_args = &args.run;
-    if run_args.snapshots.is_some() || run_args.snapshot_dir.is_some() {
-        return usage(
-            "verity diff compares two live targets: --snapshots and --snapshot-dir do not apply",
-        );
+    let run_only = [
+        ("--snapshots", run_args.snapshots.is_some()),
+        ("--snapshot-dir", run_args.snapshot_dir.is_some()),
+        ("--report", !run_args.reports.is_empty()),
+        ("--baseline", run_args.baseline.is_some()),
+        ("--shard", run_args.shard.is_some()),
+        ("--fail-fast", run_args.fail_fast),
+    ];
+    if let Some((flag, _)) = run_only.iter().find(|(_, given)| *given) {
+        return usage(format!(
+            "{flag} belongs to `verity run`: verity diff compares the answers of two live targets"
+        ));
     }
     // Only suites with a second target are compared.
     let suites = match targeted_suites(&args.against) {
@@ -60,11 +69,20 @@ pub async fn diff(args: DiffArgs) -> u8 {
             both
         }
     };
-    let a = match prepare(run_args, &suites, &run_args.base_urls).await {
+    // Each side loads the suites: a plan owns its suite.
+    let loaded_a = match load(run_args, &suites) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let loaded_b = match load(run_args, &suites) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let a = match prepare(run_args, loaded_a, &run_args.base_urls).await {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let b = match prepare(run_args, &suites, &args.against).await {
+    let b = match prepare(run_args, loaded_b, &args.against).await {
         Ok(p) => p,
         Err(code) => {
             a.stop().await;
@@ -80,7 +98,12 @@ pub async fn diff(args: DiffArgs) -> u8 {
 async fn compare_targets(args: &DiffArgs, a: &Prepared, b: &Prepared) -> u8 {
     let style = style(args.run.color);
     let mut out = std::io::stdout().lock();
-    let options = run_options(&args.run);
+    let options = RunOptions {
+        jobs: args.run.jobs as usize,
+        strict: args.run.strict,
+        filters: args.run.filters.clone(),
+        ..RunOptions::default()
+    };
     let total: usize = a
         .plans
         .iter()

@@ -16,11 +16,24 @@ pub struct Console<W: Write> {
     style: Style,
     /// Print only failures and the summary.
     quiet: bool,
+    /// Also print each passing case's requests and checks.
+    verbose: bool,
 }
 
 impl<W: Write> Console<W> {
     pub fn new(out: W, style: Style, quiet: bool) -> Console<W> {
-        Console { out, style, quiet }
+        Console {
+            out,
+            style,
+            quiet,
+            verbose: false,
+        }
+    }
+
+    /// Show the steps and checks of passing cases too (`-v`).
+    pub fn verbose(mut self, verbose: bool) -> Console<W> {
+        self.verbose = verbose;
+        self
     }
 
     pub fn into_inner(self) -> W {
@@ -83,6 +96,9 @@ pub fn describe_step(step: &StepResult, style: &Style) -> String {
         answer,
         style.dim(&format!("({})", step.source))
     ));
+    for retry in &step.retries {
+        out.push_str(&indent(&style.dim(&format!("retried: {retry}")), 2));
+    }
     if let Some(error) = &step.error {
         out.push_str(&indent(&style.fail(error), 2));
     }
@@ -106,18 +122,83 @@ pub fn describe_step(step: &StepResult, style: &Style) -> String {
     out
 }
 
+/// `, retried` when a step needed more than one attempt.
+fn retried_note(case: &CaseResult) -> String {
+    let extra: u32 = case
+        .steps
+        .iter()
+        .map(|s| s.attempts.saturating_sub(1))
+        .sum();
+    match extra {
+        0 => String::new(),
+        1 => ", 1 retry".into(),
+        n => format!(", {n} retries"),
+    }
+}
+
+/// A passing step for `-v`: the request, the answer and each check.
+fn passed_step(step: &StepResult, style: &Style) -> String {
+    let status = step
+        .response
+        .as_ref()
+        .map(|r| format!(" → {}", r.status))
+        .unwrap_or_default();
+    let mut out = format!(
+        "step `{}`: {} {}{status}  {}\n",
+        step.name,
+        step.request.method,
+        step.request.url,
+        style.dim(&format!("({} ms)", step.duration.as_millis()))
+    );
+    for retry in &step.retries {
+        out.push_str(&indent(&style.dim(&format!("retried: {retry}")), 2));
+    }
+    for check in &step.checks {
+        out.push_str(&indent(
+            &format!("✓ {}: {}", check.subject, check.expected),
+            2,
+        ));
+    }
+    out
+}
+
 impl<W: Write> Console<W> {
     fn case(&mut self, case: &CaseResult) {
         let s = self.style;
         let millis = case.duration.as_millis();
         let line = match case.outcome {
             Outcome::Passed if self.quiet => return,
-            Outcome::Passed => format!(
-                "{}  {}  {}",
-                s.pass("PASS"),
-                case.id(),
-                s.dim(&format!("({millis} ms)"))
-            ),
+            Outcome::Passed => {
+                let mut text = format!(
+                    "{}  {}  {}",
+                    s.pass("PASS"),
+                    case.id(),
+                    s.dim(&format!("({millis} ms{})", retried_note(case)))
+                );
+                if self.verbose {
+                    for step in &case.steps {
+                        text.push('\n');
+                        text.push_str(indent(&passed_step(step, &s), 6).trim_end());
+                    }
+                }
+                text
+            }
+            Outcome::KnownFailure => {
+                let known = case.known.as_ref();
+                format!(
+                    "{}  {}  {}",
+                    s.skip("KNOWN"),
+                    case.id(),
+                    s.dim(&format!(
+                        "known failure: {}{}",
+                        known.map_or("", |k| k.reason.as_str()),
+                        known
+                            .and_then(|k| k.expires.as_deref())
+                            .map(|d| format!(" (until {d})"))
+                            .unwrap_or_default()
+                    ))
+                )
+            }
             Outcome::Skipped if self.quiet => return,
             Outcome::Skipped => format!(
                 "{}  {}  {}",
@@ -185,6 +266,20 @@ impl<W: Write> Reporter for Console<W> {
                     for id in &summary.failures {
                         let _ = writeln!(self.out, "  {id}");
                     }
+                }
+                if summary.known > 0 {
+                    let _ = writeln!(
+                        self.out,
+                        "{}",
+                        s.skip(&format!(
+                            "{} known failure{} (listed in the baseline)",
+                            summary.known,
+                            if summary.known == 1 { "" } else { "s" }
+                        ))
+                    );
+                }
+                if let Some(why) = &summary.stopped {
+                    let _ = writeln!(self.out, "{}", s.fail(&format!("run stopped: {why}")));
                 }
                 let _ = writeln!(
                     self.out,

@@ -2,13 +2,16 @@
 //! number of jobs, steps of one case in order. It emits events as cases
 //! finish and keeps only the counts; reporters keep what they need.
 
+pub mod baseline;
 pub mod event;
 pub mod fresh;
 pub mod plan;
 pub mod result;
 mod scope;
 pub mod secrets;
+pub mod shard;
 mod step;
+pub mod stop;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,6 +23,8 @@ pub use event::{Event, Reporter, SuiteInfo};
 pub use fresh::Fresh;
 pub use plan::{SuitePlan, Target};
 pub use result::{CaseResult, Outcome, StepResult, Summary};
+pub use shard::Shard;
+pub use stop::Stop;
 
 use crate::case::model::Case;
 use crate::http::Client;
@@ -40,6 +45,12 @@ pub struct RunOptions {
     /// Only cases whose `suite::case` id contains one of these.
     pub filters: Vec<String>,
     pub hooks: Vec<Arc<dyn CaseHook>>,
+    /// Only the cases of this shard (`--shard I/N`).
+    pub shard: Option<Shard>,
+    /// Start no case after the first failure (known failures do not count).
+    pub fail_fast: bool,
+    /// Lets the caller stop the run (Ctrl-C, `--max-time`).
+    pub stop: Stop,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -49,6 +60,8 @@ impl std::fmt::Debug for RunOptions {
             .field("strict", &self.strict)
             .field("filters", &self.filters)
             .field("hooks", &self.hooks.len())
+            .field("shard", &self.shard)
+            .field("fail_fast", &self.fail_fast)
             .finish()
     }
 }
@@ -60,6 +73,9 @@ impl Default for RunOptions {
             strict: false,
             filters: Vec::new(),
             hooks: Vec::new(),
+            shard: None,
+            fail_fast: false,
+            stop: Stop::new(),
         }
     }
 }
@@ -70,7 +86,8 @@ pub fn selected(options: &RunOptions, suite: &str, case: &Case) -> bool {
         return false;
     }
     let id = format!("{suite}::{}", case.name);
-    options.filters.is_empty() || options.filters.iter().any(|f| id.contains(f.as_str()))
+    (options.filters.is_empty() || options.filters.iter().any(|f| id.contains(f.as_str())))
+        && options.shard.is_none_or(|shard| shard.includes(&id))
 }
 
 /// Runs every selected case of every plan and reports as it goes.
@@ -109,7 +126,7 @@ pub async fn run(
     let mut tasks: JoinSet<CaseResult> = JoinSet::new();
     let mut summary = Summary::default();
     // Which case each task runs, so a task that panics is still reported.
-    let mut task_cases = std::collections::HashMap::new();
+    let mut task_cases = TaskCases::new();
     for plan in plans {
         for (index, case) in plan.suite.cases.iter().enumerate() {
             if !selected(options, &plan.suite.name, case) {
@@ -121,11 +138,29 @@ pub async fn run(
                 emit(reporters, &Event::CaseFinished(&result));
                 continue;
             }
+            // Cases start in file order, each when a job is free; what
+            // finishes meanwhile is reported at once.
+            let permit = loop {
+                tokio::select! {
+                    biased;
+                    permit = permits.clone().acquire_owned() => break permit,
+                    Some(joined) = tasks.join_next_with_id() => {
+                        finish(joined, &task_cases, options, &mut summary, reporters);
+                    }
+                }
+            };
+            if let Some(reason) = options.stop.reason() {
+                let result = step::skipped(plan, case, format!("not run: {}", reason.why));
+                summary.add(&result);
+                emit(reporters, &Event::CaseFinished(&result));
+                continue;
+            }
             let task_plan = plan.clone();
             let client = client.clone();
             let fresh = fresh.clone();
-            let permits = permits.clone();
             let hooks = options.hooks.clone();
+            let stop = options.stop.clone();
+            let fail_fast = options.fail_fast;
             emit(
                 reporters,
                 &Event::CaseStarted {
@@ -134,24 +169,33 @@ pub async fn run(
                 },
             );
             let handle = tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                execute(&task_plan, index, &client, fresh, &hooks).await
+                let _permit = permit;
+                let case = &task_plan.suite.cases[index];
+                let result = tokio::select! {
+                    biased;
+                    reason = stop.aborted() => {
+                        return step::skipped(
+                            &task_plan,
+                            case,
+                            format!("interrupted: {}", reason.why),
+                        );
+                    }
+                    result = execute(&task_plan, index, &client, fresh, &hooks) => result,
+                };
+                // Before the permit goes, so the next case already sees it.
+                if fail_fast && result.outcome == Outcome::Failed {
+                    stop.request(format!("--fail-fast: {} failed", result.id()), false);
+                }
+                result
             });
             task_cases.insert(handle.id(), (plan.clone(), index));
         }
     }
     while let Some(joined) = tasks.join_next_with_id().await {
-        let result = match joined {
-            Ok((_, result)) => result,
-            Err(e) => {
-                let (plan, index) = &task_cases[&e.id()];
-                step::crashed(plan, &plan.suite.cases[*index], &e.to_string())
-            }
-        };
-        summary.add(&result);
-        emit(reporters, &Event::CaseFinished(&result));
+        finish(joined, &task_cases, options, &mut summary, reporters);
     }
     summary.duration = started.elapsed();
+    summary.stopped = options.stop.reason().map(|r| r.why);
     emit(reporters, &Event::RunFinished(&summary));
     summary
 }
@@ -187,6 +231,33 @@ async fn execute(
         hook.after_case(plan, case, &mut result);
     }
     result
+}
+
+type TaskCases = std::collections::HashMap<tokio::task::Id, (Arc<SuitePlan>, usize)>;
+
+/// Reports a finished task's case; a task that panicked is a failed case.
+fn finish(
+    joined: Result<(tokio::task::Id, CaseResult), tokio::task::JoinError>,
+    task_cases: &TaskCases,
+    options: &RunOptions,
+    summary: &mut Summary,
+    reporters: &mut [&mut dyn Reporter],
+) {
+    let result = match joined {
+        Ok((_, result)) => result,
+        Err(e) => {
+            let (plan, index) = &task_cases[&e.id()];
+            let result = step::crashed(plan, &plan.suite.cases[*index], &e.to_string());
+            if options.fail_fast {
+                options
+                    .stop
+                    .request(format!("--fail-fast: {} failed", result.id()), false);
+            }
+            result
+        }
+    };
+    summary.add(&result);
+    emit(reporters, &Event::CaseFinished(&result));
 }
 
 fn emit(reporters: &mut [&mut dyn Reporter], event: &Event<'_>) {

@@ -78,29 +78,6 @@ impl Scope for CaseScope {
         self.render_with(template, regex::escape)
     }
 
-    fn render_json(&self, value: &Value) -> Value {
-        match value {
-            Value::String(text) => match Template::parse(text) {
-                Ok(t) if t.is_literal() => value.clone(),
-                Ok(t) => match t.sole_variable().and_then(|n| self.values.get(n)) {
-                    Some(v) => v.clone(),
-                    None => Value::String(self.render(&t)),
-                },
-                // The loader has refused malformed templates already.
-                Err(_) => value.clone(),
-            },
-            Value::Array(items) => {
-                Value::Array(items.iter().map(|v| self.render_json(v)).collect())
-            }
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), self.render_json(v)))
-                    .collect(),
-            ),
-            other => other.clone(),
-        }
-    }
-
     fn lookup(&self, name: &str) -> Option<Value> {
         self.values.get(name).cloned()
     }

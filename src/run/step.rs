@@ -49,37 +49,41 @@ pub async fn run_case(
         Outcome::Failed
     };
     CaseResult {
-        suite: plan.suite.name.clone(),
-        case: case.name.clone(),
-        description: case.description.clone(),
-        doc: case.doc.clone(),
-        source: case.pos.clone(),
         outcome,
-        skip_reason: None,
         steps,
         duration: started.elapsed(),
+        ..result_of(plan, case)
     }
 }
 
-pub fn skipped(plan: &SuitePlan, case: &Case, reason: String) -> CaseResult {
+/// A result naming the case, with no steps yet.
+fn result_of(plan: &SuitePlan, case: &Case) -> CaseResult {
     CaseResult {
         suite: plan.suite.name.clone(),
         case: case.name.clone(),
         description: case.description.clone(),
         doc: case.doc.clone(),
         source: case.pos.clone(),
-        outcome: Outcome::Skipped,
-        skip_reason: Some(reason),
+        outcome: Outcome::Failed,
+        skip_reason: None,
         steps: Vec::new(),
         duration: Duration::ZERO,
+        known: None,
+        seed: None,
+    }
+}
+
+pub fn skipped(plan: &SuitePlan, case: &Case, reason: String) -> CaseResult {
+    CaseResult {
+        outcome: Outcome::Skipped,
+        skip_reason: Some(reason),
+        ..result_of(plan, case)
     }
 }
 
 /// A case whose task panicked: reported as failed, the run goes on.
 pub fn crashed(plan: &SuitePlan, case: &Case, why: &str) -> CaseResult {
-    let mut result = skipped(plan, case, String::new());
-    result.outcome = Outcome::Failed;
-    result.skip_reason = None;
+    let mut result = result_of(plan, case);
     result.steps.push(StepResult {
         name: "(internal)".into(),
         source: case.pos.clone(),
@@ -97,6 +101,8 @@ pub fn crashed(plan: &SuitePlan, case: &Case, why: &str) -> CaseResult {
         checks: Vec::new(),
         passed: false,
         duration: Duration::ZERO,
+        attempts: 0,
+        retries: Vec::new(),
     });
     result
 }
@@ -205,16 +211,19 @@ async fn run_step(
 ) -> StepResult {
     let masker = &plan.masker;
     let started = Instant::now();
-    let failed = |request: RequestSummary, error: String| StepResult {
-        name: step.name.clone(),
-        source: step.pos.clone(),
-        request,
-        response: None,
-        error: Some(masker.mask(&error)),
-        checks: Vec::new(),
-        passed: false,
-        duration: started.elapsed(),
-    };
+    let failed =
+        |request: RequestSummary, error: String, attempts: u32, retries: Vec<String>| StepResult {
+            name: step.name.clone(),
+            source: step.pos.clone(),
+            request,
+            response: None,
+            error: Some(masker.mask(&error)),
+            checks: Vec::new(),
+            passed: false,
+            duration: started.elapsed(),
+            attempts,
+            retries,
+        };
     let built = match build_request(plan, step, scope) {
         Ok(b) => b,
         Err(e) => {
@@ -224,14 +233,17 @@ async fn run_step(
                 headers: Vec::new(),
                 body: None,
             };
-            return failed(request, e);
+            return failed(request, e, 0, Vec::new());
         }
     };
     let request_summary = summarize_request(masker, &built.request);
     scope.record_sent(built.sent_json);
-    let response = match client.send(built.request).await {
+    let exchange = client.exchange(built.request).await;
+    let attempts = exchange.attempts;
+    let retries: Vec<String> = exchange.retries.iter().map(|r| masker.mask(r)).collect();
+    let response = match exchange.outcome {
         Ok(r) => r,
-        Err(e) => return failed(request_summary, e.to_string()),
+        Err(e) => return failed(request_summary, e.to_string(), attempts, retries),
     };
     let json: Option<Value> = if response.body.iter().all(u8::is_ascii_whitespace) {
         None
@@ -283,6 +295,8 @@ async fn run_step(
         checks,
         passed,
         duration: started.elapsed(),
+        attempts,
+        retries,
     }
 }
 
