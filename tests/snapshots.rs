@@ -53,12 +53,7 @@ async fn greeting_server(greeting: Arc<Mutex<String>>) -> (String, tokio::task::
             async move { axum::Json(serde_json::json!({"text": text, "id": format!("id-{n}")})) }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (url, task)
+    support::serve(app).await
 }
 
 const GREETING_SUITE: &str = "name: s\nsnapshots:\n  headers: [content-type]\n  redact:\n    - { path: $.id, as: \"[id]\" }\n";
@@ -269,11 +264,7 @@ async fn secrets_stay_out_of_snapshot_files_and_diffs() {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (url, task) = support::serve(app).await;
     let suite = "name: s\nheaders:\n  x-api-key: \"${key}\"\nvariables:\n  key: { secret: true, required: true }\nsnapshots:\n  headers: [x-echo]\n";
     let case = "cases:\n  - name: me\n    steps:\n      - request: { method: GET, path: /me }\n";
     let cases = suite_dir(suite, &[("c.yaml", case)]);
@@ -361,6 +352,19 @@ fn bad_snapshot_sections_are_refused_with_their_place() {
             "{snapshots}: expected `{want}` in {stderr}"
         );
     }
+}
+
+#[test]
+fn bad_step_redactions_are_refused_with_their_place() {
+    let case = "cases:\n  - name: a\n    steps:\n      - request: { method: GET, path: /x }\n        snapshot:\n          redact:\n            - { path: \"$[\" }\n";
+    let dir = suite_dir("name: s\nsnapshots: {}\n", &[("c.yaml", case)]);
+    let output = verity_ci(&["check", &path_str(dir.path())], false);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("c.yaml:7:15: `$[` is not a JSONPath"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -498,24 +502,24 @@ async fn diff_lists_exactly_the_cases_whose_answers_differ() {
 }
 
 #[test]
-fn diff_needs_a_second_target_and_refuses_snapshot_flags() {
+fn diff_needs_a_second_target_and_refuses_the_flags_of_a_run() {
     let output = verity_ci(&["diff"], false);
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output).1.contains("--against"), "{:?}", text(&output));
-    let output = verity_ci(
-        &[
-            "diff",
-            "--against",
-            "http://127.0.0.1:1",
-            "--snapshots",
-            "check",
-        ],
-        false,
-    );
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        text(&output).1.contains("do not apply"),
-        "{:?}",
-        text(&output)
-    );
+    for (flag, value) in [
+        ("--snapshots", Some("check")),
+        ("--snapshot-dir", Some("x")),
+        ("--report", Some("json:x.json")),
+        ("--fail-fast", None),
+    ] {
+        let mut argv = vec!["diff", "--against", "http://127.0.0.1:1", flag];
+        argv.extend(value);
+        let output = verity_ci(&argv, false);
+        let (_, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{flag} belongs to `verity run`")),
+            "{flag}: {stderr}"
+        );
+    }
 }

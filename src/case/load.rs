@@ -462,6 +462,44 @@ impl Loader {
         })
     }
 
+    fn redactions(
+        &mut self,
+        file: &Arc<PathBuf>,
+        docs: Vec<Spanned<RedactDoc>>,
+        what: &str,
+    ) -> Vec<Redaction> {
+        let mut redactions = Vec::new();
+        for redaction in docs {
+            let pos = spanned_pos(file, &redaction);
+            let RedactDoc { path, regex, label } = redaction.value;
+            let target = match (path, regex) {
+                (Some(source), None) => self
+                    .jsonpath(&source, &pos)
+                    .map(|path| RedactTarget::Path { source, path }),
+                (None, Some(re)) => self.regex(&re, &pos).map(RedactTarget::Regex),
+                _ => {
+                    self.error(
+                        &pos,
+                        format!("{what}: give exactly one of `path` or `regex`"),
+                    );
+                    None
+                }
+            };
+            let label = label.unwrap_or_else(|| "[redacted]".to_string());
+            if label.is_empty() {
+                self.error(
+                    &pos,
+                    format!("{what}: `as` is empty: a redacted value needs a visible label"),
+                );
+                continue;
+            }
+            if let Some(target) = target {
+                redactions.push(Redaction { target, label, pos });
+            }
+        }
+        redactions
+    }
+
     fn snapshot_spec(&mut self, file: &Arc<PathBuf>, doc: Spanned<SnapshotsDoc>) -> SnapshotSpec {
         let mut spec = SnapshotSpec::default();
         for header in doc.value.headers {
@@ -476,34 +514,7 @@ impl Loader {
                 spec.headers.push(name);
             }
         }
-        for redaction in doc.value.redact {
-            let pos = spanned_pos(file, &redaction);
-            let RedactDoc { path, regex, label } = redaction.value;
-            let target = match (path, regex) {
-                (Some(source), None) => self
-                    .jsonpath(&source, &pos)
-                    .map(|path| RedactTarget::Path { source, path }),
-                (None, Some(re)) => self.regex(&re, &pos).map(RedactTarget::Regex),
-                _ => {
-                    self.error(
-                        &pos,
-                        "snapshots.redact: give exactly one of `path` or `regex`",
-                    );
-                    None
-                }
-            };
-            let label = label.unwrap_or_else(|| "[redacted]".to_string());
-            if label.is_empty() {
-                self.error(
-                    &pos,
-                    "snapshots.redact: `as` is empty: a redacted value needs a visible label",
-                );
-                continue;
-            }
-            if let Some(target) = target {
-                spec.redactions.push(Redaction { target, label, pos });
-            }
-        }
+        spec.redactions = self.redactions(file, doc.value.redact, "snapshots.redact");
         spec
     }
 
@@ -808,6 +819,10 @@ impl Loader {
             }
             known.insert(cap_name);
         }
+        let snapshot_redactions = match doc.snapshot {
+            Some(snapshot) => self.redactions(file, snapshot.value.redact, "snapshot.redact"),
+            None => Vec::new(),
+        };
         if self.errors.len() > errors_before {
             return None;
         }
@@ -817,6 +832,7 @@ impl Loader {
             request: request?,
             expect,
             captures,
+            snapshot_redactions,
         })
     }
 

@@ -154,6 +154,8 @@ pub struct Step {
     pub request: Request,
     pub expect: Expect,
     pub captures: Vec<Capture>,
+    /// Redactions of this step's snapshot, after the suite's.
+    pub snapshot_redactions: Vec<Redaction>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -143,6 +143,18 @@ pub struct StepDoc {
     pub expect: Option<Spanned<ExpectDoc>>,
     #[serde(default)]
     pub capture: IndexMap<String, Spanned<CaptureDoc>>,
+    /// Redactions for this step's snapshot on top of the suite's, for an
+    /// answer that holds what other cases did (a search over the account).
+    #[serde(default)]
+    pub snapshot: Option<Spanned<StepSnapshotDoc>>,
+}
+
+/// `snapshot: { redact: [...] }` on a step; same items as the suite's `redact`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StepSnapshotDoc {
+    #[serde(default)]
+    pub redact: Vec<Spanned<RedactDoc>>,
 }
 
 #[derive(Debug, Deserialize)]

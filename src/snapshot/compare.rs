@@ -47,10 +47,14 @@ const NOT_RUN: &str = "(not run: the case stopped at an earlier step)";
 fn answers(spec: &SnapshotSpec, case: &Case, side: &Side) -> Vec<String> {
     let normalizer = Normalizer::new(spec, Some(side.fresh));
     let mut labels = FreshLabels::default();
-    (0..case.steps.len())
-        .map(|i| match side.result.steps.get(i) {
-            Some(step) => match &step.response {
-                Some(response) => normalizer.answer(response, &mut labels),
+    case.steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| match side.result.steps.get(i) {
+            Some(result) => match &result.response {
+                Some(response) => {
+                    normalizer.answer(response, &step.snapshot_redactions, &mut labels)
+                }
                 None => NO_ANSWER.to_string(),
             },
             None => NOT_RUN.to_string(),

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::case::model::{Case, RedactTarget, SnapshotSpec, Step};
+use crate::case::model::{Case, RedactTarget, Redaction, SnapshotSpec, Step};
 use crate::check::json::{pretty, sort_keys};
 use crate::run::result::{CaseResult, ResponseSummary};
 
@@ -82,14 +82,21 @@ impl<'a> Normalizer<'a> {
                     name: snapshot_name(&case.name, index, step),
                     description: describe(&result.suite, &case.name, index, total, step),
                     expression: expression(step),
-                    contents: self.answer(response, &mut labels),
+                    contents: self.answer(response, &step.snapshot_redactions, &mut labels),
                 })
             })
             .collect()
     }
 
-    /// The normalized text of one answer.
-    pub fn answer(&self, response: &ResponseSummary, labels: &mut FreshLabels) -> String {
+    /// The normalized text of one answer; `step` holds the redactions the
+    /// step adds to the suite's.
+    pub fn answer(
+        &self,
+        response: &ResponseSummary,
+        step: &[Redaction],
+        labels: &mut FreshLabels,
+    ) -> String {
+        let redactions: Vec<&Redaction> = self.spec.redactions.iter().chain(step).collect();
         let mut out = format!("status: {}\n", response.status);
         for name in &self.spec.headers {
             for (_, value) in response
@@ -97,73 +104,62 @@ impl<'a> Normalizer<'a> {
                 .iter()
                 .filter(|(n, _)| n.eq_ignore_ascii_case(name))
             {
-                out.push_str(&format!("{name}: {}\n", self.text(value, labels)));
+                out.push_str(&format!(
+                    "{name}: {}\n",
+                    self.text(value, &redactions, labels)
+                ));
             }
         }
         out.push('\n');
-        out.push_str(&self.body(&response.body, labels));
+        out.push_str(&self.body(&response.body, &redactions, labels));
         out.push('\n');
         out
     }
 
-    fn body(&self, body: &str, labels: &mut FreshLabels) -> String {
+    fn body(&self, body: &str, redactions: &[&Redaction], labels: &mut FreshLabels) -> String {
         if body.trim().is_empty() {
             return "(empty body)".to_string();
         }
         match serde_json::from_str::<Value>(body) {
             Ok(json) => {
                 let mut json = sort_keys(&json);
-                self.redact_paths(&mut json);
-                self.redact_strings(&mut json, labels);
+                redact_paths(&mut json, redactions);
+                self.redact_strings(&mut json, redactions, labels);
                 pretty(&json)
             }
-            Err(_) => self.text(body, labels),
-        }
-    }
-
-    fn redact_paths(&self, json: &mut Value) {
-        for redaction in &self.spec.redactions {
-            let RedactTarget::Path { path, .. } = &redaction.target else {
-                continue;
-            };
-            let pointers: Vec<String> = path
-                .query_located(json)
-                .into_iter()
-                .filter(|node| !node.node().is_null())
-                .map(|node| node.location().to_json_pointer())
-                .collect();
-            for pointer in pointers {
-                if let Some(value) = json.pointer_mut(&pointer) {
-                    *value = Value::String(redaction.label.clone());
-                }
-            }
+            Err(_) => self.text(body, redactions, labels),
         }
     }
 
     /// Walks strings in key order, so fresh labels are numbered the same
     /// whatever order a server writes its keys in.
-    fn redact_strings(&self, json: &mut Value, labels: &mut FreshLabels) {
+    fn redact_strings(
+        &self,
+        json: &mut Value,
+        redactions: &[&Redaction],
+        labels: &mut FreshLabels,
+    ) {
         match json {
-            Value::String(s) => *s = self.text(s, labels),
+            Value::String(s) => *s = self.text(s, redactions, labels),
             Value::Array(items) => items
                 .iter_mut()
-                .for_each(|v| self.redact_strings(v, labels)),
+                .for_each(|v| self.redact_strings(v, redactions, labels)),
             Value::Object(map) => map
                 .values_mut()
-                .for_each(|v| self.redact_strings(v, labels)),
+                .for_each(|v| self.redact_strings(v, redactions, labels)),
             _ => {}
         }
     }
 
-    /// Fresh values, then the suite's regex redactions.
-    fn text(&self, text: &str, labels: &mut FreshLabels) -> String {
+    /// Fresh values, then the regex redactions.
+    fn text(&self, text: &str, redactions: &[&Redaction], labels: &mut FreshLabels) -> String {
         let mut out = match self.fresh {
             Some(re) => re
                 .replace_all(text, |c: &regex::Captures| labels.label(&c[0]))
                 .into_owned(),
             None => text.to_string(),
         };
-        for redaction in &self.spec.redactions {
+        for redaction in redactions {
             if let RedactTarget::Regex(re) = &redaction.target {
                 out = re
                     .replace_all(&out, regex::NoExpand(&redaction.label))
@@ -171,6 +167,26 @@ impl<'a> Normalizer<'a> {
             }
         }
         out
+    }
+}
+
+/// Each non-null value a path selects becomes the redaction's label.
+fn redact_paths(json: &mut Value, redactions: &[&Redaction]) {
+    for redaction in redactions {
+        let RedactTarget::Path { path, .. } = &redaction.target else {
+            continue;
+        };
+        let pointers: Vec<String> = path
+            .query_located(json)
+            .into_iter()
+            .filter(|node| !node.node().is_null())
+            .map(|node| node.location().to_json_pointer())
+            .collect();
+        for pointer in pointers {
+            if let Some(value) = json.pointer_mut(&pointer) {
+                *value = Value::String(redaction.label.clone());
+            }
+        }
     }
 }
 
@@ -290,6 +306,7 @@ mod tests {
                 ],
                 r#"{"z":1,"a":{"y":null,"b":[2,1]}}"#,
             ),
+            &[],
             &mut FreshLabels::default(),
         );
         assert_eq!(
@@ -308,6 +325,7 @@ mod tests {
                 &[("location", "/v1/members/mem_abc123")],
                 r#"{"memberId":"mem_zzz999","message":"member mem_abc123 is gone","total":7,"other":{"memberId":null}}"#,
             ),
+            &[],
             &mut FreshLabels::default(),
         );
         assert!(
@@ -325,6 +343,33 @@ mod tests {
     }
 
     #[test]
+    fn a_step_adds_its_redactions_to_the_suites() {
+        let spec = spec();
+        let n = Normalizer::new(&spec, None);
+        let step = [Redaction {
+            target: RedactTarget::Path {
+                source: "$.members".into(),
+                path: serde_json_path::JsonPath::parse("$.members").unwrap(),
+            },
+            label: "[members]".into(),
+            pos: pos(),
+        }];
+        let body = r#"{"members":[{"memberId":"mem_a"},{"memberId":"mem_b"}],"total":2}"#;
+        let text = n.answer(
+            &response(200, &[], body),
+            &step,
+            &mut FreshLabels::default(),
+        );
+        assert!(text.contains("\"members\": \"[members]\""), "{text}");
+        assert!(text.contains("\"total\": \"[total]\""), "{text}");
+        let without = n.answer(&response(200, &[], body), &[], &mut FreshLabels::default());
+        assert!(
+            without.contains("\"memberId\": \"[memberId]\""),
+            "{without}"
+        );
+    }
+
+    #[test]
     fn fresh_values_are_numbered_by_first_appearance_in_the_case() {
         let spec = SnapshotSpec::default();
         let fresh = Regex::new("tok-?[0-9]+").unwrap();
@@ -336,10 +381,12 @@ mod tests {
                 &[],
                 r#"{"b":"verity+tok-17@example.com","a":"verity-tok-9"}"#,
             ),
+            &[],
             &mut labels,
         );
         let second = n.answer(
             &response(400, &[], "member code verity-tok-9 exists (tok123)"),
+            &[],
             &mut labels,
         );
         // Keys are walked in sorted order: `a` first.
@@ -360,11 +407,11 @@ mod tests {
         let n = Normalizer::new(&spec, None);
         let mut labels = FreshLabels::default();
         assert_eq!(
-            n.answer(&response(201, &[], " \n"), &mut labels),
+            n.answer(&response(201, &[], " \n"), &[], &mut labels),
             "status: 201\n\n(empty body)\n"
         );
         assert_eq!(
-            n.answer(&response(500, &[], "oops {"), &mut labels),
+            n.answer(&response(500, &[], "oops {"), &[], &mut labels),
             "status: 500\n\noops {\n"
         );
     }
