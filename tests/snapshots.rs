@@ -320,51 +320,55 @@ async fn secrets_stay_out_of_snapshot_files_and_diffs() {
 
 #[test]
 fn bad_snapshot_sections_are_refused_with_their_place() {
-    let case = "cases:\n  - name: a\n    steps:\n      - request: { method: GET, path: /x }\n";
-    for (snapshots, want) in [
+    let step = "cases:\n  - name: a\n    steps:\n      - request: { method: GET, path: /x }\n";
+    let suite = |snapshots: &str| format!("name: s\nsnapshots:\n{snapshots}");
+    for (suite_yaml, case, want) in [
         (
-            "  redact:\n    - { path: \"$[\" }\n",
+            suite("  redact:\n    - { path: \"$[\" }\n"),
+            step.to_string(),
             "suite.yaml:4:7: `$[` is not a JSONPath",
         ),
         (
-            "  redact:\n    - { regex: \"(\" }\n",
+            suite("  redact:\n    - { regex: \"(\" }\n"),
+            step.to_string(),
             "suite.yaml:4:7: `(` is not a valid regex",
         ),
         (
-            "  redact:\n    - { path: $.a, regex: a }\n",
+            suite("  redact:\n    - { path: $.a, regex: a }\n"),
+            step.to_string(),
             "give exactly one of `path` or `regex`",
         ),
         (
-            "  headers: [\"bad header\"]\n",
+            suite("  headers: [\"bad header\"]\n"),
+            step.to_string(),
             "`bad header` is not a header name",
         ),
-        ("  keep: []\n", "unknown field `keep`"),
+        (
+            suite("  keep: []\n"),
+            step.to_string(),
+            "unknown field `keep`",
+        ),
+        (
+            suite("  {}\n"),
+            format!(
+                "{step}        snapshot:\n          redact:\n            - {{ path: \"$[\" }}\n"
+            ),
+            "c.yaml:7:15: `$[` is not a JSONPath",
+        ),
     ] {
-        let dir = suite_dir(
-            &format!("name: s\nsnapshots:\n{snapshots}"),
-            &[("c.yaml", case)],
-        );
+        let dir = suite_dir(&suite_yaml, &[("c.yaml", &case)]);
         let output = verity_ci(&["check", &path_str(dir.path())], false);
         let (_, stderr) = text(&output);
-        assert_eq!(output.status.code(), Some(2), "{snapshots}: {stderr}");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{suite_yaml}{case}: {stderr}"
+        );
         assert!(
             stderr.contains(want),
-            "{snapshots}: expected `{want}` in {stderr}"
+            "{suite_yaml}{case}: expected `{want}` in {stderr}"
         );
     }
-}
-
-#[test]
-fn bad_step_redactions_are_refused_with_their_place() {
-    let case = "cases:\n  - name: a\n    steps:\n      - request: { method: GET, path: /x }\n        snapshot:\n          redact:\n            - { path: \"$[\" }\n";
-    let dir = suite_dir("name: s\nsnapshots: {}\n", &[("c.yaml", case)]);
-    let output = verity_ci(&["check", &path_str(dir.path())], false);
-    let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("c.yaml:7:15: `$[` is not a JSONPath"),
-        "{stderr}"
-    );
 }
 
 #[test]
