@@ -7,3 +7,4 @@ pub mod properties;
 pub mod reference;
 pub mod report;
 pub mod run;
+pub mod snapshot;

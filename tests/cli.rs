@@ -8,22 +8,9 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::{any, get};
-use support::{last_line, path_str, suite_dir, text, verity, verity_async};
+use axum::routing::get;
+use support::{args, last_line, path_str, serve, suite_dir, text, verity, verity_async};
 use verity::reference::{self, Faults, Options};
-
-async fn serve(app: Router) -> (String, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (url, task)
-}
-
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
 
 #[test]
 fn run_on_the_embedded_servers_passes_and_ends_with_the_summary_line() {
@@ -247,21 +234,7 @@ fn check_and_list_read_the_committed_suites() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_never_appear_in_the_output() {
     let secret = "s3cr3t-Key/with+odd chars";
-    let (url, task) = serve(Router::new().route(
-        "/echo/{*rest}",
-        any(
-            |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: String| async move {
-                let headers: Vec<String> = headers
-                    .iter()
-                    .map(|(n, v)| format!("{n}: {}", v.to_str().unwrap_or("")))
-                    .collect();
-                axum::Json(
-                    serde_json::json!({"uri": uri.to_string(), "headers": headers, "body": body}),
-                )
-            },
-        ),
-    ))
-    .await;
+    let (url, task) = serve(support::echo_app()).await;
     let suite = "name: s\nheaders:\n  x-api-key: \"${key}\"\nvariables:\n  key: { secret: true, required: true }\n";
     let case = "cases:\n  - name: leak\n    steps:\n      - request:\n          method: POST\n          path: \"/echo/${key}\"\n          query: { k: \"${key}\" }\n          json: { key: \"${key}\" }\n        expect:\n          status: 201\n          body: { json: { key: \"${key}\" } }\n";
     let dir = suite_dir(suite, &[("c.yaml", case)]);

@@ -7,7 +7,7 @@ mod support;
 use std::sync::Arc;
 
 use serde_json::Value;
-use support::{load_suites, path_str, repo, suite_dir, text, verity, verity_async};
+use support::{args, load_suites, path_str, repo, suite_dir, text, verity, verity_async};
 use verity::case::{self, Suite};
 use verity::http::{Client, ClientOptions};
 use verity::properties::{self, Settings};
@@ -386,25 +386,21 @@ async fn a_saved_counterexample_runs_as_a_case_and_fails_only_on_the_broken_serv
     // Plain `verity run` runs it like any case: it fails on the broken
     // server and passes on a correct one.
     let run_against = |url: String| {
-        verity_async(
-            [
-                "run",
-                "--cases",
-                &path_str(&cases),
-                "--suite",
-                "onsi",
-                "--base-url",
-                &url,
-                "--var",
-                "active_member_id=mem_q5sdae3se6eg9m9dcvug",
-                "--properties",
-                "off",
-                "--filter",
-                "regression-",
-            ]
-            .map(String::from)
-            .to_vec(),
-        )
+        verity_async(args(&[
+            "run",
+            "--cases",
+            &path_str(&cases),
+            "--suite",
+            "onsi",
+            "--base-url",
+            &url,
+            "--var",
+            "active_member_id=mem_q5sdae3se6eg9m9dcvug",
+            "--properties",
+            "off",
+            "--filter",
+            "regression-",
+        ]))
     };
     let on_broken = run_against(broken.base_url()).await;
     let (stdout, _) = text(&on_broken);
@@ -453,7 +449,7 @@ async fn a_saved_counterexample_runs_as_a_case_and_fails_only_on_the_broken_serv
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_run_prints_the_seed_and_the_counterexample_and_masks_the_key() {
+async fn the_run_reports_the_seed_and_the_counterexample_and_masks_the_key() {
     let key = "s3cret-key-for-verity";
     let options = Options {
         faults: Faults::from_names(&["onsi-patch-drops-phone-echo"]).unwrap(),
@@ -463,27 +459,30 @@ async fn the_run_prints_the_seed_and_the_counterexample_and_masks_the_key() {
     let server = reference::start(([127, 0, 0, 1], 0).into(), &options)
         .await
         .unwrap();
-    let output = verity_async(
-        [
-            "run",
-            "--suite",
-            "onsi",
-            "--base-url",
-            &server.base_url(),
-            "--var",
-            &format!("api_key={key}"),
-            "--var",
-            "active_member_id=mem_q5sdae3se6eg9m9dcvug",
-            "--properties",
-            "only",
-            "--seed",
-            "12",
-            "--filter",
-            "valid-partial",
-        ]
-        .map(String::from)
-        .to_vec(),
-    )
+    let reports = tempfile::tempdir().unwrap();
+    let json_path = reports.path().join("verity.json");
+    let junit_path = reports.path().join("verity.xml");
+    let output = verity_async(args(&[
+        "run",
+        "--suite",
+        "onsi",
+        "--base-url",
+        &server.base_url(),
+        "--var",
+        &format!("api_key={key}"),
+        "--var",
+        "active_member_id=mem_q5sdae3se6eg9m9dcvug",
+        "--properties",
+        "only",
+        "--seed",
+        "12",
+        "--filter",
+        "partial-update",
+        "--report",
+        &format!("json:{}", path_str(&json_path)),
+        "--report",
+        &format!("junit:{}", path_str(&junit_path)),
+    ]))
     .await;
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
@@ -495,16 +494,47 @@ async fn the_run_prints_the_seed_and_the_counterexample_and_masks_the_key() {
         stdout.contains("FAIL  onsi::property::valid-partial-update"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains(
+            "PASS  onsi::property::invalid-partial-update  (100 generated cases, seed 12;"
+        ),
+        "{stdout}"
+    );
     assert!(stdout.contains("seed 12: "), "{stdout}");
     assert!(
         stdout.contains("- name: regression-valid-partial-update-12"),
         "{stdout}"
     );
     assert!(stdout.contains("json: {phone: "), "{stdout}");
+
+    // The JSON report follows its published schema and carries the case file.
+    let json_text = std::fs::read_to_string(&json_path).unwrap();
+    let report: Value = serde_json::from_str(&json_text).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "schema errors: {errors:#?}");
     assert!(
-        !stdout.contains(key) && !stderr.contains(key),
-        "the API key leaked"
+        json_text.contains("regression-valid-partial-update-12"),
+        "{json_text}"
     );
+    let junit = std::fs::read_to_string(&junit_path).unwrap();
+    assert!(junit.contains(r#"name="seed" value="12""#), "{junit}");
+
+    for (what, text) in [
+        ("stdout", &stdout),
+        ("stderr", &stderr),
+        ("JSON", &json_text),
+        ("JUnit", &junit),
+    ] {
+        assert!(!text.contains(key), "the API key leaked into {what}");
+    }
     server.stop().await;
 }
 

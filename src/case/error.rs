@@ -19,7 +19,7 @@ impl LoadError {
             file: file.to_path_buf(),
             line,
             column,
-            message: message.into(),
+            message: one_line(&message.into()),
         }
     }
 
@@ -47,6 +47,21 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// Messages quote the file's text, which may hold line breaks or terminal
+/// escapes: written as escapes, each error stays on its one line.
+fn one_line(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// All the errors found in one load, in file order.
 #[derive(Debug, Clone, Default)]
 pub struct LoadErrors(pub Vec<LoadError>);
@@ -64,3 +79,14 @@ impl fmt::Display for LoadErrors {
 }
 
 impl std::error::Error for LoadErrors {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_text_cannot_break_the_line_or_reach_the_terminal() {
+        let e = LoadError::new(Path::new("c.yaml"), 2, 3, "`a\nb\u{1b}[31m` is bad");
+        assert_eq!(e.to_string(), "c.yaml:2:3: `a\\nb\\u{1b}[31m` is bad");
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use regex::Regex;
@@ -17,6 +17,7 @@ use super::model::*;
 use super::schema;
 use super::syntax::*;
 use super::template::Template;
+use super::yaml_error;
 
 /// The suite file's names, in the order they are looked for.
 pub const SUITE_FILES: [&str; 3] = ["suite.yaml", "suite.yml", "suite.json"];
@@ -177,7 +178,10 @@ pub fn load_suite(dir: &Path, only_file: Option<&Path>) -> Result<Suite, LoadErr
         )]));
     };
     let mut cx = Loader::default();
-    let Some(mut suite) = cx.suite(dir, &suite_file) else {
+    let Some(bytes) = cx.read(&suite_file) else {
+        return Err(LoadErrors(cx.errors));
+    };
+    let Some(mut suite) = cx.suite(dir, &suite_file, &bytes) else {
         return Err(LoadErrors(cx.errors));
     };
     let files = match only_file {
@@ -186,31 +190,96 @@ pub fn load_suite(dir: &Path, only_file: Option<&Path>) -> Result<Suite, LoadErr
     };
     let mut names: BTreeMap<String, Pos> = BTreeMap::new();
     for file in files {
-        for case in cx.case_file(&suite, &file) {
-            if let Some(first) = names.get(&case.name) {
-                cx.error(
-                    &case.pos,
-                    format!(
-                        "duplicate case name `{}` in suite `{}` (first at {first})",
-                        case.name, suite.name
-                    ),
-                );
-                continue;
-            }
-            names.insert(case.name.clone(), case.pos.clone());
-            suite.cases.push(case);
-        }
+        let cases = cx.case_file(&suite, &file);
+        cx.add_cases(&suite.name, &mut names, cases, &mut suite.cases);
     }
-    if cx.errors.is_empty() {
-        Ok(suite)
-    } else {
-        Err(LoadErrors(cx.errors))
+    cx.finish(suite)
+}
+
+/// Validates the content of a suite file as if read from `file` in `dir`
+/// (schema files are read from `dir`); the suite has no cases yet. For tools
+/// and tests that hold the text rather than a file; `load_suite` reads files.
+pub fn suite_from_bytes(dir: &Path, file: &Path, bytes: &[u8]) -> Result<Suite, LoadErrors> {
+    let mut cx = Loader::default();
+    match cx.suite(dir, file, bytes) {
+        Some(suite) => cx.finish(suite),
+        None => Err(LoadErrors(cx.errors)),
     }
+}
+
+/// Validates the content of one case file as if read from `file`, against
+/// `suite` (its variables and schemas), and returns its cases.
+pub fn cases_from_bytes(suite: &Suite, file: &Path, bytes: &[u8]) -> Result<Vec<Case>, LoadErrors> {
+    let mut cx = Loader::default();
+    let cases = cx.case_bytes(suite, file, bytes);
+    let mut kept = Vec::new();
+    cx.add_cases(&suite.name, &mut BTreeMap::new(), cases, &mut kept);
+    cx.finish(kept)
+}
+
+/// Reads and parses another YAML or JSON file of a suite (such as its
+/// property declarations) with the same limits and messages as case files.
+pub fn doc_from_file<T: DeserializeOwned>(file: &Path, what: &str) -> Result<T, LoadErrors> {
+    let mut cx = Loader::default();
+    match cx
+        .read(file)
+        .and_then(|bytes| cx.parse_bytes(file, &bytes, what))
+    {
+        Some(doc) => cx.finish(doc),
+        None => Err(LoadErrors(cx.errors)),
+    }
+}
+
+const SUITE_FILE_WHAT: &str = "a suite (name, base_path, variables, ...)";
+const CASE_FILE_WHAT: &str = "`cases:` with a list of cases";
+
+/// 1-based line and column of the position just after `before`, in characters.
+fn line_column(before: &[u8]) -> (u64, u64) {
+    let line = before.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+    let last_line = before.rsplit(|b| *b == b'\n').next().unwrap_or_default();
+    // Count characters, not bytes: continuation bytes do not start one.
+    let column = last_line.iter().filter(|b| (**b & 0xC0) != 0x80).count() as u64 + 1;
+    (line, column)
 }
 
 #[derive(Default)]
 struct Loader {
     errors: Vec<LoadError>,
+}
+
+impl Loader {
+    /// Adds cases to the suite, refusing a name already taken in it.
+    fn add_cases(
+        &mut self,
+        suite: &str,
+        names: &mut BTreeMap<String, Pos>,
+        cases: Vec<Case>,
+        kept: &mut Vec<Case>,
+    ) {
+        for case in cases {
+            if let Some(first) = names.get(&case.name) {
+                self.error(
+                    &case.pos,
+                    format!(
+                        "duplicate case name `{}` in suite `{suite}` (first at {first})",
+                        case.name
+                    ),
+                );
+                continue;
+            }
+            names.insert(case.name.clone(), case.pos.clone());
+            kept.push(case);
+        }
+    }
+
+    /// What was loaded, unless anything was refused.
+    fn finish<T>(self, loaded: T) -> Result<T, LoadErrors> {
+        if self.errors.is_empty() {
+            Ok(loaded)
+        } else {
+            Err(LoadErrors(self.errors))
+        }
+    }
 }
 
 fn pos_of(file: &Arc<PathBuf>, loc: &Location) -> Pos {
@@ -225,13 +294,6 @@ fn spanned_pos<T>(file: &Arc<PathBuf>, s: &Spanned<T>) -> Pos {
     pos_of(file, &s.referenced)
 }
 
-/// serde-saphyr ends its messages with the position; we print it in front.
-fn bare_message(message: &str) -> String {
-    static TAIL: OnceLock<Regex> = OnceLock::new();
-    let tail = TAIL.get_or_init(|| Regex::new(r" at line \d+, column \d+$").expect("valid regex"));
-    tail.replace(message.trim(), "").into_owned()
-}
-
 impl Loader {
     fn error(&mut self, pos: &Pos, message: impl Into<String>) {
         self.errors.push(LoadError::new(
@@ -242,13 +304,99 @@ impl Loader {
         ));
     }
 
-    /// Reads and parses one YAML or JSON file.
-    fn parse<T: DeserializeOwned>(&mut self, file: &Path, what: &str) -> Option<T> {
-        read_doc(file, what).map_err(|e| self.errors.push(e)).ok()
+    /// Reads at most one byte past the limit, so that a huge file (or one
+    /// that never ends, such as a FIFO) is neither read whole nor parsed.
+    fn read(&mut self, file: &Path) -> Option<Vec<u8>> {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        let read = std::fs::File::open(file)
+            .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes));
+        match read {
+            Ok(_) => Some(bytes),
+            Err(e) => {
+                self.errors
+                    .push(LoadError::whole_file(file, format!("cannot read: {e}")));
+                None
+            }
+        }
     }
 
-    fn suite(&mut self, dir: &Path, suite_file: &Path) -> Option<Suite> {
-        let doc: SuiteDoc = self.parse(suite_file, "a suite (name, base_path, variables, ...)")?;
+    /// Parses the content of a YAML or JSON file; `file` names it in errors.
+    fn parse_bytes<T: DeserializeOwned>(
+        &mut self,
+        file: &Path,
+        bytes: &[u8],
+        what: &str,
+    ) -> Option<T> {
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            let (line, column) = line_column(&bytes[..MAX_FILE_BYTES as usize]);
+            self.errors.push(LoadError::new(
+                file,
+                line,
+                column,
+                format!("file goes on past the {MAX_FILE_BYTES} byte limit for case files here"),
+            ));
+            return None;
+        }
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let (line, column) = line_column(&bytes[..e.valid_up_to()]);
+                self.errors.push(LoadError::new(
+                    file,
+                    line,
+                    column,
+                    "not valid UTF-8: case files are UTF-8 text",
+                ));
+                return None;
+            }
+        };
+        if text
+            .lines()
+            .all(|line| line.trim().is_empty() || line.trim_start().starts_with('#'))
+        {
+            self.errors.push(LoadError::new(
+                file,
+                1,
+                1,
+                if text.trim().is_empty() {
+                    format!("empty file: expected {what}")
+                } else {
+                    format!("only comments: expected {what}")
+                },
+            ));
+            return None;
+        }
+        // YAML reads a superset of JSON (trailing commas, comments, ...):
+        // a `.json` file must be JSON, so JSON's own parser has the first word.
+        if file.extension().is_some_and(|e| e == "json")
+            && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text)
+        {
+            let message = yaml_error::strip_position(&e.to_string());
+            self.errors.push(LoadError::new(
+                file,
+                e.line().max(1) as u64,
+                e.column().max(1) as u64,
+                format!("not JSON: {message}"),
+            ));
+            return None;
+        }
+        match serde_saphyr::from_str::<T>(text) {
+            Ok(doc) => Some(doc),
+            Err(e) => {
+                let (line, column) = e
+                    .location()
+                    .map(|l| (l.line().max(1), l.column().max(1)))
+                    .unwrap_or((1, 1));
+                self.errors
+                    .push(LoadError::new(file, line, column, yaml_error::describe(&e)));
+                None
+            }
+        }
+    }
+
+    fn suite(&mut self, dir: &Path, suite_file: &Path, bytes: &[u8]) -> Option<Suite> {
+        let doc: SuiteDoc = self.parse_bytes(suite_file, bytes, SUITE_FILE_WHAT)?;
         let file = Arc::new(suite_file.to_path_buf());
         let name = doc.name.value.trim().to_string();
         if name.is_empty()
@@ -294,7 +442,7 @@ impl Loader {
             let template = value
                 .value
                 .as_deref()
-                .and_then(|text| self.template(text, &pos, &known, "header"));
+                .and_then(|text| self.template(text, &pos, &known, &format!("header `{header}`")));
             headers.insert(header.to_ascii_lowercase(), template);
         }
         let mut schemas = BTreeMap::new();
@@ -304,17 +452,20 @@ impl Loader {
                 schemas.insert(schema_name, schema);
             }
         }
-        let base_path = doc.base_path.trim_end_matches('/').to_string();
-        if !base_path.is_empty() && !base_path.starts_with('/') {
-            self.error(
-                &Pos {
-                    file: file.clone(),
-                    line: 1,
-                    column: 1,
-                },
-                format!("base_path `{base_path}` must start with `/`"),
-            );
-        }
+        let snapshots = doc.snapshots.map(|spec| self.snapshot_spec(&file, spec));
+        let base_path = match doc.base_path {
+            Some(given) => {
+                let path = given.value.trim_end_matches('/').to_string();
+                if !path.is_empty() && !path.starts_with('/') {
+                    self.error(
+                        &spanned_pos(&file, &given),
+                        format!("base_path `{path}` must start with `/`"),
+                    );
+                }
+                path
+            }
+            None => String::new(),
+        };
         Some(Suite {
             name,
             description: doc.description,
@@ -327,8 +478,65 @@ impl Loader {
             pacing: doc.pacing.map(|p| Pacing {
                 step_interval_ms: p.value.step_interval_ms,
             }),
+            snapshots,
             cases: Vec::new(),
         })
+    }
+
+    fn redactions(
+        &mut self,
+        file: &Arc<PathBuf>,
+        docs: Vec<Spanned<RedactDoc>>,
+        what: &str,
+    ) -> Vec<Redaction> {
+        let mut redactions = Vec::new();
+        for redaction in docs {
+            let pos = spanned_pos(file, &redaction);
+            let RedactDoc { path, regex, label } = redaction.value;
+            let target = match (path, regex) {
+                (Some(source), None) => self
+                    .jsonpath(&source, &pos)
+                    .map(|path| RedactTarget::Path { source, path }),
+                (None, Some(re)) => self.regex(&re, &pos).map(RedactTarget::Regex),
+                _ => {
+                    self.error(
+                        &pos,
+                        format!("{what}: give exactly one of `path` or `regex`"),
+                    );
+                    None
+                }
+            };
+            let label = label.unwrap_or_else(|| "[redacted]".to_string());
+            if label.is_empty() {
+                self.error(
+                    &pos,
+                    format!("{what}: `as` is empty: a redacted value needs a visible label"),
+                );
+                continue;
+            }
+            if let Some(target) = target {
+                redactions.push(Redaction { target, label, pos });
+            }
+        }
+        redactions
+    }
+
+    fn snapshot_spec(&mut self, file: &Arc<PathBuf>, doc: Spanned<SnapshotsDoc>) -> SnapshotSpec {
+        let mut spec = SnapshotSpec::default();
+        for header in doc.value.headers {
+            let pos = spanned_pos(file, &header);
+            let name = header.value.trim().to_ascii_lowercase();
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                self.error(
+                    &pos,
+                    format!("snapshots.headers: `{name}` is not a header name"),
+                );
+            } else if !spec.headers.contains(&name) {
+                spec.headers.push(name);
+            }
+        }
+        spec.redactions = self.redactions(file, doc.value.redact, "snapshots.redact");
+        spec
     }
 
     fn schema(&mut self, dir: &Path, name: &str, decl: SchemaDoc, pos: &Pos) -> Option<Schema> {
@@ -458,13 +666,16 @@ impl Loader {
     }
 
     fn case_file(&mut self, suite: &Suite, path: &Path) -> Vec<Case> {
-        let Some(doc) = self.parse::<CaseFileDoc>(path, "`cases:` with a list of cases") else {
-            return Vec::new();
-        };
-        self.case_doc(suite, path, doc)
+        match self.read(path) {
+            Some(bytes) => self.case_bytes(suite, path, &bytes),
+            None => Vec::new(),
+        }
     }
 
-    fn case_doc(&mut self, suite: &Suite, path: &Path, doc: CaseFileDoc) -> Vec<Case> {
+    fn case_bytes(&mut self, suite: &Suite, path: &Path, bytes: &[u8]) -> Vec<Case> {
+        let Some(doc) = self.parse_bytes::<CaseFileDoc>(path, bytes, CASE_FILE_WHAT) else {
+            return Vec::new();
+        };
         let file = Arc::new(path.to_path_buf());
         if doc.cases.is_empty() {
             self.errors.push(LoadError::new(
@@ -629,6 +840,10 @@ impl Loader {
             }
             known.insert(cap_name);
         }
+        let snapshot_redactions = match doc.snapshot {
+            Some(snapshot) => self.redactions(file, snapshot.value.redact, "snapshot.redact"),
+            None => Vec::new(),
+        };
         if self.errors.len() > errors_before {
             return None;
         }
@@ -638,6 +853,7 @@ impl Loader {
             request: request?,
             expect,
             captures,
+            snapshot_redactions,
         })
     }
 
@@ -959,6 +1175,7 @@ impl Loader {
         known: &BTreeSet<String>,
         uses: &mut BTreeSet<String>,
     ) -> Option<PathAssert> {
+        let errors_before = self.errors.len();
         let path = self.jsonpath(&doc.path, &pos)?;
         let mut predicates = Vec::new();
         if let Some(v) = doc.equals {
@@ -1005,6 +1222,10 @@ impl Loader {
         if let Some(n) = doc.count {
             predicates.push(Predicate::Count(n));
         }
+        if self.errors.len() > errors_before {
+            // A predicate was refused: "asserts nothing" would only add noise.
+            return None;
+        }
         if predicates.is_empty() {
             self.error(
                 &pos,
@@ -1039,7 +1260,15 @@ impl Loader {
         match JsonPath::parse(text) {
             Ok(p) => Some(p),
             Err(e) => {
-                self.error(pos, format!("`{text}` is not a JSONPath (RFC 9535): {e}"));
+                let hint = if text.trim_start().starts_with('$') {
+                    ""
+                } else {
+                    " (a JSONPath starts with `$`, e.g. `$.memberId`)"
+                };
+                self.error(
+                    pos,
+                    format!("`{text}` is not a JSONPath (RFC 9535): {e}{hint}"),
+                );
                 None
             }
         }
@@ -1075,98 +1304,13 @@ impl Loader {
         match Regex::new(text) {
             Ok(r) => Some(r),
             Err(e) => {
-                let first = e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string();
+                let message = e.to_string();
+                let first = message.lines().last().unwrap_or_default().trim();
+                let first = first.strip_prefix("error: ").unwrap_or(first);
                 self.error(pos, format!("`{text}` is not a valid regex: {first}"));
                 None
             }
         }
-    }
-}
-
-/// Reads and parses one YAML or JSON file of a suite (case file, suite file,
-/// property declarations): size cap, UTF-8, and the parser's position.
-pub fn read_doc<T: DeserializeOwned>(file: &Path, what: &str) -> Result<T, LoadError> {
-    let bytes = match std::fs::metadata(file) {
-        Ok(meta) if meta.len() > MAX_FILE_BYTES => {
-            return Err(LoadError::whole_file(
-                file,
-                format!(
-                    "file is {} bytes, over the {} byte limit for case files",
-                    meta.len(),
-                    MAX_FILE_BYTES
-                ),
-            ));
-        }
-        Ok(_) => std::fs::read(file),
-        Err(e) => Err(e),
-    };
-    let bytes = bytes.map_err(|e| LoadError::whole_file(file, format!("cannot read: {e}")))?;
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|b| **b == b'\n').count() as u64 + 1;
-            let column = valid.iter().rev().take_while(|b| **b != b'\n').count() as u64 + 1;
-            return Err(LoadError::new(
-                file,
-                line,
-                column,
-                "not valid UTF-8: case files are UTF-8 text",
-            ));
-        }
-    };
-    parse_doc(file, &text, what)
-}
-
-/// Parses YAML or JSON text read from `file`.
-fn parse_doc<T: DeserializeOwned>(file: &Path, text: &str, what: &str) -> Result<T, LoadError> {
-    if text.trim().is_empty() {
-        return Err(LoadError::new(
-            file,
-            1,
-            1,
-            format!("empty file: expected {what}"),
-        ));
-    }
-    serde_saphyr::from_str::<T>(text).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line().max(1), l.column().max(1)))
-            .unwrap_or((1, 1));
-        LoadError::new(
-            file,
-            line,
-            column,
-            bare_message(&e.without_snippet().to_string()),
-        )
-    })
-}
-
-/// Loads the cases of a case file given as text (one `file` names in its
-/// positions) against a suite already loaded: what runs generated cases
-/// through the same checks as written ones.
-pub fn load_case_text(suite: &Suite, file: &Path, text: &str) -> Result<Vec<Case>, LoadErrors> {
-    let mut cx = Loader::default();
-    let cases = match parse_doc::<CaseFileDoc>(file, text, "`cases:` with a list of cases") {
-        Ok(doc) => cx.case_doc(suite, file, doc),
-        Err(e) => return Err(LoadErrors(vec![e])),
-    };
-    let mut names = BTreeSet::new();
-    for case in &cases {
-        if !names.insert(case.name.clone()) {
-            cx.error(&case.pos, format!("duplicate case name `{}`", case.name));
-        }
-    }
-    if cx.errors.is_empty() {
-        Ok(cases)
-    } else {
-        Err(LoadErrors(cx.errors))
     }
 }
 

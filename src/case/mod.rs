@@ -7,6 +7,7 @@ pub mod model;
 pub mod schema;
 pub mod syntax;
 pub mod template;
+mod yaml_error;
 
 pub use error::{LoadError, LoadErrors};
 pub use load::{load_path, load_root, load_suite};

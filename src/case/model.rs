@@ -35,6 +35,24 @@ impl serde::Serialize for Pos {
     }
 }
 
+/// Reports read back (`verity report merge`) carry positions as written.
+impl<'de> serde::Deserialize<'de> for Pos {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            file: String,
+            line: u64,
+            column: u64,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        Ok(Pos {
+            file: Arc::new(PathBuf::from(raw.file)),
+            line: raw.line,
+            column: raw.column,
+        })
+    }
+}
+
 impl fmt::Display for Pos {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
@@ -53,6 +71,8 @@ pub struct Suite {
     pub variables: IndexMap<String, Variable>,
     pub schemas: BTreeMap<String, Schema>,
     pub pacing: Option<Pacing>,
+    /// `None`: the suite declares no `snapshots:` section and is not snapshotted.
+    pub snapshots: Option<SnapshotSpec>,
     pub cases: Vec<Case>,
 }
 
@@ -90,6 +110,30 @@ pub struct Pacing {
     pub step_interval_ms: u64,
 }
 
+/// What a snapshot keeps of an answer and what it hides.
+#[derive(Debug, Default)]
+pub struct SnapshotSpec {
+    /// Lower-case names of the response headers kept, in the order given.
+    pub headers: Vec<String>,
+    pub redactions: Vec<Redaction>,
+}
+
+#[derive(Debug)]
+pub struct Redaction {
+    pub target: RedactTarget,
+    /// What stands in place of a redacted value.
+    pub label: String,
+    pub pos: Pos,
+}
+
+#[derive(Debug)]
+pub enum RedactTarget {
+    /// Each non-null value the JSONPath selects in a JSON body.
+    Path { source: String, path: JsonPath },
+    /// Each match inside body strings, text bodies and kept header values.
+    Regex(Regex),
+}
+
 #[derive(Debug)]
 pub struct Case {
     pub name: String,
@@ -110,6 +154,8 @@ pub struct Step {
     pub request: Request,
     pub expect: Expect,
     pub captures: Vec<Capture>,
+    /// Redactions of this step's snapshot, after the suite's.
+    pub snapshot_redactions: Vec<Redaction>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,7 +18,7 @@ pub struct SuiteDoc {
     pub description: String,
     /// Prefix of every step path, after the base URL.
     #[serde(default)]
-    pub base_path: String,
+    pub base_path: Option<Spanned<String>>,
     /// The embedded reference server that serves this suite when no URL is given.
     #[serde(default)]
     pub reference: Option<Spanned<String>>,
@@ -31,6 +31,10 @@ pub struct SuiteDoc {
     pub schemas: IndexMap<String, Spanned<SchemaDoc>>,
     #[serde(default)]
     pub pacing: Option<Spanned<PacingDoc>>,
+    /// What a snapshot keeps of each answer and what it hides; a suite
+    /// without this section is not snapshotted.
+    #[serde(default)]
+    pub snapshots: Option<Spanned<SnapshotsDoc>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -71,6 +75,39 @@ pub struct PacingDoc {
     pub step_interval_ms: u64,
 }
 
+/// `snapshots:` in suite.yaml:
+///
+/// ```yaml
+/// snapshots:
+///   headers: [content-type]            # response headers kept (status and body always are)
+///   redact:
+///     - { path: "$..memberId", as: "[memberId]" }         # every value a JSONPath selects
+///     - { regex: "mem_[a-z0-9]{20}", as: "[memberId]" }  # every match inside a string
+/// ```
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotsDoc {
+    #[serde(default)]
+    pub headers: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub redact: Vec<Spanned<RedactDoc>>,
+}
+
+/// One redaction: a value that changes from run to run or between targets.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedactDoc {
+    /// An RFC 9535 JSONPath into the JSON body: each non-null value it selects.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// A regex: each match inside body strings, text bodies and kept headers.
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// What the snapshot shows instead (default `[redacted]`).
+    #[serde(default, rename = "as")]
+    pub label: Option<String>,
+}
+
 /// Any other `*.yaml|*.yml|*.json` file of a suite directory.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,6 +143,18 @@ pub struct StepDoc {
     pub expect: Option<Spanned<ExpectDoc>>,
     #[serde(default)]
     pub capture: IndexMap<String, Spanned<CaptureDoc>>,
+    /// Redactions for this step's snapshot on top of the suite's, for an
+    /// answer that holds what other cases did (a search over the account).
+    #[serde(default)]
+    pub snapshot: Option<Spanned<StepSnapshotDoc>>,
+}
+
+/// `snapshot: { redact: [...] }` on a step; same items as the suite's `redact`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StepSnapshotDoc {
+    #[serde(default)]
+    pub redact: Vec<Spanned<RedactDoc>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -86,7 +86,18 @@ pub fn not_json(observed: &Observed, expected: String) -> CheckResult {
         },
         false,
     )
-    .because("the response body is not JSON")
+    .because(why_not_json(observed.body))
+}
+
+/// The parser's reason, so that a truncated body reads as truncated.
+fn why_not_json(body: &[u8]) -> String {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return "the response body is empty".to_string();
+    }
+    match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        Err(e) => format!("the response body is not JSON: {e}"),
+        Ok(_) => "the response body is not JSON".to_string(),
+    }
 }
 
 /// Where `actual` fails to contain `want`: objects by key, arrays by

@@ -14,7 +14,7 @@ mod unchanged;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use regex::Regex;
@@ -69,7 +69,7 @@ pub struct Observed<'a> {
     pub json: Option<&'a Value>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckKind {
     Status,
@@ -81,28 +81,30 @@ pub enum CheckKind {
     Unchanged,
     AnyOf,
     Capture,
+    /// The answer against its stored snapshot (`src/snapshot/`).
+    Snapshot,
 }
 
 /// The outcome of one check, as plain data for the reporters.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckResult {
     pub kind: CheckKind,
     /// What was checked, e.g. `status`, `header content-type`, `$.email equals`.
     pub subject: String,
     /// Where in the response body, as a JSONPath, when the check is about one place.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     pub expected: String,
     pub actual: String,
     pub passed: bool,
     /// More on why it failed, when expected and actual do not say it all.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Where the expectation is written.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Pos>,
     /// For `any_of`: the results of each alternative.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<Vec<CheckResult>>,
 }
 
@@ -268,22 +270,6 @@ pub(crate) mod testing {
         }
         fn sent_body(&self, index: usize) -> Option<&Value> {
             self.sent.get(index).and_then(|v| v.as_ref())
-        }
-    }
-
-    /// A suite with nothing declared.
-    pub fn suite(name: &str) -> crate::case::Suite {
-        crate::case::Suite {
-            name: name.into(),
-            description: String::new(),
-            dir: format!("cases/{name}").into(),
-            base_path: String::new(),
-            reference: None,
-            headers: Default::default(),
-            variables: Default::default(),
-            schemas: Default::default(),
-            pacing: None,
-            cases: Vec::new(),
         }
     }
 

@@ -3,6 +3,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::report::output::ReportSpec;
+use crate::run::Shard;
+
 const ABOUT: &str = "Contract-testing and conformance harness for the Toluna Member API v2 and the Onsi Members API.";
 
 const LONG_ABOUT: &str = "\
@@ -17,7 +20,20 @@ Examples:
   verity run --suite onsi --base-url https://api.onsi.dev --var api_key=$ONSI_KEY
   verity run --base-url toluna=http://127.0.0.1:8080 --base-url onsi=http://127.0.0.1:9090
   VERITY_VAR_API_KEY=... verity run --base-url http://127.0.0.1:8080 --var active_member_id=mem_...
+  verity run --report junit:verity.xml --report markdown:verity.md --report json:verity.json
+  verity run --base-url https://api.onsi.dev --rate-limit 20/s --retries 3 --max-time 600
+  verity run --shard 2/4 --report json:shard-2.json     one quarter of the cases, for a CI matrix
+  verity run --baseline known-failures.yaml --fail-fast
+  verity run --snapshots update; verity snapshots accept     record changed answers as snapshots
+  verity run --base-url http://staging:8080 --snapshots update --snapshot-dir staging-snapshots/
+                                               keep snapshots of your own server's answers
   verity run --properties only --property-cases 500 --seed 42 --save-failures
+
+Snapshots: each step's answer, normalized, is compared with snapshots/<suite>/
+(insta's .snap files); a difference fails the case with a diff. `update` writes
+the new answers as pending .snap.new files: review them with `verity snapshots
+pending`, then `accept` or `reject` (or `cargo insta review`). With CI set,
+nothing is written and a missing snapshot fails.
 
 Variables: a value comes from --var NAME=VALUE, else from the environment
 variable VERITY_VAR_<NAME>, else (embedded servers only) from the reference
@@ -30,8 +46,24 @@ updates (property::valid-partial-update, ::invalid-partial-update,
 failure is shrunk to the smallest request sequence found and printed as a
 case file; --save-failures writes it under cases/<suite>/regressions/.
 
-Exit status: 0 when every case passed, 1 when any failed, 2 for usage or
-case-file errors (nothing is sent then).";
+Reports (--report) are written atomically, and also when the run fails or
+is stopped by Ctrl-C or --max-time; cases it did not finish are reported as
+skipped, with the reason. Under GitHub Actions (GITHUB_ACTIONS=true) each
+failure is also an error annotation on its case file and line, and the
+Markdown report is appended to the job summary.
+
+Exit status: 0 when every case passed (known failures from --baseline
+included), 1 when any failed or --max-time stopped the run, 2 for usage or
+case-file errors (nothing is sent then) or a report that could not be
+written, 130 when interrupted by Ctrl-C (reports are written first).";
+
+const REPORT_AFTER: &str = "\
+Examples:
+  verity report merge shard-*.json --report junit:verity.xml --report markdown:verity.md
+
+Every shard of a set (--shard I/N) must be there, and no case may appear
+twice. Exit status: 0 when the merged run passed, 1 when a case failed or a
+shard's run was stopped, 2 when the reports cannot be read or merged.";
 
 #[derive(Debug, Parser)]
 #[command(name = "verity", version, about = ABOUT, long_about = LONG_ABOUT)]
@@ -51,6 +83,43 @@ pub enum Command {
     List(ListArgs),
     /// Validate case files without sending anything.
     Check(CheckArgs),
+    /// Work with JSON reports (merge the shards of a run).
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Run the same cases against two targets and show where their answers differ.
+    #[command(after_long_help = DIFF_AFTER)]
+    Diff(DiffArgs),
+    /// Review pending snapshots: accept or reject the `.snap.new` files
+    /// `verity run --snapshots update` wrote.
+    #[command(after_long_help = SNAPSHOTS_AFTER)]
+    Snapshots(SnapshotsArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge the JSON reports of the shards of a run into one report.
+    #[command(after_long_help = REPORT_AFTER)]
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports written by `verity run --report json:PATH`.
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Write the merged report: `junit:PATH`, `json:PATH` or
+    /// `markdown:PATH` (repeatable).
+    #[arg(long = "report", value_name = "FORMAT:PATH")]
+    pub reports: Vec<ReportSpec>,
+
+    /// Print only failures and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Colour the output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,6 +159,66 @@ pub struct RunArgs {
     /// Limit for each request, in seconds.
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
     pub timeout: f64,
+
+    /// Limit for opening each connection (TCP and TLS), in seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub connect_timeout: f64,
+
+    /// Limit for the whole run, in seconds. When it is reached the cases in
+    /// flight are abandoned, the reports are written (unfinished cases as
+    /// skipped) and verity exits with status 1.
+    #[arg(long, value_name = "SECONDS")]
+    pub max_time: Option<f64>,
+
+    /// Retries of a request that failed to connect or was answered 429 or
+    /// 503, with exponential backoff from 0.5 s, or the wait its
+    /// `Retry-After` asks for. Timeouts are never retried. 0: no retries.
+    #[arg(long, default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub retries: u32,
+
+    /// Longest wait before a retry, in seconds. An answer whose
+    /// `Retry-After` asks for longer is reported as it is.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    pub retry_max_wait: f64,
+
+    /// Send at most this many requests per second over the whole run,
+    /// evenly spaced, retries included: `20/s`, `600/m` or `20`.
+    #[arg(long, value_name = "N/s")]
+    pub rate_limit: Option<String>,
+
+    /// Trust the CA certificates in this PEM file, on top of the system
+    /// roots (a vendor sandbox or a company proxy with a private CA).
+    #[arg(long, value_name = "PATH")]
+    pub cacert: Option<PathBuf>,
+
+    /// Accept any TLS certificate. Anyone on the network path can then read
+    /// and change the traffic, API keys included: only for a sandbox you
+    /// control. Prefer --cacert.
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Write a report: `junit:PATH`, `json:PATH` or `markdown:PATH`
+    /// (repeatable). Written atomically, even when the run fails or is
+    /// stopped.
+    #[arg(long = "report", value_name = "FORMAT:PATH")]
+    pub reports: Vec<ReportSpec>,
+
+    /// Start no case after the first failure; cases in flight finish, the
+    /// rest are reported as skipped.
+    #[arg(long)]
+    pub fail_fast: bool,
+
+    /// Known failures: a YAML file listing `suite::case` entries with a
+    /// reason and an optional expiry date (see the README). Listed failures
+    /// are reported as known and do not fail the run until they expire.
+    #[arg(long, value_name = "PATH")]
+    pub baseline: Option<PathBuf>,
+
+    /// Run only shard I of N (1-based): a fixed share of the cases, chosen by
+    /// a hash of each `suite::case`, so N machines together run every case
+    /// once. Combine their JSON reports with `verity report merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
 
     /// Responses with a body larger than this many bytes fail their step.
     #[arg(long, default_value_t = 10 * 1024 * 1024, value_name = "BYTES")]
@@ -140,12 +269,110 @@ pub struct RunArgs {
     pub save_failures: bool,
 
     /// Print only failures and the summary.
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Colour the output.
+    /// Also print the requests and checks of passing cases.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Colour the output (`auto`: on a terminal, unless NO_COLOR is set).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+
+    /// Snapshots of each step's normalized answer: `check` compares the
+    /// answers with the stored snapshots (a difference fails the case),
+    /// `update` also writes each new answer as a pending `.snap.new` file to
+    /// review with `verity snapshots accept|reject`, `off` ignores them.
+    /// Default: `check` for suites run against the embedded reference servers,
+    /// whose answers the committed snapshots record; against a URL, only when
+    /// --snapshots or --snapshot-dir is given. With CI set, nothing is written.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub snapshots: Option<SnapshotMode>,
+
+    /// The snapshot directory, one subdirectory per suite. Default:
+    /// `snapshots` beside the cases directory.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotMode {
+    Check,
+    Update,
+    Off,
+}
+
+const DIFF_AFTER: &str = "\
+Examples:
+  verity diff --against http://127.0.0.1:8080          the embedded servers against yours
+  verity diff --base-url https://api.onsi.dev --against https://api.onsi.com --suite onsi \\
+              --var api_key=$ONSI_KEY --var active_member_id=mem_...
+
+Both targets get the same cases, variables and options. Each step's answer is
+normalized as for snapshots (status, the headers the suite keeps, the JSON body
+with sorted keys) and the values the suite redacts, and those verity generated,
+do not count as differences. The report lists each case that differs, with a
+diff of each step whose answers differ (A: --base-url, B: --against), and ends
+with `N of M cases agree, K differ`.
+
+Exit status: 0 when every compared case agrees, 1 when any differs, 2 for
+usage or case-file errors.";
+
+#[derive(Debug, Args)]
+// Options of `verity run` that have no meaning for a comparison: hidden
+// here, and refused when given (src/cli/diff.rs).
+#[command(
+    mut_arg("snapshots", |a| a.hide(true)),
+    mut_arg("snapshot_dir", |a| a.hide(true)),
+    mut_arg("reports", |a| a.hide(true)),
+    mut_arg("baseline", |a| a.hide(true)),
+    mut_arg("shard", |a| a.hide(true)),
+    mut_arg("fail_fast", |a| a.hide(true)),
+)]
+pub struct DiffArgs {
+    /// The second target (B): `URL` for every suite, or `SUITE=URL` for one
+    /// (repeatable). Only suites with a second target are compared.
+    #[arg(long, value_name = "[SUITE=]URL", required = true)]
+    pub against: Vec<String>,
+
+    /// The first target (A) is --base-url; suites without one run against
+    /// the embedded reference servers.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+const SNAPSHOTS_AFTER: &str = "\
+`verity run --snapshots update` writes each answer that differs from its
+snapshot, or has none, beside it as NAME.snap.new. `accept` renames each
+pending file over its snapshot, `reject` deletes it, as `cargo insta review`
+would (which reads the same files). Commit the snapshots you accept.";
+
+#[derive(Debug, Args)]
+pub struct SnapshotsArgs {
+    #[command(subcommand)]
+    pub action: SnapshotsAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotsAction {
+    /// Make every pending snapshot the stored one.
+    Accept(ReviewArgs),
+    /// Delete every pending snapshot.
+    Reject(ReviewArgs),
+    /// Show each pending snapshot as a diff against the stored one.
+    Pending(ReviewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Only this suite (repeatable). Default: every suite.
+    #[arg(long = "suite", value_name = "NAME")]
+    pub suites: Vec<String>,
+
+    /// The snapshot directory, one subdirectory per suite.
+    #[arg(long, default_value = "snapshots", value_name = "DIR")]
+    pub snapshot_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

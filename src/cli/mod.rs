@@ -1,9 +1,12 @@
-//! The command line: `verity run | serve | list | check`.
+//! The command line: `verity run | serve | list | check | diff | snapshots`.
 
 mod args;
+mod diff;
 mod inspect;
+mod report;
 mod run;
 mod serve;
+mod snapshots;
 
 use std::process::ExitCode;
 
@@ -13,7 +16,8 @@ pub use args::{Cli, Command};
 
 use crate::case::LoadErrors;
 
-/// Exit codes: 0 all passed, 1 a case failed, 2 usage or case-file error.
+/// Exit codes: 0 all passed, 1 a case failed, 2 usage or case-file error
+/// (or a report not written), 130 interrupted by Ctrl-C.
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
@@ -35,6 +39,9 @@ pub fn main() -> ExitCode {
             Command::Serve(args) => serve::serve(args).await,
             Command::List(args) => inspect::list(args),
             Command::Check(args) => inspect::check(args),
+            Command::Report(args::ReportCommand::Merge(args)) => report::merge(args),
+            Command::Diff(args) => diff::diff(args).await,
+            Command::Snapshots(args) => snapshots::review(args),
         }
     });
     // Do not wait for idle pooled connections or lingering tasks.

@@ -5,16 +5,85 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::args::{Color, PropertiesMode, RunArgs};
-use super::{EXIT_FAILED, load_errors, usage};
+use super::args::{PropertiesMode, RunArgs};
+use super::report::{Annotations, check_specs, finish, publish, style};
+use super::{load_errors, snapshots, usage};
 use crate::case::{self, Suite};
-use crate::http::{Client, ClientOptions};
+use crate::http::{Client, ClientOptions, RetryPolicy, rate};
 use crate::properties::{self, Settings};
 use crate::reference::{self, Api};
-use crate::report::Console;
-use crate::report::style::{ColorChoice, Style};
-use crate::run::plan::{self, Inputs, Target};
-use crate::run::{self, Fresh, RunOptions};
+use crate::report::progress::{self, Progress};
+use crate::report::{Collector, Console};
+use crate::run::baseline::{self, Baseline};
+use crate::run::plan::{self, Inputs, SuitePlan, Target};
+use crate::run::secrets::Masker;
+use crate::run::{self, CaseHook, Fresh, Reporter, RunOptions, Stop};
+
+/// Exit status after Ctrl-C: 128 + SIGINT, as shells report it.
+pub const EXIT_INTERRUPTED: u8 = 130;
+const CTRL_C: &str = "Ctrl-C";
+
+fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
+    if value > 0.0 && value.is_finite() && value < 1e9 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(format!("{flag} must be a positive number of seconds"))
+    }
+}
+
+/// The transport options from the flags, files read.
+fn client_options(args: &RunArgs) -> Result<ClientOptions, String> {
+    let ca_pem = match &args.cacert {
+        Some(path) => {
+            Some(std::fs::read(path).map_err(|e| format!("--cacert {}: {e}", path.display()))?)
+        }
+        None => None,
+    };
+    let rate_limit = args
+        .rate_limit
+        .as_deref()
+        .map(rate::parse_rate)
+        .transpose()?;
+    Ok(ClientOptions {
+        timeout: seconds("--timeout", args.timeout)?,
+        connect_timeout: seconds("--connect-timeout", args.connect_timeout)?,
+        max_body_bytes: args.max_body,
+        retry: RetryPolicy {
+            max_attempts: args.retries + 1,
+            max_delay: seconds("--retry-max-wait", args.retry_max_wait)?,
+            ..RetryPolicy::default()
+        },
+        rate_limit,
+        ca_pem,
+        insecure: args.insecure,
+    })
+}
+
+/// Ctrl-C and `--max-time` stop the run; a second Ctrl-C leaves at once.
+fn watch_for_stops(stop: &Stop, max_time: Option<Duration>) {
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "\ninterrupted by {CTRL_C}: finishing the reports (press it again to quit at once)"
+            );
+            on_signal.request(CTRL_C, true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(i32::from(EXIT_INTERRUPTED));
+            }
+        }
+    });
+    if let Some(limit) = max_time {
+        let on_time = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(limit).await;
+            on_time.request(
+                format!("--max-time {} s reached", limit.as_secs_f64()),
+                true,
+            );
+        });
+    }
+}
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
@@ -25,14 +94,32 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
     }
 }
 
+/// Splits `SUITE=URL` (a suite name has no `:` or `/`) from a plain `URL`.
+fn split_target(text: &str) -> (Option<&str>, &str) {
+    match text.split_once('=') {
+        Some((name, url)) if !name.contains(':') && !name.contains('/') => (Some(name), url),
+        _ => (None, text),
+    }
+}
+
+/// The suites a list of `--base-url`-style targets names, or `None` when one
+/// of them is for every suite.
+pub(crate) fn targeted_suites(given: &[String]) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    for text in given {
+        match split_target(text) {
+            (Some(name), _) => names.push(name.to_string()),
+            (None, _) => return None,
+        }
+    }
+    Some(names)
+}
+
 /// `URL` for every suite, or `SUITE=URL` for one.
 fn parse_base_urls(given: &[String], suites: &[Suite]) -> Result<BTreeMap<String, Target>, String> {
     let mut targets = BTreeMap::new();
     for text in given {
-        let (suite, url) = match text.split_once('=') {
-            Some((name, url)) if !name.contains(':') && !name.contains('/') => (Some(name), url),
-            _ => (None, text.as_str()),
-        };
+        let (suite, url) = split_target(text);
         let url = plan::parse_base_url(url)?;
         let target = Target {
             base_url: url,
@@ -61,37 +148,42 @@ fn parse_base_urls(given: &[String], suites: &[Suite]) -> Result<BTreeMap<String
     Ok(targets)
 }
 
-pub async fn run(args: RunArgs) -> u8 {
-    let mut suites = match case::load_root(&args.cases, &args.suites) {
-        Ok(s) => s,
-        Err(e) => return load_errors(&e),
-    };
-    let specs = match args.properties {
-        PropertiesMode::Off => BTreeMap::new(),
-        _ => match properties::load_all(&suites) {
-            Ok(s) => s,
-            Err(e) => return load_errors(&e),
-        },
-    };
-    if args.properties == PropertiesMode::Only {
-        for suite in &mut suites {
-            suite.cases.clear();
+/// A run ready to start: a plan per selected suite, the HTTP client, and the
+/// embedded servers started for suites without a URL (stop them after).
+pub(crate) struct Prepared {
+    pub plans: Vec<Arc<SuitePlan>>,
+    pub client: Client,
+    pub embedded: Option<reference::Running>,
+}
+
+impl Prepared {
+    pub async fn stop(self) {
+        if let Some(server) = self.embedded {
+            server.stop().await;
         }
     }
-    let mut targets = match parse_base_urls(&args.base_urls, &suites) {
-        Ok(t) => t,
-        Err(e) => return usage(e),
-    };
+}
+
+/// Loads the suites named (all when empty). On error, the message is
+/// printed and the exit code returned.
+pub(crate) fn load(args: &RunArgs, suites: &[String]) -> Result<Vec<Suite>, u8> {
+    case::load_root(&args.cases, suites).map_err(|e| load_errors(&e))
+}
+
+/// Plans `suites` against `base_urls`, starting the embedded servers the
+/// others need, and builds the client. On error, the message is printed
+/// and the exit code returned.
+pub(crate) async fn prepare(
+    args: &RunArgs,
+    suites: Vec<Suite>,
+    base_urls: &[String],
+) -> Result<Prepared, u8> {
+    let mut targets = parse_base_urls(base_urls, &suites).map_err(usage)?;
     let mut vars = Vec::new();
     for text in &args.vars {
-        match parse_var(text) {
-            Ok(pair) => vars.push(pair),
-            Err(e) => return usage(e),
-        }
+        vars.push(parse_var(text).map_err(usage)?);
     }
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        return usage("--timeout must be a positive number of seconds");
-    }
+    let client_options = client_options(args).map_err(usage)?;
 
     // Suites without a URL run against the embedded reference servers.
     let mut needed = Vec::new();
@@ -101,10 +193,10 @@ pub async fn run(args: RunArgs) -> u8 {
             Some(api) if !needed.contains(&api) => needed.push(api),
             Some(_) => {}
             None => {
-                return usage(format!(
+                return Err(usage(format!(
                     "suite `{}` has no embedded reference server: pass --base-url {}=URL",
                     suite.name, suite.name
-                ));
+                )));
             }
         }
     }
@@ -117,7 +209,11 @@ pub async fn run(args: RunArgs) -> u8 {
     } else {
         match reference::start(([127, 0, 0, 1], 0).into(), &options).await {
             Ok(server) => Some(server),
-            Err(e) => return usage(format!("cannot start the embedded reference servers: {e}")),
+            Err(e) => {
+                return Err(usage(format!(
+                    "cannot start the embedded reference servers: {e}"
+                )));
+            }
         }
     };
     if let Some(server) = &embedded {
@@ -137,35 +233,122 @@ pub async fn run(args: RunArgs) -> u8 {
         embedded_values: reference::embedded_values(&options),
         no_pacing: args.no_pacing,
     };
-    let plans = match plan::build(suites, &targets, &inputs) {
-        Ok(p) => p.into_iter().map(Arc::new).collect::<Vec<_>>(),
+    let insecure = client_options.insecure;
+    let prepared = plan::build(suites, &targets, &inputs)
+        .map(|p| p.into_iter().map(Arc::new).collect::<Vec<_>>())
+        .map_err(usage)
+        .and_then(|plans| {
+            Client::new(client_options)
+                .map(|client| (plans, client))
+                .map_err(|e| usage(format!("cannot build the HTTP client: {e}")))
+        });
+    match prepared {
+        Ok((plans, client)) => {
+            if insecure {
+                eprintln!(
+                    "warning: --insecure: TLS certificates are NOT verified. Anyone on the network path can read and change this run's traffic, API keys included. Use --cacert PATH to trust a private CA instead."
+                );
+            }
+            Ok(Prepared {
+                plans,
+                client,
+                embedded,
+            })
+        }
+        Err(code) => {
+            if let Some(server) = embedded {
+                server.stop().await;
+            }
+            Err(code)
+        }
+    }
+}
+
+pub async fn run(args: RunArgs) -> u8 {
+    let mut suites = match load(&args, &args.suites) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let specs = match args.properties {
+        PropertiesMode::Off => BTreeMap::new(),
+        _ => match properties::load_all(&suites) {
+            Ok(s) => s,
+            Err(e) => return load_errors(&e),
+        },
+    };
+    let max_time = match args.max_time.map(|t| seconds("--max-time", t)).transpose() {
+        Ok(t) => t,
         Err(e) => return usage(e),
     };
-    let client = match Client::new(ClientOptions {
-        timeout: Duration::from_secs_f64(args.timeout),
-        max_body_bytes: args.max_body,
-        ..ClientOptions::default()
-    }) {
-        Ok(c) => c,
-        Err(e) => return usage(format!("cannot build the HTTP client: {e}")),
+    if let Err(e) = check_specs(&args.reports) {
+        return usage(e);
+    }
+    let baseline = match &args.baseline {
+        Some(path) => match Baseline::load(path, baseline::today())
+            .and_then(|b| b.check_cases(&suites).map(|()| b))
+        {
+            Ok(b) => Some(Arc::new(b)),
+            Err(e) => return usage(format!("--baseline {e}")),
+        },
+        None => None,
+    };
+    if args.properties == PropertiesMode::Only {
+        for suite in &mut suites {
+            suite.cases.clear();
+        }
+    }
+    let prepared = match prepare(&args, suites, &args.base_urls).await {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let plans = &prepared.plans;
+    let fresh = Arc::new(Fresh::new());
+    let snapshots = match snapshots::hook(&args, plans, &fresh) {
+        Ok(hook) => hook,
+        Err(e) => {
+            prepared.stop().await;
+            return usage(e);
+        }
+    };
+    if let Some(b) = &baseline {
+        for entry in b.expired() {
+            eprintln!(
+                "warning: {}: the known failure {} expired on {}: it fails the run again",
+                entry.at,
+                entry.case,
+                entry.expires.map(|d| d.to_string()).unwrap_or_default()
+            );
+        }
+    }
+    let stop = Stop::new();
+    let mut hooks: Vec<Arc<dyn CaseHook>> = Vec::new();
+    if let Some(hook) = &snapshots {
+        hooks.push(hook.clone());
+    }
+    // Last, so it sees what every other hook decided.
+    if let Some(b) = &baseline {
+        hooks.push(b.clone());
+    }
+    let mut run_options = RunOptions {
+        jobs: args.jobs as usize,
+        strict: args.strict,
+        filters: args.filters.clone(),
+        hooks,
+        shard: args.shard,
+        fail_fast: args.fail_fast,
+        stop: stop.clone(),
+        tasks: Vec::new(),
     };
     let settings = Settings {
         cases: args.property_cases,
         save_failures: args.save_failures,
         ..Settings::new(args.seed.unwrap_or_else(properties::random_seed))
     };
-    let mut run_options = RunOptions {
-        jobs: args.jobs as usize,
-        strict: args.strict,
-        filters: args.filters,
-        hooks: Vec::new(),
-        tasks: Vec::new(),
-    };
-    for plan in &plans {
+    for plan in plans {
         if let Some(spec) = specs.get(&plan.suite.name) {
             for task in properties::tasks(plan, spec, &settings) {
                 let id = format!("{}::{}", plan.suite.name, task.property().case_name());
-                if run::passes_filters(&run_options, &id) {
+                if run::selected_id(&run_options, &id) {
                     run_options.tasks.push(task);
                 }
             }
@@ -177,24 +360,46 @@ pub async fn run(args: RunArgs) -> u8 {
             settings.seed, settings.seed, settings.cases
         );
     }
-    let style = Style::for_stdout(match args.color {
-        Color::Auto => ColorChoice::Auto,
-        Color::Always => ColorChoice::Always,
-        Color::Never => ColorChoice::Never,
-    });
-    let mut console = Console::new(std::io::stdout().lock(), style, args.quiet);
-    let summary = run::run(
-        &plans,
-        &client,
-        &run_options,
-        Arc::new(Fresh::new()),
-        &mut [&mut console],
-    )
-    .await;
-    if let Some(server) = embedded {
-        server.stop().await;
+    watch_for_stops(&stop, max_time);
+
+    let style = style(args.color);
+    let mut progress = progress::wanted_here(args.quiet).then(Progress::new);
+    let out: Box<dyn std::io::Write> = match &progress {
+        Some(bar) => Box::new(bar.writer(std::io::stdout())),
+        None => Box::new(std::io::stdout()),
+    };
+    let mut console = Console::new(out, style, args.quiet).verbose(args.verbose);
+    let mut collector = Collector::new(args.shard.map(|s| s.to_string()));
+    let mut annotations = Annotations::from_env();
+    let mut notes = snapshots::Notes::new(snapshots.clone(), std::io::stdout(), style, args.quiet);
+    let mut reporters: Vec<&mut dyn Reporter> = vec![&mut collector];
+    if let Some(bar) = progress.as_mut() {
+        reporters.push(bar);
     }
-    if summary.success() { 0 } else { EXIT_FAILED }
+    if let Some(a) = annotations.as_mut() {
+        reporters.push(a);
+    }
+    // After the progress bar has cleared, before the console's summary.
+    reporters.push(&mut notes);
+    // The console last: its summary line ends the output.
+    reporters.push(&mut console);
+    let summary = run::run(plans, &prepared.client, &run_options, fresh, &mut reporters).await;
+    let masker = plans
+        .iter()
+        .fold(Masker::default(), |m, p| m.merge(&p.masker));
+    prepared.stop().await;
+    let errors = publish(&collector.report(), &args.reports, &masker);
+    if let Some(b) = &baseline {
+        for case in b.passed() {
+            eprintln!("note: {case} is listed in the baseline but passed: remove its entry");
+        }
+    }
+    let code = finish(&errors, summary.success());
+    if code != super::EXIT_USAGE && summary.stopped.as_deref() == Some(CTRL_C) {
+        EXIT_INTERRUPTED
+    } else {
+        code
+    }
 }
 
 #[cfg(test)]

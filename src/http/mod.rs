@@ -2,12 +2,22 @@
 //! a timeout, a cap on the body size, and no redirects followed (a 3xx is an
 //! answer to check, and following one could carry an API key to another host).
 //! It knows nothing of case files or templates.
+//!
+//! Against real servers it also retries what may succeed later (connection
+//! failures, 429, 503), keeps a run-wide rate limit, and takes extra CA
+//! roots or, loudly, no verification at all.
+
+pub mod rate;
+pub mod retry;
 
 use std::net::IpAddr;
-use std::sync::Once;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant, SystemTime};
 
 use url::Url;
+
+pub use rate::RateLimiter;
+pub use retry::RetryPolicy;
 
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -16,6 +26,13 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Bodies longer than this are not read further: the exchange fails.
     pub max_body_bytes: usize,
+    pub retry: RetryPolicy,
+    /// Requests per second, for the whole run (every case, every retry).
+    pub rate_limit: Option<f64>,
+    /// Extra CA certificates (PEM), trusted on top of the system roots.
+    pub ca_pem: Option<Vec<u8>>,
+    /// Accept any server certificate. Only for a sandbox you control.
+    pub insecure: bool,
 }
 
 impl Default for ClientOptions {
@@ -24,6 +41,10 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             max_body_bytes: 10 * 1024 * 1024,
+            retry: RetryPolicy::default(),
+            rate_limit: None,
+            ca_pem: None,
+            insecure: false,
         }
     }
 }
@@ -45,6 +66,16 @@ pub struct Response {
     pub elapsed: Duration,
 }
 
+/// What sending a request came to, retries included.
+#[derive(Debug)]
+pub struct Exchange {
+    pub outcome: Result<Response, TransportError>,
+    /// Requests sent: 1 plus the retries.
+    pub attempts: u32,
+    /// Why each retry happened, in order.
+    pub retries: Vec<String>,
+}
+
 impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -58,9 +89,15 @@ impl Response {
 /// headers or body (where secrets live); the URL may, so callers mask it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {
-    Timeout { after: Duration },
-    BodyTooLarge { limit: usize },
+    Timeout {
+        after: Duration,
+    },
+    BodyTooLarge {
+        limit: usize,
+    },
     Connect(String),
+    /// The server's certificate was refused.
+    Tls(String),
     Protocol(String),
     InvalidRequest(String),
 }
@@ -78,6 +115,9 @@ impl std::fmt::Display for TransportError {
                 )
             }
             TransportError::Connect(m) => write!(f, "connection failed: {m}"),
+            TransportError::Tls(m) => {
+                write!(f, "TLS failed: {m} (trust a private CA with --cacert PATH)")
+            }
             TransportError::Protocol(m) => write!(f, "protocol error: {m}"),
             TransportError::InvalidRequest(m) => write!(f, "request could not be built: {m}"),
         }
@@ -92,6 +132,7 @@ pub struct Client {
     direct: reqwest::Client,
     proxied: reqwest::Client,
     options: ClientOptions,
+    limiter: Option<Arc<RateLimiter>>,
 }
 
 fn install_crypto_provider() {
@@ -105,12 +146,25 @@ fn install_crypto_provider() {
 impl Client {
     pub fn new(options: ClientOptions) -> Result<Client, TransportError> {
         install_crypto_provider();
+        let extra_roots = match &options.ca_pem {
+            Some(pem) => reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                TransportError::InvalidRequest(format!("not a PEM certificate bundle: {e}"))
+            })?,
+            None => Vec::new(),
+        };
+        if options.ca_pem.is_some() && extra_roots.is_empty() {
+            return Err(TransportError::InvalidRequest(
+                "the PEM bundle holds no certificate".into(),
+            ));
+        }
         let build = |proxy: bool| {
             let mut builder = reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(options.timeout)
                 .connect_timeout(options.connect_timeout)
-                .user_agent(concat!("verity/", env!("CARGO_PKG_VERSION")));
+                .user_agent(concat!("verity/", env!("CARGO_PKG_VERSION")))
+                .tls_certs_merge(extra_roots.iter().cloned())
+                .tls_danger_accept_invalid_certs(options.insecure);
             if !proxy {
                 builder = builder.no_proxy();
             }
@@ -121,6 +175,9 @@ impl Client {
         Ok(Client {
             direct: build(false)?,
             proxied: build(true)?,
+            limiter: options
+                .rate_limit
+                .map(|per_second| Arc::new(RateLimiter::new(per_second))),
             options,
         })
     }
@@ -129,7 +186,75 @@ impl Client {
         &self.options
     }
 
+    /// Sends the request, retrying as the policy allows.
     pub async fn send(&self, request: OutgoingRequest) -> Result<Response, TransportError> {
+        self.exchange(request).await.outcome
+    }
+
+    /// Sends the request, retrying connection failures and 429/503 answers
+    /// with exponential backoff (or the wait `Retry-After` asks for), and
+    /// says how many attempts it took. Timeouts are not retried: the server
+    /// may have acted on the request.
+    pub async fn exchange(&self, request: OutgoingRequest) -> Exchange {
+        let policy = &self.options.retry;
+        let mut retries = Vec::new();
+        let mut attempt = 1;
+        loop {
+            if let Some(limiter) = &self.limiter {
+                limiter.acquire().await;
+            }
+            let outcome = self.send_once(request.clone()).await;
+            let (why, asked) = match &outcome {
+                Err(TransportError::Connect(m)) => (format!("connection failed ({m})"), None),
+                Ok(r) if retry::retryable_status(r.status) => {
+                    let asked = r
+                        .header("retry-after")
+                        .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+                    (format!("answered {}", r.status), asked)
+                }
+                _ => {
+                    break Exchange {
+                        outcome,
+                        attempts: attempt,
+                        retries,
+                    };
+                }
+            };
+            if attempt >= policy.max_attempts.max(1) {
+                break Exchange {
+                    outcome,
+                    attempts: attempt,
+                    retries,
+                };
+            }
+            if let Some(asked) = asked.filter(|a| *a > policy.max_delay) {
+                retries.push(format!(
+                    "attempt {attempt}: {why} with Retry-After {} s, over the {} s limit (--retry-max-wait): not retried",
+                    asked.as_secs(),
+                    policy.max_delay.as_secs_f64()
+                ));
+                break Exchange {
+                    outcome,
+                    attempts: attempt,
+                    retries,
+                };
+            }
+            let wait = asked.unwrap_or_else(|| policy.backoff(attempt, retry::jitter()));
+            retries.push(format!(
+                "attempt {attempt}: {why}, waited {:.1} s{}",
+                wait.as_secs_f64(),
+                if asked.is_some() {
+                    " (Retry-After)"
+                } else {
+                    ""
+                }
+            ));
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    async fn send_once(&self, request: OutgoingRequest) -> Result<Response, TransportError> {
         // Loopback targets never go through a proxy from the environment.
         let client = if is_loopback(&request.url) {
             &self.direct
@@ -146,8 +271,10 @@ impl Client {
             builder = builder.body(body);
         }
         let started = Instant::now();
-        let timeout = self.options.timeout;
-        let mut response = builder.send().await.map_err(|e| classify(e, timeout))?;
+        let mut response = builder
+            .send()
+            .await
+            .map_err(|e| classify(e, &self.options))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -164,7 +291,11 @@ impl Client {
             return Err(TransportError::BodyTooLarge { limit });
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| classify(e, timeout))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| classify(e, &self.options))?
+        {
             if body.len() + chunk.len() > limit {
                 return Err(TransportError::BodyTooLarge { limit });
             }
@@ -203,13 +334,27 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-fn classify(e: reqwest::Error, timeout: Duration) -> TransportError {
+fn classify(e: reqwest::Error, options: &ClientOptions) -> TransportError {
     // The URL in reqwest's message is dropped: callers report it, masked.
     let e = e.without_url();
-    if e.is_timeout() {
-        TransportError::Timeout { after: timeout }
+    if e.is_connect() && e.is_timeout() {
+        // Nothing reached the server: a connection failure, worth a retry.
+        TransportError::Connect(format!(
+            "no connection within {:.1} s (--connect-timeout)",
+            options.connect_timeout.as_secs_f64()
+        ))
+    } else if e.is_timeout() {
+        TransportError::Timeout {
+            after: options.timeout,
+        }
     } else if e.is_connect() {
-        TransportError::Connect(error_chain(&e))
+        let chain = error_chain(&e);
+        // A refused certificate will be refused again: not worth a retry.
+        if chain.to_ascii_lowercase().contains("certificate") {
+            TransportError::Tls(chain)
+        } else {
+            TransportError::Connect(chain)
+        }
     } else if e.is_builder() {
         TransportError::InvalidRequest(error_chain(&e))
     } else {

@@ -17,7 +17,7 @@ use super::scenario::{Action, Body, Broken, Scenario, Slot, Who};
 use super::spec::{PropertySpec, UnknownKeys};
 use super::value::Gen;
 use super::{Property, scenario};
-use crate::case::load::load_case_text;
+use crate::case::load::cases_from_bytes;
 use crate::case::{LoadError, Pos, Suite};
 use crate::check::Scope;
 use crate::run::Fresh;
@@ -45,7 +45,7 @@ pub fn by_compiling(spec: &PropertySpec, suite: &Suite) -> Vec<LoadError> {
             Err(message) => push(at(spec, &message, format!("{message} ({generated})"))),
             Ok((text, starts)) => {
                 let file = Path::new(&generated);
-                if let Err(e) = load_case_text(suite, file, &text) {
+                if let Err(e) = cases_from_bytes(suite, file, text.as_bytes()) {
                     for error in e.0 {
                         let origin = starts
                             .iter()

@@ -769,8 +769,10 @@ mod tests {
 
     use super::*;
     use crate::case::Body;
-    use crate::case::load::load_case_text;
-    use crate::check::{Scope, testing};
+    use std::path::Path;
+
+    use crate::case::load::{cases_from_bytes, suite_from_bytes};
+    use crate::check::Scope;
     use crate::run::Fresh;
     use crate::run::scope::CaseScope;
 
@@ -881,7 +883,8 @@ mod tests {
                 doc: "#f".into(),
             };
             let text = render(&about, &IndexMap::new(), &steps).unwrap();
-            let cases = load_case_text(&testing::suite("t"), std::path::Path::new("t.yaml"), &text)
+            let suite = suite_from_bytes(Path::new("cases/t"), Path::new("cases/t/suite.yaml"), b"name: t\n").unwrap();
+            let cases = cases_from_bytes(&suite, Path::new("t.yaml"), text.as_bytes())
                 .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
             let Some(Body::Json(loaded)) = &cases[0].steps[0].request.body else {
                 return Err(TestCaseError::fail(format!("no JSON body in\n{text}")));

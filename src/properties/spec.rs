@@ -19,7 +19,7 @@ use serde_saphyr::Spanned;
 
 use super::Property;
 use super::value::{ValueDoc, ValueSpec};
-use crate::case::load::{PROPERTY_FILES, read_doc};
+use crate::case::load::{PROPERTY_FILES, doc_from_file};
 use crate::case::template::Template;
 use crate::case::{LoadError, LoadErrors, Pos, Suite};
 
@@ -272,8 +272,7 @@ pub fn find(dir: &Path) -> Option<PathBuf> {
 /// Reads and checks the file's syntax and meaning (not yet its steps: see
 /// `super::check`).
 pub fn read(suite: &Suite, path: &Path) -> Result<PropertySpec, LoadErrors> {
-    let doc: PropertiesDoc = read_doc(path, "property declarations (resource, fields, ...)")
-        .map_err(|e| LoadErrors(vec![e]))?;
+    let doc: PropertiesDoc = doc_from_file(path, "property declarations (resource, fields, ...)")?;
     let mut cx = Checker {
         file: Arc::new(path.to_path_buf()),
         errors: Vec::new(),

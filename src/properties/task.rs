@@ -19,7 +19,7 @@ use super::compile::{About, compile};
 use super::scenario::{self, Limits, Scenario};
 use super::spec::PropertySpec;
 use super::{Property, save};
-use crate::case::load::load_case_text;
+use crate::case::load::cases_from_bytes;
 use crate::http::Client;
 use crate::run::{
     self, CaseResult, Counterexample, Fresh, Outcome, PropertyReport, SuitePlan, Task, TaskInfo,
@@ -249,8 +249,8 @@ impl PropertyTask {
             }
         }
         result.duration = started.elapsed();
+        result.seed = Some(self.settings.seed);
         result.property = Some(PropertyReport {
-            seed: self.settings.seed,
             cases_passed: progress.passed,
             requests: progress.requests,
             counterexample,
@@ -335,12 +335,12 @@ impl PropertyTask {
         let text = compile(&self.spec, scenario, about)
             .map_err(|e| format!("cannot write the generated case: {e}"))?;
         let file = Path::new("counterexample");
-        let case = load_case_text(&self.plan.suite, file, &text)
+        let case = cases_from_bytes(&self.plan.suite, file, text.as_bytes())
             .map_err(|e| format!("the generated case does not load: {e}"))?
             .into_iter()
             .next()
             .ok_or("the generated case file holds no case")?;
-        let result = handle.block_on(run::run_case(&self.plan, &case, client, fresh.clone()));
+        let result = handle.block_on(run::run_generated(&self.plan, &case, client, fresh.clone()));
         // Update steps are named `N. update ...` or `N. replay of M`.
         let updates = result
             .steps

@@ -16,11 +16,24 @@ pub struct Console<W: Write> {
     style: Style,
     /// Print only failures and the summary.
     quiet: bool,
+    /// Also print each passing case's requests and checks.
+    verbose: bool,
 }
 
 impl<W: Write> Console<W> {
     pub fn new(out: W, style: Style, quiet: bool) -> Console<W> {
-        Console { out, style, quiet }
+        Console {
+            out,
+            style,
+            quiet,
+            verbose: false,
+        }
+    }
+
+    /// Show the steps and checks of passing cases too (`-v`).
+    pub fn verbose(mut self, verbose: bool) -> Console<W> {
+        self.verbose = verbose;
+        self
     }
 
     pub fn into_inner(self) -> W {
@@ -83,6 +96,9 @@ pub fn describe_step(step: &StepResult, style: &Style) -> String {
         answer,
         style.dim(&format!("({})", step.source))
     ));
+    for retry in &step.retries {
+        out.push_str(&indent(&style.dim(&format!("retried: {retry}")), 2));
+    }
     if let Some(error) = &step.error {
         out.push_str(&indent(&style.fail(error), 2));
     }
@@ -106,11 +122,12 @@ pub fn describe_step(step: &StepResult, style: &Style) -> String {
     out
 }
 
-/// The seed and the counterexample of a failed property run.
-pub fn describe_property(property: &PropertyReport) -> String {
+/// What a failed property run adds: how far it got, and the shrunk
+/// counterexample as a case file.
+pub fn describe_property(property: &PropertyReport, seed: Option<u64>) -> String {
+    let seed_text = seed.map(|s| format!("seed {s}: ")).unwrap_or_default();
     let mut out = format!(
-        "seed {}: {} generated case{} passed before one failed",
-        property.seed,
+        "{seed_text}{} generated case{} passed before one failed",
         property.cases_passed,
         if property.cases_passed == 1 { "" } else { "s" }
     );
@@ -128,19 +145,61 @@ pub fn describe_property(property: &PropertyReport) -> String {
             ""
         }
     ));
+    let repeat = seed
+        .map(|s| format!("--seed {s} repeats the run; "))
+        .unwrap_or_default();
     match (&example.saved_to, &example.save_error) {
         (Some(path), _) => out.push_str(&format!(
             "counterexample, saved as {path} (`verity run` now runs it):\n"
         )),
-        (None, Some(error)) => out.push_str(&format!(
-            "counterexample (not saved: {error}):\n"
-        )),
+        (None, Some(error)) => {
+            out.push_str(&format!("counterexample (not saved: {error}):\n"))
+        }
         (None, None) => out.push_str(&format!(
-            "counterexample (--seed {} repeats the run; --save-failures keeps it under the suite's regressions/ for `verity run`):\n",
-            property.seed
+            "counterexample ({repeat}--save-failures keeps it under the suite's regressions/ for `verity run`):\n"
         )),
     }
     out.push_str(&indent(&example.case_file, 2));
+    out
+}
+
+/// `, retried` when a step needed more than one attempt.
+fn retried_note(case: &CaseResult) -> String {
+    let extra: u32 = case
+        .steps
+        .iter()
+        .map(|s| s.attempts.saturating_sub(1))
+        .sum();
+    match extra {
+        0 => String::new(),
+        1 => ", 1 retry".into(),
+        n => format!(", {n} retries"),
+    }
+}
+
+/// A passing step for `-v`: the request, the answer and each check.
+fn passed_step(step: &StepResult, style: &Style) -> String {
+    let status = step
+        .response
+        .as_ref()
+        .map(|r| format!(" → {}", r.status))
+        .unwrap_or_default();
+    let mut out = format!(
+        "step `{}`: {} {}{status}  {}\n",
+        step.name,
+        step.request.method,
+        step.request.url,
+        style.dim(&format!("({} ms)", step.duration.as_millis()))
+    );
+    for retry in &step.retries {
+        out.push_str(&indent(&style.dim(&format!("retried: {retry}")), 2));
+    }
+    for check in &step.checks {
+        out.push_str(&indent(
+            &format!("✓ {}: {}", check.subject, check.expected),
+            2,
+        ));
+    }
     out
 }
 
@@ -150,18 +209,44 @@ impl<W: Write> Console<W> {
         let millis = case.duration.as_millis();
         let line = match case.outcome {
             Outcome::Passed if self.quiet => return,
-            Outcome::Passed => format!(
-                "{}  {}  {}",
-                s.pass("PASS"),
-                case.id(),
-                s.dim(&match &case.property {
-                    Some(p) => format!(
-                        "({} generated cases, seed {}; {millis} ms)",
-                        p.cases_passed, p.seed
-                    ),
-                    None => format!("({millis} ms)"),
-                })
-            ),
+            Outcome::Passed => {
+                let mut text = format!(
+                    "{}  {}  {}",
+                    s.pass("PASS"),
+                    case.id(),
+                    s.dim(&match (&case.property, case.seed) {
+                        (Some(p), Some(seed)) => format!(
+                            "({} generated cases, seed {seed}; {millis} ms{})",
+                            p.cases_passed,
+                            retried_note(case)
+                        ),
+                        _ => format!("({millis} ms{})", retried_note(case)),
+                    })
+                );
+                if self.verbose {
+                    for step in &case.steps {
+                        text.push('\n');
+                        text.push_str(indent(&passed_step(step, &s), 6).trim_end());
+                    }
+                }
+                text
+            }
+            Outcome::KnownFailure => {
+                let known = case.known.as_ref();
+                format!(
+                    "{}  {}  {}",
+                    s.skip("KNOWN"),
+                    case.id(),
+                    s.dim(&format!(
+                        "known failure: {}{}",
+                        known.map_or("", |k| k.reason.as_str()),
+                        known
+                            .and_then(|k| k.expires.as_deref())
+                            .map(|d| format!(" (until {d})"))
+                            .unwrap_or_default()
+                    ))
+                )
+            }
             Outcome::Skipped if self.quiet => return,
             Outcome::Skipped => format!(
                 "{}  {}  {}",
@@ -180,11 +265,13 @@ impl<W: Write> Console<W> {
                 if !case.doc.is_empty() {
                     text.push_str(&indent(&format!("documented: {}", case.doc), 6));
                 }
-                if let Some(step) = case.failed_step() {
+                // Snapshot checks run after the case, so steps after the
+                // first failed one can fail too: show each.
+                for step in case.steps.iter().filter(|step| !step.passed) {
                     text.push_str(&indent(&describe_step(step, &s), 6));
                 }
                 if let Some(property) = &case.property {
-                    text.push_str(&indent(&describe_property(property), 6));
+                    text.push_str(&indent(&describe_property(property, case.seed), 6));
                 }
                 text.trim_end().to_string()
             }
@@ -230,6 +317,20 @@ impl<W: Write> Reporter for Console<W> {
                     for id in &summary.failures {
                         let _ = writeln!(self.out, "  {id}");
                     }
+                }
+                if summary.known > 0 {
+                    let _ = writeln!(
+                        self.out,
+                        "{}",
+                        s.skip(&format!(
+                            "{} known failure{} (listed in the baseline)",
+                            summary.known,
+                            if summary.known == 1 { "" } else { "s" }
+                        ))
+                    );
+                }
+                if let Some(why) = &summary.stopped {
+                    let _ = writeln!(self.out, "{}", s.fail(&format!("run stopped: {why}")));
                 }
                 let _ = writeln!(
                     self.out,

@@ -1,18 +1,33 @@
 //! Expected-against-actual renderings shared by the reporters.
 
+use similar::udiff::UnifiedHunkHeader;
 use similar::{ChangeTag, TextDiff};
 
 use super::style::Style;
 
 /// A unified diff of two texts, `-` for expected and `+` for actual lines.
 pub fn unified(expected: &str, actual: &str, style: &Style) -> String {
-    let diff = TextDiff::from_lines(expected, actual);
+    unified_between(expected, actual, "expected", "actual", style)
+}
+
+/// A unified diff of two texts, `-` lines from `old`, `+` lines from `new`.
+pub fn unified_between(
+    old: &str,
+    new: &str,
+    old_label: &str,
+    new_label: &str,
+    style: &Style,
+) -> String {
+    let diff = TextDiff::from_lines(old, new);
     let mut out = String::new();
-    out.push_str(&style.removed("--- expected"));
+    out.push_str(&style.removed(&format!("--- {old_label}")));
     out.push('\n');
-    out.push_str(&style.added("+++ actual"));
+    out.push_str(&style.added(&format!("+++ {new_label}")));
     out.push('\n');
     for group in diff.grouped_ops(3) {
+        // `@@ -line,count +line,count @@`: where the hunk is in a long text.
+        out.push_str(&style.dim(&UnifiedHunkHeader::new(&group).to_string()));
+        out.push('\n');
         for op in group {
             for change in diff.iter_changes(&op) {
                 let line = change.value().trim_end_matches('\n');
@@ -64,5 +79,18 @@ mod tests {
         assert!(s.contains("-  \"b\": 2"), "{s}");
         assert!(s.contains("+  \"b\": 3"), "{s}");
         assert!(s.contains("   \"a\": 1,"), "{s}");
+        assert!(s.contains("@@ -1,4 +1,4 @@\n"), "{s}");
+    }
+
+    #[test]
+    fn distant_changes_get_a_hunk_each() {
+        let old: String = (1..=20).map(|i| format!("line {i}\n")).collect();
+        let new = old
+            .replace("line 2\n", "line two\n")
+            .replace("line 19\n", "line nineteen\n");
+        let s = unified_between(&old, &new, "A", "B", &Style::plain());
+        assert!(s.starts_with("--- A\n+++ B\n@@ -1,5 +1,5 @@\n"), "{s}");
+        assert!(s.contains("@@ -16,5 +16,5 @@\n"), "{s}");
+        assert!(!s.contains("line 10"), "{s}");
     }
 }

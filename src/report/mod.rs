@@ -1,8 +1,21 @@
 //! Reporters: they consume the runner's events and results, and know nothing
-//! of HTTP. One module per output format.
+//! of HTTP. One module per output format; the files ones render a
+//! [`document::Report`], which is also what the JSON report stores.
 
+pub mod comparison;
 pub mod console;
+pub mod curl;
 pub mod diff;
+pub mod document;
+pub mod github;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod merge;
+pub mod output;
+pub mod progress;
+pub mod snapshots;
 pub mod style;
 
 pub use console::Console;
+pub use document::{Collector, Report};

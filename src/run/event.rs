@@ -2,9 +2,11 @@
 //! these; the runner keeps only the counts, so memory does not grow with the
 //! number of cases.
 
+use serde::{Deserialize, Serialize};
+
 use super::result::{CaseResult, Summary};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SuiteInfo {
     pub name: String,
     /// The base URL, masked.

@@ -32,6 +32,14 @@ impl Fresh {
         &self.token
     }
 
+    /// A regex matching the run-specific part of every value [`Fresh::generate`]
+    /// makes from the run token (all but GUIDs): the token and the counter.
+    /// Both change from run to run, and the counter with scheduling order, so
+    /// snapshots replace what this matches.
+    pub fn pattern(&self) -> String {
+        format!("{}-?[0-9]+", regex::escape(&self.token))
+    }
+
     pub fn generate(&self, generator: Generator) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
         let token = &self.token;
@@ -71,6 +79,22 @@ mod tests {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric())
         );
+    }
+
+    #[test]
+    fn the_pattern_matches_the_run_part_of_token_values() {
+        let f = Fresh::with_token("ab1");
+        let re = regex::Regex::new(&f.pattern()).unwrap();
+        for generator in [Generator::MemberCode, Generator::Email, Generator::Id] {
+            let value = f.generate(generator);
+            let found = re.find(&value).map(|m| m.as_str().to_string());
+            assert!(
+                found.as_deref().is_some_and(|m| m.starts_with("ab1")),
+                "{value}: {found:?}"
+            );
+            assert!(!re.replace_all(&value, "").contains("ab1"), "{value}");
+        }
+        assert!(!re.is_match("verity-zz9-1"));
     }
 
     #[test]

@@ -2,13 +2,16 @@
 //! number of jobs, steps of one case in order. It emits events as cases
 //! finish and keeps only the counts; reporters keep what they need.
 
+pub mod baseline;
 pub mod event;
 pub mod fresh;
 pub mod plan;
 pub mod result;
 pub(crate) mod scope;
 pub mod secrets;
+pub mod shard;
 mod step;
+pub mod stop;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,7 +25,9 @@ pub use event::{Event, Reporter, SuiteInfo};
 pub use fresh::Fresh;
 pub use plan::{SuitePlan, Target};
 pub use result::{CaseResult, Counterexample, Outcome, PropertyReport, StepResult, Summary};
+pub use shard::Shard;
 pub use step::task_failed;
+pub use stop::Stop;
 
 use crate::case::model::{Case, Pos};
 use crate::http::Client;
@@ -35,8 +40,9 @@ pub trait CaseHook: Send + Sync {
 }
 
 /// Work that is not a case file but runs and reports like one, such as a
-/// property run (`crate::properties`): scheduled with the cases, under the
-/// same `jobs` limit and `--filter`, and reported as a case result of its suite.
+/// property run (`crate::properties`): scheduled after the cases under the
+/// same `jobs` limit, `--filter`, `--shard` and stops, and reported as a case
+/// result of its suite. Hooks do not apply: there is no case file.
 pub trait Task: Send + Sync {
     fn info(&self) -> &TaskInfo;
     fn run(self: Arc<Self>, client: Client) -> Pin<Box<dyn Future<Output = CaseResult> + Send>>;
@@ -62,7 +68,13 @@ pub struct RunOptions {
     /// Only cases whose `suite::case` id contains one of these.
     pub filters: Vec<String>,
     pub hooks: Vec<Arc<dyn CaseHook>>,
-    /// Work besides the case files, run after them.
+    /// Only the cases of this shard (`--shard I/N`).
+    pub shard: Option<Shard>,
+    /// Start no case after the first failure (known failures do not count).
+    pub fail_fast: bool,
+    /// Lets the caller stop the run (Ctrl-C, `--max-time`).
+    pub stop: Stop,
+    /// Work besides the case files, started after them.
     pub tasks: Vec<Arc<dyn Task>>,
 }
 
@@ -73,6 +85,8 @@ impl std::fmt::Debug for RunOptions {
             .field("strict", &self.strict)
             .field("filters", &self.filters)
             .field("hooks", &self.hooks.len())
+            .field("shard", &self.shard)
+            .field("fail_fast", &self.fail_fast)
             .field("tasks", &self.tasks.len())
             .finish()
     }
@@ -85,6 +99,9 @@ impl Default for RunOptions {
             strict: false,
             filters: Vec::new(),
             hooks: Vec::new(),
+            shard: None,
+            fail_fast: false,
+            stop: Stop::new(),
             tasks: Vec::new(),
         }
     }
@@ -95,30 +112,22 @@ pub fn selected(options: &RunOptions, suite: &str, case: &Case) -> bool {
     if case.strict && !options.strict {
         return false;
     }
-    passes_filters(options, &format!("{suite}::{}", case.name))
+    selected_id(options, &format!("{suite}::{}", case.name))
 }
 
-/// Whether `suite::name` is selected by `--filter`.
-pub fn passes_filters(options: &RunOptions, id: &str) -> bool {
-    options.filters.is_empty() || options.filters.iter().any(|f| id.contains(f.as_str()))
+/// Whether the options select the case or task `suite::name` (`--filter`,
+/// `--shard`).
+pub fn selected_id(options: &RunOptions, id: &str) -> bool {
+    (options.filters.is_empty() || options.filters.iter().any(|f| id.contains(f.as_str())))
+        && options.shard.is_none_or(|shard| shard.includes(id))
 }
 
 /// The tasks the options select.
 fn selected_tasks(options: &RunOptions) -> impl Iterator<Item = &Arc<dyn Task>> {
     options.tasks.iter().filter(|t| {
         let info = t.info();
-        passes_filters(options, &format!("{}::{}", info.suite, info.name))
+        selected_id(options, &format!("{}::{}", info.suite, info.name))
     })
-}
-
-/// Runs one case on its own, outside a run: how tasks drive cases they build.
-pub async fn run_case(
-    plan: &SuitePlan,
-    case: &Case,
-    client: &Client,
-    fresh: Arc<Fresh>,
-) -> CaseResult {
-    step::run_case(plan, case, CaseScope::new(&plan.values, fresh), client).await
 }
 
 /// Runs every selected case of every plan and reports as it goes.
@@ -159,9 +168,8 @@ pub async fn run(
     let permits = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut tasks: JoinSet<CaseResult> = JoinSet::new();
     let mut summary = Summary::default();
-    // What each tokio task runs, so one that panics is still reported.
-    let mut task_cases = std::collections::HashMap::new();
-    let mut task_work = std::collections::HashMap::new();
+    // Which case each task runs, so a task that panics is still reported.
+    let mut task_cases = TaskCases::new();
     for plan in plans {
         for (index, case) in plan.suite.cases.iter().enumerate() {
             if !selected(options, &plan.suite.name, case) {
@@ -173,11 +181,29 @@ pub async fn run(
                 emit(reporters, &Event::CaseFinished(&result));
                 continue;
             }
+            // Cases start in file order, each when a job is free; what
+            // finishes meanwhile is reported at once.
+            let permit = loop {
+                tokio::select! {
+                    biased;
+                    permit = permits.clone().acquire_owned() => break permit,
+                    Some(joined) = tasks.join_next_with_id() => {
+                        finish(joined, &task_cases, options, &mut summary, reporters);
+                    }
+                }
+            };
+            if let Some(reason) = options.stop.reason() {
+                let result = step::skipped(plan, case, format!("not run: {}", reason.why));
+                summary.add(&result);
+                emit(reporters, &Event::CaseFinished(&result));
+                continue;
+            }
             let task_plan = plan.clone();
             let client = client.clone();
             let fresh = fresh.clone();
-            let permits = permits.clone();
             let hooks = options.hooks.clone();
+            let stop = options.stop.clone();
+            let fail_fast = options.fail_fast;
             emit(
                 reporters,
                 &Event::CaseStarted {
@@ -186,20 +212,45 @@ pub async fn run(
                 },
             );
             let handle = tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await;
+                let _permit = permit;
                 let case = &task_plan.suite.cases[index];
-                let scope = CaseScope::new(&task_plan.values, fresh);
-                let mut result = step::run_case(&task_plan, case, scope, &client).await;
-                for hook in &hooks {
-                    hook.after_case(&task_plan, case, &mut result);
+                let result = tokio::select! {
+                    biased;
+                    reason = stop.aborted() => {
+                        return step::skipped(
+                            &task_plan,
+                            case,
+                            format!("interrupted: {}", reason.why),
+                        );
+                    }
+                    result = execute(&task_plan, index, &client, fresh, &hooks) => result,
+                };
+                // Before the permit goes, so the next case already sees it.
+                if fail_fast && result.outcome == Outcome::Failed {
+                    stop.request(format!("--fail-fast: {} failed", result.id()), false);
                 }
                 result
             });
-            task_cases.insert(handle.id(), (plan.clone(), index));
+            task_cases.insert(handle.id(), Work::Case(plan.clone(), index));
         }
     }
     for task in selected_tasks(options) {
         let info = task.info();
+        let permit = loop {
+            tokio::select! {
+                biased;
+                permit = permits.clone().acquire_owned() => break permit,
+                Some(joined) = tasks.join_next_with_id() => {
+                    finish(joined, &task_cases, options, &mut summary, reporters);
+                }
+            }
+        };
+        if let Some(reason) = options.stop.reason() {
+            let result = task_skipped(info, format!("not run: {}", reason.why));
+            summary.add(&result);
+            emit(reporters, &Event::CaseFinished(&result));
+            continue;
+        }
         emit(
             reporters,
             &Event::CaseStarted {
@@ -209,36 +260,127 @@ pub async fn run(
         );
         let work = task.clone();
         let client = client.clone();
-        let permits = permits.clone();
+        let stop = options.stop.clone();
+        let fail_fast = options.fail_fast;
         let handle = tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            work.run(client).await
+            let _permit = permit;
+            let info = work.info().clone();
+            let result = tokio::select! {
+                biased;
+                reason = stop.aborted() => {
+                    return task_skipped(&info, format!("interrupted: {}", reason.why));
+                }
+                result = work.run(client) => result,
+            };
+            if fail_fast && result.outcome == Outcome::Failed {
+                stop.request(format!("--fail-fast: {} failed", result.id()), false);
+            }
+            result
         });
-        task_work.insert(handle.id(), task.clone());
+        let masker = plans
+            .iter()
+            .find(|p| p.suite.name == info.suite)
+            .map(|p| p.masker.clone())
+            .unwrap_or_default();
+        task_cases.insert(handle.id(), Work::Task(info.clone(), masker));
     }
     while let Some(joined) = tasks.join_next_with_id().await {
-        let result = match joined {
-            Ok((_, result)) => result,
-            Err(e) if task_work.contains_key(&e.id()) => {
-                let info = task_work[&e.id()].info();
-                let masker = plans
-                    .iter()
-                    .find(|p| p.suite.name == info.suite)
-                    .map(|p| p.masker.clone())
-                    .unwrap_or_default();
-                step::task_failed(info, &masker, &e.to_string())
-            }
-            Err(e) => {
-                let (plan, index) = &task_cases[&e.id()];
-                step::crashed(plan, &plan.suite.cases[*index], &e.to_string())
-            }
-        };
-        summary.add(&result);
-        emit(reporters, &Event::CaseFinished(&result));
+        finish(joined, &task_cases, options, &mut summary, reporters);
     }
     summary.duration = started.elapsed();
+    summary.stopped = options.stop.reason().map(|r| r.why);
     emit(reporters, &Event::RunFinished(&summary));
     summary
+}
+
+fn task_skipped(info: &TaskInfo, reason: String) -> CaseResult {
+    CaseResult {
+        outcome: Outcome::Skipped,
+        skip_reason: Some(reason),
+        ..CaseResult::named(info.clone())
+    }
+}
+
+/// Runs a case that is not one of the plan's suite (one a task generated)
+/// on its own; no hooks. How tasks drive the cases they build.
+pub async fn run_generated(
+    plan: &SuitePlan,
+    case: &Case,
+    client: &Client,
+    fresh: Arc<Fresh>,
+) -> CaseResult {
+    step::run_case(plan, case, CaseScope::new(&plan.values, fresh), client).await
+}
+
+/// Runs case `index` of a plan on its own, as [`run`] runs each selected case:
+/// skipped when a variable it needs has no value, then the hooks. For
+/// harnesses that run cases one at a time (`tests/conformance.rs`).
+pub async fn run_case(
+    plan: &SuitePlan,
+    index: usize,
+    client: &Client,
+    fresh: Arc<Fresh>,
+    hooks: &[Arc<dyn CaseHook>],
+) -> CaseResult {
+    let case = &plan.suite.cases[index];
+    match plan::skip_reason(plan, case) {
+        Some(reason) => step::skipped(plan, case, reason),
+        None => execute(plan, index, client, fresh, hooks).await,
+    }
+}
+
+async fn execute(
+    plan: &SuitePlan,
+    index: usize,
+    client: &Client,
+    fresh: Arc<Fresh>,
+    hooks: &[Arc<dyn CaseHook>],
+) -> CaseResult {
+    let case = &plan.suite.cases[index];
+    let scope = CaseScope::new(&plan.values, fresh);
+    let mut result = step::run_case(plan, case, scope, client).await;
+    for hook in hooks {
+        hook.after_case(plan, case, &mut result);
+    }
+    result
+}
+
+/// What a tokio task of the run works on.
+enum Work {
+    Case(Arc<SuitePlan>, usize),
+    /// A [`Task`], with the masker of its suite.
+    Task(TaskInfo, secrets::Masker),
+}
+
+type TaskCases = std::collections::HashMap<tokio::task::Id, Work>;
+
+/// Reports a finished task's case; a task that panicked is a failed case.
+fn finish(
+    joined: Result<(tokio::task::Id, CaseResult), tokio::task::JoinError>,
+    task_cases: &TaskCases,
+    options: &RunOptions,
+    summary: &mut Summary,
+    reporters: &mut [&mut dyn Reporter],
+) {
+    let result = match joined {
+        Ok((_, result)) => result,
+        Err(e) => {
+            let result = match &task_cases[&e.id()] {
+                Work::Case(plan, index) => {
+                    step::crashed(plan, &plan.suite.cases[*index], &e.to_string())
+                }
+                Work::Task(info, masker) => step::task_failed(info, masker, &e.to_string()),
+            };
+            if options.fail_fast {
+                options
+                    .stop
+                    .request(format!("--fail-fast: {} failed", result.id()), false);
+            }
+            result
+        }
+    };
+    summary.add(&result);
+    emit(reporters, &Event::CaseFinished(&result));
 }
 
 fn emit(reporters: &mut [&mut dyn Reporter], event: &Event<'_>) {

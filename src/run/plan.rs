@@ -152,8 +152,8 @@ pub fn build(
                 .filter(|(_, d)| d.secret)
                 .filter_map(|(n, _)| values.get(n).cloned()),
         );
-        let pacing = match (&suite.pacing, target.embedded) {
-            (Some(p), false) if p.step_interval_ms > 0 && !inputs.no_pacing => {
+        let pacing = match (&suite.pacing, target.embedded || inputs.no_pacing) {
+            (Some(p), false) if p.step_interval_ms > 0 => {
                 Some(Duration::from_millis(p.step_interval_ms))
             }
             _ => None,
@@ -200,29 +200,34 @@ mod tests {
         assert!(!env_matches("API_KEYS", "api_key"));
     }
 
-    #[test]
-    fn pacing_applies_to_real_servers_unless_switched_off() {
-        let suite = |name: &str| Suite {
-            pacing: Some(crate::case::model::Pacing {
-                step_interval_ms: 1000,
-            }),
-            ..crate::check::testing::suite(name)
-        };
-        let target = |embedded| Target {
+    fn paced_suite() -> Suite {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("suite.yaml"),
+            "name: s\npacing: { step_interval_ms: 1000 }\n",
+        )
+        .unwrap();
+        crate::case::load_suite(dir.path(), None).unwrap()
+    }
+
+    fn pacing_of(embedded: bool, no_pacing: bool) -> Option<Duration> {
+        let target = Target {
             base_url: Url::parse("http://127.0.0.1:1").unwrap(),
             embedded,
         };
-        let pacing = |embedded, no_pacing| {
-            let targets = BTreeMap::from([("t".to_string(), target(embedded))]);
-            let inputs = Inputs {
-                no_pacing,
-                ..Inputs::default()
-            };
-            build(vec![suite("t")], &targets, &inputs).unwrap()[0].pacing
+        let targets = BTreeMap::from([("s".to_string(), target)]);
+        let inputs = Inputs {
+            no_pacing,
+            ..Inputs::default()
         };
-        assert_eq!(pacing(false, false), Some(Duration::from_millis(1000)));
-        assert_eq!(pacing(false, true), None);
-        assert_eq!(pacing(true, false), None);
+        build(vec![paced_suite()], &targets, &inputs).unwrap()[0].pacing
+    }
+
+    #[test]
+    fn pacing_applies_to_real_servers_unless_switched_off() {
+        assert_eq!(pacing_of(false, false), Some(Duration::from_millis(1000)));
+        assert_eq!(pacing_of(false, true), None);
+        assert_eq!(pacing_of(true, false), None);
     }
 
     #[test]

@@ -3,21 +3,24 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::TaskInfo;
 use crate::case::model::Pos;
 use crate::check::CheckResult;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Passed,
     Failed,
     Skipped,
+    /// Failed, but listed in the known-failures baseline (`--baseline`): it
+    /// does not fail the run.
+    KnownFailure,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseResult {
     pub suite: String,
     pub case: String,
@@ -26,14 +29,29 @@ pub struct CaseResult {
     pub source: Pos,
     pub outcome: Outcome,
     /// Why a case was skipped.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
     pub steps: Vec<StepResult>,
-    #[serde(serialize_with = "millis")]
+    #[serde(serialize_with = "millis", deserialize_with = "from_millis")]
     pub duration: Duration,
-    /// What a property run adds: its seed, what it checked, its counterexample.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The baseline entry that made a failure known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<KnownFailure>,
+    /// The seed that reproduces a property's generated inputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// What a property run adds: what it checked, its counterexample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub property: Option<PropertyReport>,
+}
+
+/// Why a failure is known: from an entry of the baseline file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownFailure {
+    pub reason: String,
+    /// `YYYY-MM-DD`: the last day the failure is known; it fails again after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 impl CaseResult {
@@ -49,6 +67,8 @@ impl CaseResult {
             skip_reason: None,
             steps: Vec::new(),
             duration: Duration::ZERO,
+            known: None,
+            seed: None,
             property: None,
         }
     }
@@ -63,33 +83,38 @@ impl CaseResult {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StepResult {
     pub name: String,
     pub source: Pos,
     pub request: RequestSummary,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSummary>,
     /// Why no response could be read (timeout, connection refused, ...), or
     /// why the request could not be built.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub checks: Vec<CheckResult>,
     pub passed: bool,
-    #[serde(serialize_with = "millis")]
+    #[serde(serialize_with = "millis", deserialize_with = "from_millis")]
     pub duration: Duration,
+    /// Requests sent for this step: more than 1 when it was retried.
+    pub attempts: u32,
+    /// Why each retry happened, e.g. `attempt 1: 429, waited 1.0 s`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retries: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RequestSummary {
     pub method: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResponseSummary {
     pub status: u16,
     pub headers: Vec<(String, String)>,
@@ -100,20 +125,18 @@ pub struct ResponseSummary {
 
 /// A property run (`crate::properties`): generated cases checked against
 /// the server, and for a failure the smallest request sequence found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PropertyReport {
-    /// The seed of the generator: `--seed` with it repeats the same requests.
-    pub seed: u64,
     /// Generated cases that passed (before the first failure, if any).
     pub cases_passed: u32,
     /// Requests sent, shrinking included.
     pub requests: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counterexample: Option<Counterexample>,
 }
 
 /// The shrunk failure of a property, as a ready-to-run case file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Counterexample {
     /// A case file (YAML) that reproduces the failure; secrets masked.
     pub case_file: String,
@@ -123,10 +146,10 @@ pub struct Counterexample {
     /// counterexample may exist.
     pub shrink_limited: bool,
     /// Where `--save-failures` wrote the case file.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saved_to: Option<String>,
     /// Why it could not be written.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save_error: Option<String>,
 }
 
@@ -134,15 +157,21 @@ pub struct Counterexample {
 pub const BODY_KEPT: usize = 64 * 1024;
 
 /// The counts of a finished run.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Failures listed in the baseline: reported, not failing.
+    pub known: usize,
     /// `suite::case` of each failure, in the order they finished.
     pub failures: Vec<String>,
-    #[serde(serialize_with = "millis")]
+    #[serde(serialize_with = "millis", deserialize_with = "from_millis")]
     pub duration: Duration,
+    /// Why the run stopped before every case ran (Ctrl-C, `--max-time`,
+    /// `--fail-fast`); the cases it did not finish are reported as skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 impl Summary {
@@ -154,11 +183,14 @@ impl Summary {
                 self.failures.push(case.id());
             }
             Outcome::Skipped => self.skipped += 1,
+            Outcome::KnownFailure => self.known += 1,
         }
     }
 
+    /// Every case that ran passed (or failed as known) and the run was not
+    /// cut short.
     pub fn success(&self) -> bool {
-        self.failed == 0
+        self.failed == 0 && self.stopped.is_none()
     }
 
     /// `N passed, N failed` and `, N skipped` when any were skipped.
@@ -169,6 +201,10 @@ impl Summary {
         }
         line
     }
+}
+
+fn from_millis<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    u64::deserialize(d).map(Duration::from_millis)
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

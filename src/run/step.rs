@@ -85,7 +85,7 @@ pub fn crashed(plan: &SuitePlan, case: &Case, why: &str) -> CaseResult {
     result
 }
 
-/// A [`super::Task`] that panicked.
+/// A [`super::Task`] that failed to do its work, or panicked.
 pub fn task_failed(info: &TaskInfo, masker: &Masker, why: &str) -> CaseResult {
     let mut result = CaseResult::named(info.clone());
     result.steps.push(internal_error(&info.source, masker, why));
@@ -107,6 +107,8 @@ fn internal_error(source: &Pos, masker: &Masker, why: &str) -> StepResult {
         checks: Vec::new(),
         passed: false,
         duration: Duration::ZERO,
+        attempts: 0,
+        retries: Vec::new(),
     }
 }
 
@@ -214,16 +216,19 @@ async fn run_step(
 ) -> StepResult {
     let masker = &plan.masker;
     let started = Instant::now();
-    let failed = |request: RequestSummary, error: String| StepResult {
-        name: step.name.clone(),
-        source: step.pos.clone(),
-        request,
-        response: None,
-        error: Some(masker.mask(&error)),
-        checks: Vec::new(),
-        passed: false,
-        duration: started.elapsed(),
-    };
+    let failed =
+        |request: RequestSummary, error: String, attempts: u32, retries: Vec<String>| StepResult {
+            name: step.name.clone(),
+            source: step.pos.clone(),
+            request,
+            response: None,
+            error: Some(masker.mask(&error)),
+            checks: Vec::new(),
+            passed: false,
+            duration: started.elapsed(),
+            attempts,
+            retries,
+        };
     let built = match build_request(plan, step, scope) {
         Ok(b) => b,
         Err(e) => {
@@ -233,14 +238,17 @@ async fn run_step(
                 headers: Vec::new(),
                 body: None,
             };
-            return failed(request, e);
+            return failed(request, e, 0, Vec::new());
         }
     };
     let request_summary = summarize_request(masker, &built.request);
     scope.record_sent(built.sent_json);
-    let response = match client.send(built.request).await {
+    let exchange = client.exchange(built.request).await;
+    let attempts = exchange.attempts;
+    let retries: Vec<String> = exchange.retries.iter().map(|r| masker.mask(r)).collect();
+    let response = match exchange.outcome {
         Ok(r) => r,
-        Err(e) => return failed(request_summary, e.to_string()),
+        Err(e) => return failed(request_summary, e.to_string(), attempts, retries),
     };
     let json: Option<Value> = if response.body.iter().all(u8::is_ascii_whitespace) {
         None
@@ -292,6 +300,8 @@ async fn run_step(
         checks,
         passed,
         duration: started.elapsed(),
+        attempts,
+        retries,
     }
 }
 

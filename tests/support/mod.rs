@@ -18,22 +18,62 @@ pub fn repo() -> PathBuf {
 
 /// Runs the verity binary from the repository root, colours off.
 pub fn verity(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verity"))
+    verity_env(args, &[])
+}
+
+/// The verity binary as the tests run it: from the repository root, colours
+/// off, none of the caller's verity variables and, unless `env` sets them,
+/// not under GitHub Actions.
+pub fn verity_command(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_verity"));
+    command
         .args(args)
         .current_dir(repo())
         .env("NO_COLOR", "1")
         .env_remove("VERITY_VAR_API_KEY")
         .env_remove("VERITY_VAR_ACTIVE_MEMBER_ID")
         .env_remove("VERITY_VAR_PARTNER_GUID")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_WORKSPACE");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command
+}
+
+/// [`verity`] with extra environment variables.
+pub fn verity_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    verity_command(args, env)
         .output()
         .expect("the verity binary runs")
 }
 
+/// Serves `app` on 127.0.0.1:0; the URL and the task to abort.
+pub async fn serve(app: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, task)
+}
+
+pub fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
 /// Runs the binary without blocking the async runtime that serves the test's servers.
 pub async fn verity_async(args: Vec<String>) -> Output {
+    verity_async_env(args, Vec::new()).await
+}
+
+/// [`verity_async`] with extra environment variables.
+pub async fn verity_async_env(args: Vec<String>, env: Vec<(String, String)>) -> Output {
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        verity(&args)
+        let env: Vec<(&str, &str)> = env.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        verity_env(&args, &env)
     })
     .await
     .expect("the blocking task finishes")
@@ -77,6 +117,18 @@ pub async fn run_suites(faults: Faults) -> (Summary, Vec<CaseResult>) {
         .await
         .expect("the reference server starts");
     let url = url::Url::parse(&server.base_url()).unwrap();
+    let outcome = run_against(&url, &options, &RunOptions::default()).await;
+    server.stop().await;
+    outcome
+}
+
+/// Runs the committed suites in-process against a reference server started
+/// with `server` options, at `url`.
+pub async fn run_against(
+    url: &url::Url,
+    server: &Options,
+    run_options: &RunOptions,
+) -> (Summary, Vec<CaseResult>) {
     let suites = load_suites();
     let targets = suites
         .iter()
@@ -91,7 +143,7 @@ pub async fn run_suites(faults: Faults) -> (Summary, Vec<CaseResult>) {
         })
         .collect();
     let inputs = Inputs {
-        embedded_values: reference::embedded_values(&options),
+        embedded_values: reference::embedded_values(server),
         ..Inputs::default()
     };
     let plans: Vec<_> = plan::build(suites, &targets, &inputs)
@@ -104,13 +156,31 @@ pub async fn run_suites(faults: Faults) -> (Summary, Vec<CaseResult>) {
     let summary = run::run(
         &plans,
         &client,
-        &RunOptions::default(),
+        run_options,
         Arc::new(Fresh::new()),
         &mut [&mut collect],
     )
     .await;
-    server.stop().await;
     (summary, collect.0)
+}
+
+/// Answers with everything it was sent (URI, headers, body), so a secret
+/// that leaked into a request comes back in the answer.
+pub fn echo_app() -> axum::Router {
+    axum::Router::new().route(
+        "/echo/{*rest}",
+        axum::routing::any(
+            |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: String| async move {
+                let headers: Vec<String> = headers
+                    .iter()
+                    .map(|(n, v)| format!("{n}: {}", v.to_str().unwrap_or("")))
+                    .collect();
+                axum::Json(
+                    serde_json::json!({"uri": uri.to_string(), "headers": headers, "body": body}),
+                )
+            },
+        ),
+    )
 }
 
 /// A throwaway suite directory: `suite.yaml` plus the given case files.

@@ -38,6 +38,9 @@ const GENDERS: [&str; 3] = ["Female", "Male", "NonBinary"];
 const UK_ACCOUNT_KEYS: &[&str] = &["accountHolder", "sortCode", "accountNumber"];
 const EU_ACCOUNT_KEYS: &[&str] = &["accountHolder", "iban"];
 
+/// The message of the issue for a required field left out.
+pub const REQUIRED: &str = "Required";
+
 /// Which operation's schema applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
@@ -123,7 +126,7 @@ pub fn parse_full(bytes: &[u8], kind: BodyKind, faults: &Faults) -> Result<FullF
     ] {
         let reported = issues.iter().any(|issue| issue.path == path);
         if !present && !reported {
-            issues.push(Issue::new(path, "Required"));
+            issues.push(Issue::new(path, REQUIRED));
         }
     }
     let Fields {
@@ -229,6 +232,13 @@ impl Validator<'_> {
     fn boolean(&mut self, path: &str, value: Value) -> Option<bool> {
         match value {
             Value::Bool(flag) => Some(flag),
+            // The bug: a lenient binder that parses boolean text.
+            Value::String(text)
+                if self.faults.has(fault::PAYROLL_STRING_ACCEPTED)
+                    && matches!(text.as_str(), "true" | "false") =>
+            {
+                Some(text == "true")
+            }
             other => self.refuse_type(path, "boolean", &other),
         }
     }
@@ -294,6 +304,12 @@ impl Validator<'_> {
                 if !self.faults.has(fault::ACCEPTS_EXTRA_ACCOUNT_KEY) {
                     self.refuse(&path, format!("Unrecognized key in {variant}"));
                 }
+            } else if let (Value::Number(number), true) = (
+                &value,
+                key == "sortCode" && self.faults.has(fault::ACCEPTS_NUMERIC_SORT_CODE),
+            ) {
+                // The bug: numbers coerced to text where a string is typed.
+                valid.insert(key, Value::String(number.to_string()));
             } else if let Some(text) = self.string(&path, value) {
                 valid.insert(key, Value::String(text));
             }
@@ -302,6 +318,10 @@ impl Validator<'_> {
     }
 
     fn dob(&mut self, value: Value) -> Option<String> {
+        // The bug: null bound like a missing key (an `Option<String>` field).
+        if value.is_null() && self.faults.has(fault::DOB_NULL_IGNORED) {
+            return None;
+        }
         let dob = self.string("dob", value)?;
         if !DOB_PATTERN.is_match(&dob) {
             self.refuse("dob", "Expected a date as YYYY-MM-DD");

@@ -61,6 +61,12 @@ mod fault {
     pub const TEXT_CONTENT_TYPE: &str = "onsi-text-content-type";
     pub const DELETE_KEEPS_STATUS: &str = "onsi-delete-keeps-status";
     pub const POST_DUPLICATE_EMAIL_ACCEPTED: &str = "onsi-post-duplicate-email-accepted";
+    pub const INVITE_MISSING_FIELD_500: &str = "onsi-invite-missing-field-500";
+    pub const DOB_NULL_IGNORED: &str = "onsi-dob-null-ignored";
+    pub const ACCEPTS_NUMERIC_SORT_CODE: &str = "onsi-accepts-numeric-sort-code";
+    pub const PAYROLL_STRING_ACCEPTED: &str = "onsi-enable-payroll-string-accepted";
+    pub const PUT_KEEPS_INACTIVE: &str = "onsi-put-keeps-inactive";
+    pub const SEARCH_IGNORES_STATUSES: &str = "onsi-search-ignores-statuses";
 }
 
 const fn onsi_fault(name: &'static str, summary: &'static str) -> FaultInfo {
@@ -167,6 +173,30 @@ pub const FAULTS: &[FaultInfo] = &[
     onsi_fault(
         fault::POST_DUPLICATE_EMAIL_ACCEPTED,
         "POST with an email already in use creates a second member; the docs answer 400 MemberAlreadyInvited",
+    ),
+    onsi_fault(
+        fault::INVITE_MISSING_FIELD_500,
+        "POST without one of its required fields (email, firstName, lastName, tier) answers 500 InternalServerError; the docs answer 400 InvalidAddMemberPayload",
+    ),
+    onsi_fault(
+        fault::DOB_NULL_IGNORED,
+        "PATCH reads dob null as \"not given\" and answers 200; the PATCH schema types dob as a string, not nullable",
+    ),
+    onsi_fault(
+        fault::ACCEPTS_NUMERIC_SORT_CODE,
+        "a sortCode sent as a JSON number is accepted and stored as text; BankAccountUK types sortCode as a string",
+    ),
+    onsi_fault(
+        fault::PAYROLL_STRING_ACCEPTED,
+        "enablePayroll \"true\"/\"false\" strings are accepted as booleans; the schema types enablePayroll as a boolean",
+    ),
+    onsi_fault(
+        fault::PUT_KEEPS_INACTIVE,
+        "PUT of an inactive member replaces its fields but leaves it inactive; the docs say PUT re-activates inactive members",
+    ),
+    onsi_fault(
+        fault::SEARCH_IGNORES_STATUSES,
+        "GET /v1/members ignores the statuses filter and returns members of every status; the docs: \"statuses\": \"Filter by member status\"",
     ),
 ];
 

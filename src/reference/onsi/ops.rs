@@ -23,6 +23,13 @@ pub fn get(store: &Store, id: &str, faults: &Faults) -> Reply {
 pub fn invite(store: &mut Store, body: &[u8], faults: &Faults) -> Reply {
     let fields = match body::parse_full(body, BodyKind::Invite, faults) {
         Ok(fields) => fields,
+        // The bug reads a required field that is not there.
+        Err(issues)
+            if faults.has(fault::INVITE_MISSING_FIELD_500)
+                && issues.iter().any(|issue| issue.message == body::REQUIRED) =>
+        {
+            return Reply::internal_error();
+        }
         Err(issues) => return Reply::invalid_add_payload(&issues),
     };
     if let Some(refusal) = rules::invite_refusal(store, &fields, faults) {
@@ -98,8 +105,13 @@ pub fn replace(store: &mut Store, id: &str, body: &[u8], faults: &Faults) -> Rep
     if !problems.is_empty() {
         return Reply::invalid_update(id, &problems);
     }
+    let was_inactive = before.status == Status::Inactive;
     let mut after = before;
     after.replace(fields);
+    // The bug copies the status over with the rest of the old member.
+    if was_inactive && faults.has(fault::PUT_KEEPS_INACTIVE) {
+        after.status = Status::Inactive;
+    }
     let reply = Reply::ok(after.to_json(faults));
     store.save(after);
     reply

@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use super::body::Issue;
+use super::fault;
 use super::member::{Member, Status};
 use super::reply::Reply;
 use crate::reference::Faults;
@@ -70,9 +71,15 @@ fn required_count(name: &str, values: &[String], issues: &mut Vec<Issue>) -> Opt
 }
 
 impl Search {
-    fn matches(&self, member: &Member) -> bool {
+    fn matches(&self, member: &Member, faults: &Faults) -> bool {
+        // The bug: the statuses filter is parsed but never applied.
+        let statuses: &[Status] = if faults.has(fault::SEARCH_IGNORES_STATUSES) {
+            &[]
+        } else {
+            &self.statuses
+        };
         any_or_empty(&self.member_ids, |id| *id == member.id)
-            && any_or_empty(&self.statuses, |status| *status == member.status)
+            && any_or_empty(statuses, |status| *status == member.status)
             && any_or_empty(&self.emails, |email| *email == member.email)
             && any_or_empty(&self.worker_ids, |id| {
                 member.worker_id.as_deref() == Some(id.as_str())
@@ -82,7 +89,7 @@ impl Search {
     /// `{members, total, skip, take}`, `total` counting every match before
     /// paging, members in creation order.
     pub fn run(&self, members: &[Member], faults: &Faults) -> Reply {
-        let matching: Vec<&Member> = members.iter().filter(|m| self.matches(m)).collect();
+        let matching: Vec<&Member> = members.iter().filter(|m| self.matches(m, faults)).collect();
         let page: Vec<Value> = matching
             .iter()
             .skip(usize::try_from(self.skip).unwrap_or(usize::MAX))

@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use super::store::{Answer, Answers, MemberKey, Patch};
 use super::{
-    ACCEPTS_BAD_BIRTHDATE, ACCEPTS_BAD_BOOLEAN, ACCEPTS_BAD_EMAIL, ANSWER_ZERO_REFUSED,
-    ANSWERED_QUESTIONS_WIN, Faults, MISSING_PARTNER_GUID_ACCEPTED, REJECTS_JSON_BOOLEANS,
-    REJECTS_STRING_BOOLEANS,
+    ACCEPTS_ANY_PARTNER_GUID, ACCEPTS_BAD_BIRTHDATE, ACCEPTS_BAD_BOOLEAN, ACCEPTS_BAD_EMAIL,
+    ANSWER_ZERO_REFUSED, ANSWERED_QUESTIONS_WIN, Faults, MISSING_PARTNER_GUID_ACCEPTED,
+    REJECTS_JSON_BOOLEANS, REJECTS_STRING_BOOLEANS,
 };
 
 const PARTNER_GUID: &str = "PartnerGUID";
@@ -53,6 +53,12 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
         Ok(Folded(_)) => Err("The request body must be a JSON object".to_string()),
         Err(error) => Err(format!("The request body is not valid JSON: {error}")),
     }
+}
+
+/// Whether the bytes parse as JSON at all (whatever their shape).
+pub fn is_json(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    serde_json::from_slice::<de::IgnoredAny>(bytes).is_ok()
 }
 
 /// Validates every documented property of a PUT or POST body.
@@ -138,12 +144,28 @@ fn optional<T>(
 
 fn partner_guid(value: Option<&Value>, faults: &Faults) -> Result<Uuid, String> {
     match value {
+        // The bug binds the property as a string: any text names a partner.
+        Some(Value::String(text))
+            if faults.has(ACCEPTS_ANY_PARTNER_GUID) && parse_guid(text).is_none() =>
+        {
+            Ok(text_as_guid(text))
+        }
         Some(Value::String(text)) => partner_guid_text(PARTNER_GUID, text),
         Some(_) => Err(format!("{PARTNER_GUID} must be a string holding a GUID")),
         // The bug binds a missing GUID as Guid.Empty and carries on.
         None if faults.has(MISSING_PARTNER_GUID_ACCEPTED) => Ok(Uuid::nil()),
         None => Err(format!("{PARTNER_GUID} is required")),
     }
+}
+
+/// A stable stand-in GUID for text that is not one (for the fault above).
+fn text_as_guid(text: &str) -> Uuid {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    let high = hasher.finish();
+    "partner".hash(&mut hasher);
+    Uuid::from_u64_pair(high, hasher.finish())
 }
 
 /// .NET's Guid parser takes the N, D, B and P forms (32 digits, hyphenated,

@@ -56,6 +56,11 @@ const ANSWERED_QUESTIONS_WIN: &str = "toluna-answered-questions-win";
 const POST_201_WITH_BODY: &str = "toluna-post-201-with-body";
 const GET_UNKNOWN_200: &str = "toluna-get-unknown-200";
 const IS_ACTIVE_IGNORED: &str = "toluna-is-active-ignored";
+const MALFORMED_BODY_500: &str = "toluna-malformed-body-500";
+const ACCEPTS_ANY_PARTNER_GUID: &str = "toluna-accepts-any-partner-guid";
+const ADD_IGNORES_IS_TEST: &str = "toluna-add-ignores-is-test";
+const GET_CAMEL_CASE_KEYS: &str = "toluna-get-camel-case-keys";
+const GET_OMITS_ANSWERS: &str = "toluna-get-omits-answers";
 
 const fn fault(name: &'static str, summary: &'static str) -> FaultInfo {
     FaultInfo {
@@ -161,6 +166,31 @@ pub const FAULTS: &[FaultInfo] = &[
         IS_ACTIVE_IGNORED,
         "IsActive in a PUT is accepted but not stored; the docs' \"Deactivate Member\" \
          example sets it",
+    ),
+    fault(
+        MALFORMED_BODY_500,
+        "a POST or PUT body that is not JSON answers 500; the docs answer 400 \"Request is \
+         malformed or incomplete\"",
+    ),
+    fault(
+        ACCEPTS_ANY_PARTNER_GUID,
+        "a PartnerGUID that is not a GUID is accepted (bound as plain text); the docs type \
+         it GUID, and invalid property data is a 400",
+    ),
+    fault(
+        ADD_IGNORES_IS_TEST,
+        "POST accepts IsTest but creates the member with IsTest false; the docs list IsTest \
+         among the add body's properties",
+    ),
+    fault(
+        GET_CAMEL_CASE_KEYS,
+        "GET answers with camelCase property names (partnerGUID, memberCode, ...); the \
+         documented body names them PartnerGUID, MemberCode, ...",
+    ),
+    fault(
+        GET_OMITS_ANSWERS,
+        "GET answers empty AnsweredQuestions and RegistrationAnswers (the answers are not \
+         loaded); the documented body returns the member's answers",
     ),
 ];
 
@@ -304,6 +334,13 @@ fn read_member(
     faults: &Faults,
 ) -> Result<MemberRequest, Refusal> {
     let bytes = bytes.map_err(unreadable)?;
+    // The bug lets the JSON reader's exception escape.
+    if faults.has(MALFORMED_BODY_500) && !body::is_json(&bytes) {
+        return Err(Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "An error has occurred.",
+        ));
+    }
     let object = body::parse_object(&bytes).map_err(bad_request)?;
     // The bug dereferences the absent MemberCode (a .NET NullReferenceException).
     if faults.has(MISSING_MEMBER_CODE_500) && !body::has_member_code(&object) {
@@ -362,6 +399,10 @@ async fn add_member(
 ) -> Result<Response, Refusal> {
     require_v2(&headers)?;
     let mut request = read_member(bytes, &app.faults)?;
+    // The bug maps every add property but IsTest onto the new member.
+    if app.faults.has(ADD_IGNORES_IS_TEST) {
+        request.patch.is_test = None;
+    }
     if request.patch.regulate == Some(true) {
         request.errors.push(format!(
             "{} cannot be true when adding: all members are created in an unregulated state",
@@ -459,11 +500,47 @@ async fn get_member(
     let key = query_key(query.as_deref().unwrap_or_default())?;
     let mut store = app.store();
     match lookup(&mut store, &key, &app.faults) {
-        Some((found, member)) => Ok(Json(MemberView::new(found, member)).into_response()),
+        Some((found, member)) => {
+            let view = MemberView::new(found, member);
+            // The bugs: a serializer with a camelCase naming policy; answers
+            // that were never loaded with the member.
+            let view = if app.faults.has(GET_OMITS_ANSWERS) {
+                view.without_answers()
+            } else {
+                view
+            };
+            let mut answer = serde_json::to_value(view).unwrap_or_default();
+            if app.faults.has(GET_CAMEL_CASE_KEYS) {
+                answer = camel_case_keys(answer);
+            }
+            Ok(Json(answer).into_response())
+        }
         // The bug answers an empty member.
         None if app.faults.has(GET_UNKNOWN_200) => Ok(Json(json!({})).into_response()),
         // Documented: GET answers an unknown pair with 400, not 404.
         None => Err(bad_request(no_member_found(&key))),
+    }
+}
+
+/// `PartnerGUID` → `partnerGUID`, at every level.
+fn camel_case_keys(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(object) => Value::Object(
+            object
+                .into_iter()
+                .map(|(key, value)| {
+                    let mut chars = key.chars();
+                    let key = chars
+                        .next()
+                        .map(|first| first.to_ascii_lowercase().to_string() + chars.as_str())
+                        .unwrap_or_default();
+                    (key, camel_case_keys(value))
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(camel_case_keys).collect()),
+        other => other,
     }
 }
 

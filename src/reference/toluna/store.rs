@@ -209,6 +209,15 @@ struct AnswerView {
 }
 
 impl MemberView {
+    /// The view with both answer lists empty.
+    pub fn without_answers(self) -> MemberView {
+        MemberView {
+            answered_questions: Vec::new(),
+            registration_answers: Vec::new(),
+            ..self
+        }
+    }
+
     /// "AnsweredQuestions and RegistrationAnswers will contain the same member
     /// responses": AnsweredQuestions, being single-select, shows each
     /// question's first answer. Both are ordered by QuestionID.

@@ -1005,6 +1005,10 @@ fn faults_are_named_uniquely_for_toluna() {
     assert!(Faults::from_names(&names).is_ok());
 }
 
+/// Faults whose bug is the shape of GET's answer, which the docs' GET
+/// example shows too.
+const GET_ANSWER_FAULTS: [&str; 2] = [super::GET_CAMEL_CASE_KEYS, super::GET_OMITS_ANSWERS];
+
 #[tokio::test]
 async fn no_fault_disturbs_the_docs_get_example() {
     let expected = server(&[])
@@ -1015,7 +1019,11 @@ async fn no_fault_disturbs_the_docs_get_example() {
     for fault in FAULTS {
         let server = server(&[fault.name]).await;
         let reply = server.get(SEED_MEMBER_CODE, SEED_PARTNER_GUID).await;
-        assert_eq!(reply.json(), expected, "{}", fault.name);
+        if GET_ANSWER_FAULTS.contains(&fault.name) {
+            assert_ne!(reply.json(), expected, "{}", fault.name);
+        } else {
+            assert_eq!(reply.json(), expected, "{}", fault.name);
+        }
     }
 }
 
@@ -1331,4 +1339,109 @@ async fn fault_is_active_ignored() {
     assert_eq!(faulty["IsActive"], true);
     // The rest of the PUT still lands.
     assert_eq!(faulty["IsTest"], true);
+}
+
+#[tokio::test]
+async fn fault_malformed_body_500() {
+    let (clean, faulty) = clean_and_faulty(super::MALFORMED_BODY_500).await;
+    for method in [Method::POST, Method::PUT] {
+        for bytes in [&b"{"[..], b"not json", b"{\"MemberCode\": \"m1\",}"] {
+            for (server, status) in [
+                (&clean, StatusCode::BAD_REQUEST),
+                (&faulty, StatusCode::INTERNAL_SERVER_ERROR),
+            ] {
+                server
+                    .send(method.clone(), ROUTE, Some(V2), Some(bytes.to_vec()))
+                    .await
+                    .assert_error(status);
+            }
+        }
+        // JSON of the wrong shape is still a 400.
+        let array = faulty
+            .send(method.clone(), ROUTE, Some(V2), Some(b"[]".to_vec()))
+            .await;
+        array.assert_error(StatusCode::BAD_REQUEST);
+    }
+}
+
+#[tokio::test]
+async fn fault_accepts_any_partner_guid() {
+    let (clean, faulty) = clean_and_faulty(super::ACCEPTS_ANY_PARTNER_GUID).await;
+    let bad = json!({ "PartnerGUID": "not-a-guid", "MemberCode": "m1" });
+    clean.post(bad.clone()).await.assert_refused("PartnerGUID");
+    faulty
+        .post(bad.clone())
+        .await
+        .assert_empty(StatusCode::CREATED);
+    // The same text names the same partner: the member can be updated.
+    let update = json!({ "PartnerGUID": "not-a-guid", "MemberCode": "m1", "IsTest": true });
+    clean
+        .put(update.clone())
+        .await
+        .assert_refused("PartnerGUID");
+    faulty.put(update).await.assert_empty(StatusCode::OK);
+    // A real GUID still works as before.
+    faulty.add("m2", json!({})).await;
+    assert_eq!(faulty.member("m2").await["MemberCode"], "m2");
+}
+
+#[tokio::test]
+async fn fault_add_ignores_is_test() {
+    let (clean, faulty) = clean_and_faulty(super::ADD_IGNORES_IS_TEST).await;
+    for server in [&clean, &faulty] {
+        server
+            .add("m1", json!({ "IsTest": true, "PostalCode": "15235" }))
+            .await;
+    }
+    assert_eq!(clean.member("m1").await["IsTest"], true);
+    let faulty_member = faulty.member("m1").await;
+    assert_eq!(faulty_member["IsTest"], false);
+    assert_eq!(faulty_member["PostalCode"], "15235");
+    // A PUT still sets it.
+    faulty.update("m1", json!({ "IsTest": true })).await;
+    assert_eq!(faulty.member("m1").await["IsTest"], true);
+}
+
+#[tokio::test]
+async fn fault_get_camel_case_keys() {
+    let (clean, faulty) = clean_and_faulty(super::GET_CAMEL_CASE_KEYS).await;
+    let answers = answered(&[(1001007, 2000247)]);
+    for server in [&clean, &faulty] {
+        server
+            .add("m1", json!({ "AnsweredQuestions": answers }))
+            .await;
+    }
+    let clean = clean.member("m1").await;
+    let faulty = faulty.member("m1").await;
+    assert_eq!(clean["MemberCode"], "m1");
+    assert_eq!(clean["AnsweredQuestions"][0]["QuestionID"], 1001007);
+    assert!(faulty.get("MemberCode").is_none(), "{faulty}");
+    assert_eq!(faulty["memberCode"], "m1");
+    assert_eq!(faulty["partnerGUID"], clean["PartnerGUID"]);
+    assert_eq!(faulty["answeredQuestions"][0]["questionID"], 1001007);
+    // Errors keep their documented shape.
+    let unknown = server(&[super::GET_CAMEL_CASE_KEYS])
+        .await
+        .get("nobody", PARTNER)
+        .await;
+    unknown.assert_error(StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn fault_get_omits_answers() {
+    let (clean, faulty) = clean_and_faulty(super::GET_OMITS_ANSWERS).await;
+    for server in [&clean, &faulty] {
+        server
+            .add(
+                "m1",
+                json!({ "AnsweredQuestions": answered(&[(1001007, 2000247)]), "PostalCode": "1" }),
+            )
+            .await;
+    }
+    let clean = clean.member("m1").await;
+    let faulty = faulty.member("m1").await;
+    assert_eq!(clean["AnsweredQuestions"], answered(&[(1001007, 2000247)]));
+    assert_eq!(faulty["AnsweredQuestions"], json!([]));
+    assert_eq!(faulty["RegistrationAnswers"], json!([]));
+    assert_eq!(faulty["PostalCode"], "1");
 }

@@ -36,6 +36,12 @@ const TESTED: &[&str] = &[
     fault::TEXT_CONTENT_TYPE,
     fault::DELETE_KEEPS_STATUS,
     fault::POST_DUPLICATE_EMAIL_ACCEPTED,
+    fault::INVITE_MISSING_FIELD_500,
+    fault::DOB_NULL_IGNORED,
+    fault::ACCEPTS_NUMERIC_SORT_CODE,
+    fault::PAYROLL_STRING_ACCEPTED,
+    fault::PUT_KEEPS_INACTIVE,
+    fault::SEARCH_IGNORES_STATUSES,
 ];
 
 #[test]
@@ -486,5 +492,129 @@ async fn post_duplicate_email_accepted() {
             .post(body)
             .await
             .assert_refused("InvalidAddMemberPayload", None);
+    }
+}
+
+#[tokio::test]
+async fn invite_missing_field_500() {
+    for (server, faulty) in clean_and_faulty(fault::INVITE_MISSING_FIELD_500).await {
+        for missing in ["email", "firstName", "lastName", "tier"] {
+            let mut body = minimal_invite("new@example.com");
+            body.as_object_mut().unwrap().remove(missing);
+            let answer = server.post(body).await;
+            if faulty {
+                assert_eq!(answer.status, 500, "{missing}: {answer:?}");
+                assert_eq!(answer.body["code"], "InternalServerError");
+            } else {
+                answer.assert_refused("InvalidAddMemberPayload", Some(missing));
+            }
+        }
+        // Other refusals are not touched by the bug.
+        let bad = minimal_invite("not-an-email");
+        server
+            .post(bad)
+            .await
+            .assert_refused("InvalidAddMemberPayload", Some("email"));
+    }
+}
+
+#[tokio::test]
+async fn dob_null_ignored() {
+    for (server, faulty) in clean_and_faulty(fault::DOB_NULL_IGNORED).await {
+        let before = server.member(SEED).await;
+        let answer = server
+            .patch(SEED, json!({ "dob": null, "firstName": "Jo" }))
+            .await;
+        if faulty {
+            assert_eq!(answer.status, 200, "{answer:?}");
+            assert_eq!(answer.body["dob"], before["dob"]);
+            assert_eq!(answer.body["firstName"], "Jo");
+        } else {
+            answer.assert_refused("BodyValidation", Some("dob"));
+            assert_eq!(server.member(SEED).await, before);
+        }
+    }
+}
+
+#[tokio::test]
+async fn accepts_numeric_sort_code() {
+    for (server, faulty) in clean_and_faulty(fault::ACCEPTS_NUMERIC_SORT_CODE).await {
+        let account = json!({ "accountHolder": "Jo", "sortCode": 123456, "accountNumber": "1" });
+        let answer = server
+            .patch(SEED, json!({ "accountDetails": account }))
+            .await;
+        if faulty {
+            assert_eq!(answer.status, 200, "{answer:?}");
+            assert_eq!(answer.body["accountDetails"]["sortCode"], "123456");
+        } else {
+            answer.assert_refused("BodyValidation", Some("accountDetails.sortCode"));
+        }
+        // A numeric accountNumber stays refused either way.
+        let account = json!({ "accountHolder": "Jo", "sortCode": "1", "accountNumber": 1 });
+        let answer = server
+            .patch(SEED, json!({ "accountDetails": account }))
+            .await;
+        answer.assert_refused("BodyValidation", Some("accountDetails.accountNumber"));
+    }
+}
+
+#[tokio::test]
+async fn enable_payroll_string_accepted() {
+    for (server, faulty) in clean_and_faulty(fault::PAYROLL_STRING_ACCEPTED).await {
+        let answer = server
+            .patch(SEED, json!({ "enablePayroll": "false" }))
+            .await;
+        if faulty {
+            assert_eq!(answer.status, 200, "{answer:?}");
+            assert_eq!(answer.body["enablePayroll"], false);
+        } else {
+            answer.assert_refused("BodyValidation", Some("enablePayroll"));
+        }
+        let answer = server.patch(SEED, json!({ "enablePayroll": "yes" })).await;
+        answer.assert_refused("BodyValidation", Some("enablePayroll"));
+    }
+}
+
+#[tokio::test]
+async fn put_keeps_inactive() {
+    for (server, faulty) in clean_and_faulty(fault::PUT_KEEPS_INACTIVE).await {
+        let id = server.inactive("gone@example.com", json!({})).await;
+        let mut body = minimal_invite("gone@example.com");
+        body["firstName"] = json!("Back");
+        let answer = server.put(&id, body).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        assert_eq!(answer.body["firstName"], "Back");
+        let status = if faulty { "inactive" } else { "active" };
+        assert_eq!(answer.body["status"], status);
+        assert_eq!(server.member(&id).await["status"], status);
+        // An active member stays active either way.
+        let answer = server.put(SEED, minimal_invite("jsmith@example.com")).await;
+        assert_eq!(answer.body["status"], "active", "{answer:?}");
+    }
+}
+
+#[tokio::test]
+async fn search_ignores_statuses() {
+    for (server, faulty) in clean_and_faulty(fault::SEARCH_IGNORES_STATUSES).await {
+        let invited = server.invite("new@example.com", json!({})).await;
+        let answer = server.search("statuses[]=invited&skip=0&take=50").await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        let ids: Vec<&str> = answer.body["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["memberId"].as_str().unwrap())
+            .collect();
+        let want: Vec<&str> = if faulty {
+            vec![SEED, invited.as_str()]
+        } else {
+            vec![invited.as_str()]
+        };
+        assert_eq!(ids, want);
+        // The other filters still apply.
+        let answer = server
+            .search(&format!("memberIds[]={invited}&skip=0&take=50"))
+            .await;
+        assert_eq!(answer.body["total"], 1);
     }
 }

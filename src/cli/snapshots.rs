@@ -1,0 +1,153 @@
+//! Snapshots on the command line: which suites `verity run` checks, and
+//! `verity snapshots accept | reject | pending`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::args::{ReviewArgs, RunArgs, SnapshotMode, SnapshotsAction, SnapshotsArgs};
+use super::{EXIT_USAGE, usage};
+use crate::report::diff::unified_between;
+use crate::report::style::{ColorChoice, Style};
+use crate::run::{Fresh, SuitePlan};
+use crate::snapshot::normalize::clashing_names;
+use crate::snapshot::store::{self, Stored};
+use crate::snapshot::{Mode, SnapshotHook, SnapshotStore, file, on_ci};
+
+pub use crate::report::snapshots::Notes;
+
+/// `snapshots/` beside the cases directory.
+fn default_dir(cases: &Path) -> PathBuf {
+    cases
+        .parent()
+        .map(|p| p.join("snapshots"))
+        .unwrap_or_else(|| PathBuf::from("snapshots"))
+}
+
+/// The snapshot check for this run, if any suite gets one: suites that
+/// declare `snapshots:` and run against the embedded servers, or every such
+/// suite when --snapshots or --snapshot-dir is given.
+pub(crate) fn hook(
+    args: &RunArgs,
+    plans: &[Arc<SuitePlan>],
+    fresh: &Fresh,
+) -> Result<Option<Arc<SnapshotHook>>, String> {
+    let explicit = args.snapshots.is_some() || args.snapshot_dir.is_some();
+    let mode = match args.snapshots {
+        Some(SnapshotMode::Off) => return Ok(None),
+        Some(SnapshotMode::Update) => Mode::Update,
+        Some(SnapshotMode::Check) | None => Mode::Check,
+    };
+    let checked: Vec<&SuitePlan> = plans
+        .iter()
+        .map(Arc::as_ref)
+        .filter(|p| p.suite.snapshots.is_some() && (explicit || p.target.embedded))
+        .collect();
+    if checked.is_empty() {
+        return Ok(None);
+    }
+    let ci = on_ci();
+    if mode == Mode::Update && ci {
+        return Err("--snapshots update writes pending snapshot files, but CI is set and nothing is written on CI: run it with CI unset".into());
+    }
+    for plan in &checked {
+        if let Some((name, first, second)) = clashing_names(&plan.suite.cases) {
+            return Err(format!(
+                "suite `{}`: {first} and {second} would share the snapshot file `{name}.snap`: rename a case or a step",
+                plan.suite.name
+            ));
+        }
+    }
+    let dir = args
+        .snapshot_dir
+        .clone()
+        .unwrap_or_else(|| default_dir(&args.cases));
+    let suites: BTreeSet<String> = checked.iter().map(|p| p.suite.name.clone()).collect();
+    SnapshotHook::new(SnapshotStore::new(dir), mode, suites, &fresh.pattern(), ci)
+        .map(|hook| Some(Arc::new(hook)))
+}
+
+/// `verity snapshots accept | reject | pending`.
+pub fn review(args: SnapshotsArgs) -> u8 {
+    let (action, review) = match &args.action {
+        SnapshotsAction::Accept(r) => ("accept", r),
+        SnapshotsAction::Reject(r) => ("reject", r),
+        SnapshotsAction::Pending(r) => ("pending", r),
+    };
+    let ReviewArgs {
+        suites,
+        snapshot_dir,
+    } = review;
+    if !snapshot_dir.is_dir() {
+        return usage(format!(
+            "no snapshot directory {} (pass --snapshot-dir DIR)",
+            snapshot_dir.display()
+        ));
+    }
+    let store = SnapshotStore::new(snapshot_dir);
+    for suite in suites {
+        if !store.suite_dir(suite).is_dir() {
+            return usage(format!(
+                "no snapshots of suite `{suite}` in {}",
+                snapshot_dir.display()
+            ));
+        }
+    }
+    let pending = match store.pending(suites) {
+        Ok(p) => p,
+        Err(e) => return usage(e),
+    };
+    if pending.is_empty() {
+        println!("no pending snapshots in {}", snapshot_dir.display());
+        return 0;
+    }
+    let style = Style::for_stdout(ColorChoice::Auto);
+    let mut failures = 0;
+    for path in &pending {
+        let done = match action {
+            "accept" => store::accept(path).map(|to| format!("accepted {}", to.display())),
+            "reject" => store::reject(path).map(|()| format!("rejected {}", path.display())),
+            _ => show_pending(path, &style),
+        };
+        match done {
+            Ok(line) => println!("{line}"),
+            Err(e) => {
+                failures += 1;
+                eprintln!("error: {e}");
+            }
+        }
+    }
+    let handled = pending.len() - failures;
+    let verb = match action {
+        "accept" => "accepted",
+        "reject" => "rejected",
+        _ => "pending",
+    };
+    println!(
+        "{handled} snapshot{} {verb}",
+        if handled == 1 { "" } else { "s" }
+    );
+    if failures > 0 { EXIT_USAGE } else { 0 }
+}
+
+/// A pending snapshot as a diff against the stored one.
+fn show_pending(pending: &Path, style: &Style) -> Result<String, String> {
+    let target = store::accepted_path(pending);
+    let new = match store::read_path(pending)? {
+        Stored::Contents(c) => c,
+        Stored::Missing => return Err(format!("{} is gone", pending.display())),
+    };
+    let (old, old_label) = match store::read_path(&target)? {
+        Stored::Contents(c) => (c, target.display().to_string()),
+        Stored::Missing => (String::new(), "(no snapshot yet)".to_string()),
+    };
+    let mut text = format!("{}\n", style.bold(&pending.display().to_string()));
+    text.push_str(&unified_between(
+        &file::normalize(&old),
+        &file::normalize(&new),
+        &old_label,
+        &pending.display().to_string(),
+        style,
+    ));
+    Ok(text)
+}

@@ -1,0 +1,157 @@
+//! The report of one run (or of several shards merged) as data: what the
+//! JSON report stores and what the JUnit, Markdown and GitHub renderings are
+//! made from. A [`Collector`] builds it from the runner's events.
+
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use crate::run::result::{CaseResult, Outcome};
+use crate::run::{Event, Reporter, SuiteInfo};
+
+/// The `schema` field of every JSON report.
+pub const SCHEMA: &str = "verity-report";
+/// Raised when a field changes meaning or goes away; new optional fields
+/// keep the version.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Counts {
+    pub passed: usize,
+    pub failed: usize,
+    pub known: usize,
+    pub skipped: usize,
+}
+
+impl Counts {
+    pub fn of<'a>(results: impl IntoIterator<Item = &'a CaseResult>) -> Counts {
+        let mut counts = Counts::default();
+        for r in results {
+            match r.outcome {
+                Outcome::Passed => counts.passed += 1,
+                Outcome::Failed => counts.failed += 1,
+                Outcome::KnownFailure => counts.known += 1,
+                Outcome::Skipped => counts.skipped += 1,
+            }
+        }
+        counts
+    }
+
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.known + self.skipped
+    }
+
+    /// `N passed, N failed[, N skipped]`, as the console ends (CI systems read
+    /// that line); known failures are told on a line of their own.
+    pub fn line(&self) -> String {
+        let mut line = format!("{} passed, {} failed", self.passed, self.failed);
+        if self.skipped > 0 {
+            line.push_str(&format!(", {} skipped", self.skipped));
+        }
+        line
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// [`VERSION`] of the writer.
+    pub version: u32,
+    /// The verity version that ran the cases.
+    pub verity: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub duration_ms: u64,
+    /// `I/N` of each shard this report covers; empty for an unsharded run.
+    #[serde(default)]
+    pub shards: Vec<String>,
+    /// Why the run stopped before every case ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    pub suites: Vec<SuiteInfo>,
+    pub summary: Counts,
+    /// Sorted by suite, then by place in the case files.
+    pub results: Vec<CaseResult>,
+}
+
+impl Report {
+    /// Every case that ran passed or failed as known, and the run was whole.
+    pub fn success(&self) -> bool {
+        self.summary.failed == 0 && self.stopped.is_none()
+    }
+
+    pub fn suite_results<'a>(&'a self, suite: &'a str) -> impl Iterator<Item = &'a CaseResult> {
+        self.results.iter().filter(move |r| r.suite == suite)
+    }
+
+    /// Puts the results in their stable order and recounts them.
+    pub fn settle(&mut self) {
+        self.results.sort_by(|a, b| {
+            (&a.suite, &a.source.file, a.source.line, &a.case).cmp(&(
+                &b.suite,
+                &b.source.file,
+                b.source.line,
+                &b.case,
+            ))
+        });
+        self.summary = Counts::of(&self.results);
+    }
+}
+
+/// RFC 3339 in UTC, to the second.
+pub fn timestamp(at: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Keeps what the reports need as the run goes.
+pub struct Collector {
+    report: Report,
+}
+
+impl Collector {
+    pub fn new(shard: Option<String>) -> Collector {
+        Collector {
+            report: Report {
+                schema: SCHEMA.into(),
+                version: VERSION,
+                verity: env!("CARGO_PKG_VERSION").into(),
+                started_at: timestamp(SystemTime::now()),
+                duration_ms: 0,
+                shards: shard.into_iter().collect(),
+                stopped: None,
+                suites: Vec::new(),
+                summary: Counts::default(),
+                results: Vec::new(),
+            },
+        }
+    }
+
+    /// The report of what finished so far.
+    pub fn report(&self) -> Report {
+        let mut report = self.report.clone();
+        report.settle();
+        report
+    }
+}
+
+impl Reporter for Collector {
+    fn event(&mut self, event: &Event<'_>) {
+        match event {
+            Event::RunStarted { suites, .. } => {
+                self.report.started_at = timestamp(SystemTime::now());
+                self.report.suites = suites.to_vec();
+            }
+            Event::CaseStarted { .. } => {}
+            Event::CaseFinished(result) => self.report.results.push((*result).clone()),
+            Event::RunFinished(summary) => {
+                self.report.duration_ms = millis(summary.duration);
+                self.report.stopped = summary.stopped.clone();
+            }
+        }
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,138 @@
+//! The JUnit XML report (quick-junit): one `<testsuite>` per suite, one
+//! `<testcase>` per case or property. A failure carries the failing check as
+//! its message and, as its text, expected against actual (a diff for
+//! bodies), the request and the answer, and the `curl` commands that replay
+//! it. Known failures and skipped cases are `<skipped>` with the reason.
+
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
+
+use super::console::describe_step;
+use super::curl;
+use super::document::Report;
+use super::style::Style;
+use crate::run::result::{CaseResult, Outcome};
+
+pub fn render(report: &Report) -> Result<String, String> {
+    let mut junit = quick_junit::Report::new("verity");
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(&report.started_at) {
+        junit.set_timestamp(at);
+    }
+    junit.set_time(Duration::from_millis(report.duration_ms));
+    for suite in &report.suites {
+        let mut ts = TestSuite::new(suite.name.as_str());
+        ts.add_property(Property::new("base_url", suite.base_url.as_str()));
+        let mut time = Duration::ZERO;
+        for case in report.suite_results(&suite.name) {
+            time += case.duration;
+            ts.add_test_case(test_case(case));
+        }
+        ts.set_time(time);
+        junit.add_test_suite(ts);
+    }
+    junit
+        .to_string()
+        .map_err(|e| format!("cannot write JUnit XML: {e}"))
+}
+
+fn test_case(case: &CaseResult) -> TestCase {
+    let status = match case.outcome {
+        Outcome::Passed => TestCaseStatus::success(),
+        Outcome::Failed => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let (message, ty) = failure_message(case);
+            status.set_message(message);
+            status.set_type(ty);
+            status.set_description(failure_text(case));
+            status
+        }
+        Outcome::KnownFailure => {
+            let mut status = TestCaseStatus::skipped();
+            let reason = case.known.as_ref().map_or("", |k| k.reason.as_str());
+            status.set_message(format!("known failure (baseline): {reason}"));
+            status.set_type("known_failure");
+            status.set_description(failure_text(case));
+            status
+        }
+        Outcome::Skipped => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(case.skip_reason.clone().unwrap_or_default());
+            status
+        }
+    };
+    let mut tc = TestCase::new(case.case.as_str(), status);
+    tc.set_classname(case.suite.as_str());
+    tc.set_time(case.duration);
+    tc.extra
+        .insert("file".into(), case.source.file.display().to_string().into());
+    tc.extra
+        .insert("line".into(), case.source.line.to_string().into());
+    if !case.doc.is_empty() {
+        tc.add_property(Property::new("documented", case.doc.as_str()));
+    }
+    if let Some(seed) = case.seed {
+        tc.add_property(Property::new("seed", seed.to_string()));
+    }
+    let attempts: u32 = case.steps.iter().map(|s| s.attempts).sum();
+    if attempts as usize > case.steps.len() {
+        tc.add_property(Property::new("requests_sent", attempts.to_string()));
+    }
+    tc
+}
+
+/// The failing check in one line, and its kind.
+pub(crate) fn failure_message(case: &CaseResult) -> (String, String) {
+    let Some(step) = case.failed_step() else {
+        return ("failed".into(), "failure".into());
+    };
+    if let Some(error) = &step.error {
+        return (format!("step `{}`: {error}", step.name), "transport".into());
+    }
+    match step.checks.iter().find(|c| !c.passed) {
+        Some(check) => {
+            let kind = serde_json::to_value(check.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_else(|| "check".into());
+            let short = |t: &str| {
+                let line = t.lines().next().unwrap_or("");
+                if line.chars().count() > 120 || t.contains('\n') {
+                    format!("{}…", line.chars().take(120).collect::<String>())
+                } else {
+                    line.to_string()
+                }
+            };
+            (
+                format!(
+                    "step `{}`: {}: expected {}, got {}",
+                    step.name,
+                    check.subject,
+                    short(&check.expected),
+                    short(&check.actual)
+                ),
+                kind,
+            )
+        }
+        None => (format!("step `{}` failed", step.name), "failure".into()),
+    }
+}
+
+fn failure_text(case: &CaseResult) -> String {
+    let mut text = format!("{}\n", case.source);
+    if !case.doc.is_empty() {
+        text.push_str(&format!("documented: {}\n", case.doc));
+    }
+    if let Some(step) = case.failed_step() {
+        text.push_str(&describe_step(step, &Style::plain()));
+    }
+    text.push_str("\nreproduce:\n");
+    for step in case.steps.iter().filter(|s| !s.request.url.is_empty()) {
+        text.push_str(&format!(
+            "# step `{}`\n{}\n",
+            step.name,
+            curl::command(&step.request)
+        ));
+    }
+    text
+}

@@ -1,0 +1,174 @@
+//! `--report FORMAT:PATH`: which reports to write, and writing them
+//! atomically (a temporary file beside the target, then a rename), so a
+//! reader never sees half a report and an old one is replaced whole.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use super::document::Report;
+use super::{json, junit, markdown};
+use crate::run::secrets::Masker;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Junit,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportSpec {
+    pub format: Format,
+    pub path: PathBuf,
+}
+
+impl FromStr for ReportSpec {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<ReportSpec, String> {
+        let (format, path) = text.split_once(':').ok_or_else(|| {
+            format!("--report `{text}`: write FORMAT:PATH, e.g. junit:report.xml")
+        })?;
+        let format = match format.to_ascii_lowercase().as_str() {
+            "junit" | "xml" => Format::Junit,
+            "json" => Format::Json,
+            "markdown" | "md" => Format::Markdown,
+            other => {
+                return Err(format!(
+                    "--report `{text}`: unknown format `{other}` (junit, json or markdown)"
+                ));
+            }
+        };
+        if path.is_empty() {
+            return Err(format!("--report `{text}`: the path is empty"));
+        }
+        Ok(ReportSpec {
+            format,
+            path: PathBuf::from(path),
+        })
+    }
+}
+
+impl ReportSpec {
+    /// Refuses, before anything runs, a report that could not be written at
+    /// the end: its directory must exist.
+    pub fn check(&self) -> Result<(), String> {
+        let dir = parent(&self.path);
+        if !dir.is_dir() {
+            return Err(format!(
+                "--report {}: the directory {} does not exist",
+                self.path.display(),
+                dir.display()
+            ));
+        }
+        if self.path.is_dir() {
+            return Err(format!(
+                "--report {}: is a directory; name a file",
+                self.path.display()
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn render(&self, report: &Report) -> Result<String, String> {
+        match self.format {
+            Format::Junit => junit::render(report),
+            Format::Json => json::render(report),
+            Format::Markdown => Ok(markdown::render(report)),
+        }
+    }
+}
+
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Writes every report; one that fails does not stop the others. The text
+/// goes through the masker once more, so a secret that slipped past the
+/// runner still never reaches a file.
+pub fn write_all(report: &Report, specs: &[ReportSpec], masker: &Masker) -> Vec<String> {
+    let mut errors = Vec::new();
+    for spec in specs {
+        let written = spec
+            .render(report)
+            .and_then(|text| write_atomic(&spec.path, masker.mask(&text).as_bytes()));
+        if let Err(e) = written {
+            errors.push(format!("report {}: {e}", spec.path.display()));
+        }
+    }
+    errors
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory
+/// and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let dir = parent(path);
+    let mut file = tempfile::Builder::new()
+        .prefix(".verity-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(|e| format!("cannot write: {e}"))?;
+    // Temporary files are private (0600); a report is for sharing.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = file
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    file.persist(path)
+        .map_err(|e| format!("cannot move the report into place: {}", e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse() {
+        let s: ReportSpec = "junit:out/r.xml".parse().unwrap();
+        assert_eq!(s.format, Format::Junit);
+        assert_eq!(s.path, PathBuf::from("out/r.xml"));
+        assert_eq!(
+            "md:r.md".parse::<ReportSpec>().unwrap().format,
+            Format::Markdown
+        );
+        assert_eq!(
+            "JSON:r.json".parse::<ReportSpec>().unwrap().format,
+            Format::Json
+        );
+        assert!("html:r.html".parse::<ReportSpec>().is_err());
+        assert!("r.xml".parse::<ReportSpec>().is_err());
+        assert!("junit:".parse::<ReportSpec>().is_err());
+    }
+
+    #[test]
+    fn atomic_writes_replace_the_file_and_leave_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.txt");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("r.txt")]);
+    }
+
+    #[test]
+    fn a_missing_directory_is_refused_up_front() {
+        let spec: ReportSpec = "json:/no/such/dir/r.json".parse().unwrap();
+        assert!(spec.check().unwrap_err().contains("does not exist"));
+        let here: ReportSpec = "json:r.json".parse().unwrap();
+        assert!(here.check().is_ok());
+    }
+}

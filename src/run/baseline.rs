@@ -1,0 +1,314 @@
+//! Known failures (`--baseline PATH`): failures listed in a file are
+//! reported as known rather than failing the run, each with a reason and
+//! an optional expiry date after which it fails again. The file:
+//!
+//! ```yaml
+//! known_failures:
+//!   - case: onsi::patch-echoes-every-field     # suite::case, as `verity list` prints it
+//!     reason: "ONSI-1234: phone not echoed; fix promised for the 2.3 release"
+//!     expires: 2027-01-31                      # optional; it fails again from 2027-02-01
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::CaseHook;
+use super::plan::SuitePlan;
+use super::result::{CaseResult, KnownFailure, Outcome};
+use crate::case::model::{Case, Suite};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BaselineDoc {
+    known_failures: Vec<Spanned<EntryDoc>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryDoc {
+    case: String,
+    reason: String,
+    #[serde(default)]
+    expires: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub case: String,
+    pub reason: String,
+    /// The last day the failure counts as known.
+    pub expires: Option<NaiveDate>,
+    /// `file:line` of the entry.
+    pub at: String,
+}
+
+#[derive(Debug)]
+pub struct Baseline {
+    entries: BTreeMap<String, Entry>,
+    today: NaiveDate,
+    /// Listed cases that passed: their entries can go.
+    passed: Mutex<Vec<String>>,
+}
+
+impl Baseline {
+    pub fn load(path: &Path, today: NaiveDate) -> Result<Baseline, String> {
+        let shown = path.display();
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+        Baseline::parse(&text, &shown.to_string(), today)
+    }
+
+    pub fn parse(text: &str, file: &str, today: NaiveDate) -> Result<Baseline, String> {
+        let doc: BaselineDoc = serde_saphyr::from_str(text).map_err(|e| {
+            let at = e
+                .location()
+                .map(|l| format!("{file}:{}:{}", l.line().max(1), l.column().max(1)))
+                .unwrap_or_else(|| file.to_string());
+            format!(
+                "{at}: {} (a baseline is `known_failures:` with a list of `case`, `reason` and an optional `expires: YYYY-MM-DD`)",
+                e.without_snippet()
+            )
+        })?;
+        let mut entries = BTreeMap::new();
+        for spanned in doc.known_failures {
+            let at = format!("{file}:{}", spanned.referenced.line());
+            let e = spanned.value;
+            if !e.case.contains("::") {
+                return Err(format!(
+                    "{at}: case `{}`: write suite::case, as `verity list` shows it",
+                    e.case
+                ));
+            }
+            if e.reason.trim().is_empty() {
+                return Err(format!("{at}: case `{}`: give a reason", e.case));
+            }
+            let expires = match &e.expires {
+                None => None,
+                Some(text) => Some(
+                    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+                        format!("{at}: expires `{text}`: write a date as YYYY-MM-DD")
+                    })?,
+                ),
+            };
+            let entry = Entry {
+                case: e.case.clone(),
+                reason: e.reason.trim().to_string(),
+                expires,
+                at: at.clone(),
+            };
+            if let Some(first) = entries.insert(e.case.clone(), entry) {
+                return Err(format!(
+                    "{at}: case `{}` is listed twice (first at {})",
+                    e.case, first.at
+                ));
+            }
+        }
+        Ok(Baseline {
+            entries,
+            today,
+            passed: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Refuses entries naming a case that a loaded suite does not have
+    /// (a typo would otherwise hide nothing and say nothing). Entries of
+    /// suites not loaded in this run are left alone.
+    pub fn check_cases(&self, suites: &[Suite]) -> Result<(), String> {
+        for entry in self.entries.values() {
+            let (suite_name, case_name) = entry.case.split_once("::").unwrap_or_default();
+            if let Some(suite) = suites.iter().find(|s| s.name == suite_name)
+                && !suite.cases.iter().any(|c| c.name == case_name)
+            {
+                return Err(format!(
+                    "{}: suite `{suite_name}` has no case `{case_name}` (see `verity list --suite {suite_name}`)",
+                    entry.at
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Entries past their date, which fail again.
+    pub fn expired(&self) -> Vec<&Entry> {
+        self.entries
+            .values()
+            .filter(|e| e.expires.is_some_and(|d| d < self.today))
+            .collect()
+    }
+
+    /// Listed cases that passed in this run.
+    pub fn passed(&self) -> Vec<String> {
+        self.passed.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Marks a listed, unexpired failure as known.
+    pub fn apply(&self, result: &mut CaseResult) {
+        let Some(entry) = self.entries.get(&result.id()) else {
+            return;
+        };
+        match result.outcome {
+            Outcome::Failed if entry.expires.is_none_or(|d| d >= self.today) => {
+                result.outcome = Outcome::KnownFailure;
+                result.known = Some(KnownFailure {
+                    reason: entry.reason.clone(),
+                    expires: entry.expires.map(|d| d.to_string()),
+                });
+            }
+            Outcome::Passed => {
+                if let Ok(mut passed) = self.passed.lock() {
+                    passed.push(entry.case.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl CaseHook for Baseline {
+    fn after_case(&self, _plan: &SuitePlan, _case: &Case, result: &mut CaseResult) {
+        self.apply(result);
+    }
+}
+
+/// Today in UTC, for expiry dates.
+pub fn today() -> NaiveDate {
+    chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::model::Pos;
+    use std::time::Duration;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn failed(id: &str) -> CaseResult {
+        let (suite, case) = id.split_once("::").unwrap();
+        CaseResult {
+            suite: suite.into(),
+            case: case.into(),
+            description: String::new(),
+            doc: String::new(),
+            source: Pos {
+                file: std::sync::Arc::new("x.yaml".into()),
+                line: 1,
+                column: 1,
+            },
+            outcome: Outcome::Failed,
+            skip_reason: None,
+            steps: Vec::new(),
+            duration: Duration::ZERO,
+            known: None,
+            seed: None,
+            property: None,
+        }
+    }
+
+    const FILE: &str = "known_failures:\n  - case: s::a\n    reason: ticket 1\n  - case: s::b\n    reason: ticket 2\n    expires: 2026-06-30\n";
+
+    #[test]
+    fn listed_failures_are_known_until_their_date() {
+        let b = Baseline::parse(FILE, "b.yaml", day("2026-06-30")).unwrap();
+        for id in ["s::a", "s::b"] {
+            let mut r = failed(id);
+            b.apply(&mut r);
+            assert_eq!(r.outcome, Outcome::KnownFailure, "{id}");
+        }
+        let mut other = failed("s::c");
+        b.apply(&mut other);
+        assert_eq!(other.outcome, Outcome::Failed);
+        assert!(b.expired().is_empty());
+
+        let later = Baseline::parse(FILE, "b.yaml", day("2026-07-01")).unwrap();
+        let mut r = failed("s::b");
+        later.apply(&mut r);
+        assert_eq!(r.outcome, Outcome::Failed, "expired: fails again");
+        assert_eq!(later.expired().len(), 1);
+        assert_eq!(
+            r.known, None,
+            "an expired entry leaves the failure as it was"
+        );
+    }
+
+    #[test]
+    fn known_failures_carry_the_reason_and_date() {
+        let b = Baseline::parse(FILE, "b.yaml", day("2026-01-01")).unwrap();
+        let mut r = failed("s::b");
+        b.apply(&mut r);
+        assert_eq!(
+            r.known,
+            Some(KnownFailure {
+                reason: "ticket 2".into(),
+                expires: Some("2026-06-30".into())
+            })
+        );
+    }
+
+    #[test]
+    fn listed_cases_that_pass_are_noted() {
+        let b = Baseline::parse(FILE, "b.yaml", day("2026-01-01")).unwrap();
+        let mut r = failed("s::a");
+        r.outcome = Outcome::Passed;
+        b.apply(&mut r);
+        assert_eq!(r.outcome, Outcome::Passed);
+        assert_eq!(b.passed(), vec!["s::a".to_string()]);
+    }
+
+    #[test]
+    fn bad_files_say_where_and_why() {
+        let today = day("2026-01-01");
+        let e = Baseline::parse(
+            "known_failures:\n  - case: a\n    reason: r\n",
+            "b.yaml",
+            today,
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("b.yaml:2: case `a`: write suite::case"),
+            "{e}"
+        );
+        let e = Baseline::parse(
+            "known_failures:\n  - case: s::a\n    reason: r\n    expires: 31/01/2027\n",
+            "b.yaml",
+            today,
+        )
+        .unwrap_err();
+        assert!(e.contains("write a date as YYYY-MM-DD"), "{e}");
+        let e = Baseline::parse(
+            "known_failures:\n  - case: s::a\n    reason: r\n    why: x\n",
+            "b.yaml",
+            today,
+        )
+        .unwrap_err();
+        assert!(e.starts_with("b.yaml:4:"), "{e}");
+        let e = Baseline::parse(
+            "known_failures:\n  - case: s::a\n    reason: r\n  - case: s::a\n    reason: q\n",
+            "b.yaml",
+            today,
+        )
+        .unwrap_err();
+        assert!(e.contains("listed twice (first at b.yaml:2)"), "{e}");
+        let e = Baseline::parse(
+            "known_failures:\n  - case: s::a\n    reason: ' '\n",
+            "b.yaml",
+            today,
+        )
+        .unwrap_err();
+        assert!(e.contains("give a reason"), "{e}");
+    }
+}

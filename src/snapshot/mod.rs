@@ -1,0 +1,41 @@
+//! Snapshots: each step's answer, normalized (status, the headers a suite
+//! keeps, the JSON body with sorted keys and run-to-run values redacted), and
+//! stored in insta's `.snap` format under `snapshots/<suite>/`, one file per
+//! case step. Cases check documented rules; snapshots catch every other
+//! change in what a server answers.
+//!
+//! - [`normalize`]: an answer as a snapshot holds it;
+//! - [`file`] and [`store`]: insta's file format and where files live;
+//! - [`hook`]: the check `verity run` applies after each case;
+//! - [`compare`]: two targets compared case by case (`verity diff`).
+
+pub mod compare;
+pub mod file;
+pub mod hook;
+pub mod normalize;
+pub mod store;
+
+pub use hook::{SnapshotHook, Tally};
+pub use normalize::{Normalizer, StepSnapshot};
+pub use store::SnapshotStore;
+
+/// What `verity run` does with snapshots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Compare; a difference or a missing snapshot fails the case.
+    Check,
+    /// Compare, and write each differing or missing answer as a pending
+    /// `.snap.new` file to review.
+    Update,
+    Off,
+}
+
+/// Whether we run on CI, as insta decides it: `CI` set to anything but
+/// `false`, `0` or nothing (or Azure's `TF_BUILD`). On CI nothing is written.
+pub fn on_ci() -> bool {
+    match std::env::var("CI").ok().as_deref() {
+        Some("false") | Some("0") | Some("") => false,
+        None => std::env::var_os("TF_BUILD").is_some(),
+        Some(_) => true,
+    }
+}

@@ -1,0 +1,252 @@
+//! The corpus of broken case and suite files (`tests/corpus/bad/`): each one
+//! is refused by `verity check` and by `verity run` with exit status 2 and,
+//! first, the `file:line:column: reason` line recorded beside it in
+//! `NAME.expected`; and no request leaves verity.
+//!
+//! Files too big to commit are generated here.
+
+mod support;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+
+use support::{path_str, repo, text, verity};
+
+/// What stands in for the path of the file under test in a `.expected` file,
+/// and for the suite directory.
+const FILE: &str = "{file}";
+const DIR: &str = "{dir}";
+
+/// A suite file of one good case, for the broken suite files to sit beside.
+const GOOD_CASE: &str =
+    "cases:\n  - name: a\n    steps:\n      - request: { method: GET, path: /x }\n";
+
+/// One entry of the corpus: what to write where, and the line verity must say.
+struct Entry {
+    name: String,
+    kind: Kind,
+    content: Vec<u8>,
+    expected: String,
+}
+
+enum Kind {
+    /// A case file, loaded with `tests/corpus/suite.yaml`.
+    Case { file_name: String },
+    /// A suite file, with one good case file beside it.
+    Suite,
+}
+
+fn corpus_dir() -> PathBuf {
+    repo().join("tests/corpus")
+}
+
+fn read_dir_sorted(dir: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// The committed files, each with its `.expected` line.
+fn committed() -> Vec<Entry> {
+    let mut entries = Vec::new();
+    for (sub, is_suite) in [("case", false), ("suite", true)] {
+        for path in read_dir_sorted(&corpus_dir().join("bad").join(sub)) {
+            if path.extension().is_some_and(|e| e == "expected") {
+                continue;
+            }
+            let expected_path = path.with_extension("expected");
+            let expected = std::fs::read_to_string(&expected_path)
+                .unwrap_or_else(|e| panic!("{}: {e}", expected_path.display()));
+            let file_name = path.file_name().unwrap().to_string_lossy().into_owned();
+            entries.push(Entry {
+                name: format!("{sub}/{file_name}"),
+                kind: if is_suite {
+                    Kind::Suite
+                } else {
+                    Kind::Case { file_name }
+                },
+                content: std::fs::read(&path).unwrap(),
+                expected: expected.trim_end().to_string(),
+            });
+        }
+    }
+    entries
+}
+
+/// Files too big to commit.
+fn generated() -> Vec<Entry> {
+    let one_case = |i: usize| {
+        format!("  - name: c{i}\n    steps:\n      - request: {{ method: GET, path: /x }}\n")
+    };
+    // Past the 8 MiB limit: refused where the limit falls, without parsing.
+    let mut over = String::from("cases:\n");
+    let mut i = 0;
+    while over.len() <= 9 * 1024 * 1024 {
+        over.push_str(&one_case(i));
+        i += 1;
+    }
+    let limit = 8 * 1024 * 1024;
+    let before = &over.as_bytes()[..limit];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let column = before.len() - before.iter().rposition(|b| *b == b'\n').unwrap();
+    // Under the byte limit but over the parser's budget of values.
+    let values = vec!["1"; 300_000].join(",");
+    let many_values = format!(
+        "cases:\n  - name: a\n    steps:\n      - request:\n          method: POST\n          path: /x\n          json: [{values}]\n"
+    );
+    // The parser counts lists, mappings and scalars: 17 come before the
+    // list's values (the mappings, keys and values above it, and the list),
+    // so the 250 001st is value number 250 001 - 17, two columns apart.
+    let breaching_value = 250_001 - 17;
+    let values_column = "          json: [".len() + 1 + 2 * (breaching_value - 1);
+    vec![
+        Entry {
+            name: "generated/over-the-size-limit.yaml".into(),
+            kind: Kind::Case {
+                file_name: "over-the-size-limit.yaml".into(),
+            },
+            content: over.into_bytes(),
+            expected: format!(
+                "{line}:{column}: file goes on past the 8388608 byte limit for case files here"
+            ),
+        },
+        Entry {
+            name: "generated/too-many-values.yaml".into(),
+            kind: Kind::Case {
+                file_name: "too-many-values.yaml".into(),
+            },
+            content: many_values.into_bytes(),
+            expected: format!(
+                "7:{values_column}: more than 250000 values (lists, mappings and scalars, aliases expanded): split the file"
+            ),
+        },
+    ]
+}
+
+/// Writes the entry into a fresh cases root; returns the root and the path
+/// of the file under test as verity will print it.
+fn lay_out(entry: &Entry) -> (tempfile::TempDir, String) {
+    let root = tempfile::tempdir().unwrap();
+    let suite = root.path().join("s");
+    std::fs::create_dir(&suite).unwrap();
+    let file = match &entry.kind {
+        Kind::Case { file_name } => {
+            std::fs::copy(corpus_dir().join("suite.yaml"), suite.join("suite.yaml")).unwrap();
+            let file = suite.join(file_name);
+            std::fs::write(&file, &entry.content).unwrap();
+            file
+        }
+        Kind::Suite => {
+            std::fs::write(suite.join("c.yaml"), GOOD_CASE).unwrap();
+            let file = suite.join("suite.yaml");
+            std::fs::write(&file, &entry.content).unwrap();
+            file
+        }
+    };
+    (root, path_str(&file))
+}
+
+#[test]
+fn every_corpus_file_has_its_expectation_and_the_corpus_covers_each_kind_of_problem() {
+    let mut names = Vec::new();
+    for sub in ["case", "suite"] {
+        let dir = corpus_dir().join("bad").join(sub);
+        let paths = read_dir_sorted(&dir);
+        for path in &paths {
+            let pair = if path.extension().is_some_and(|e| e == "expected") {
+                // Its case file has some extension; find it.
+                let stem = path.file_stem().unwrap();
+                paths
+                    .iter()
+                    .find(|p| p.file_stem() == Some(stem) && *p != path)
+                    .cloned()
+            } else {
+                Some(path.with_extension("expected"))
+            };
+            assert!(
+                pair.as_ref().is_some_and(|p| p.is_file()),
+                "{} has no partner (NAME.yaml with NAME.expected)",
+                path.display()
+            );
+            if path.extension().is_none_or(|e| e != "expected") {
+                names.push(format!(
+                    "{sub}/{}",
+                    path.file_name().unwrap().to_string_lossy()
+                ));
+            }
+        }
+    }
+    // The kinds of problem the issue names, each by at least one file.
+    for kind in [
+        "syntax-",
+        "unknown-key-",
+        "wrong-type-",
+        "unknown-variable-",
+        "unknown-schema",
+        "bad-jsonpath-",
+        "bad-regex-",
+        "duplicate-case-names",
+        "empty",
+        "invalid-utf8",
+    ] {
+        assert!(
+            names.iter().any(|n| n.starts_with(&format!("case/{kind}"))),
+            "no corpus file for `{kind}`"
+        );
+    }
+    assert!(names.len() >= 70, "{} files", names.len());
+}
+
+#[test]
+fn every_bad_file_is_refused_with_its_position_and_reason_and_nothing_is_sent() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let entries: Vec<Entry> = committed().into_iter().chain(generated()).collect();
+    let mut wrong = Vec::new();
+    for entry in &entries {
+        let (root, file) = lay_out(entry);
+        let root_text = path_str(root.path());
+        let suite_dir = path_str(&root.path().join("s"));
+        let want = format!(
+            "{file}:{}",
+            entry.expected.replace(FILE, &file).replace(DIR, &suite_dir)
+        );
+        for command in [
+            vec!["check", root_text.as_str()],
+            vec!["run", "--cases", &root_text, "--base-url", &url],
+        ] {
+            let output = verity(&command);
+            let (stdout, stderr) = text(&output);
+            let first = stderr.lines().next().unwrap_or_default();
+            let problems = [
+                (output.status.code() != Some(2))
+                    .then(|| format!("exit {:?}", output.status.code())),
+                (first != want).then(|| format!("first line\n    {first}\n  expected\n    {want}")),
+                (!stderr.trim_end().ends_with("nothing was sent"))
+                    .then(|| "the last line does not say that nothing was sent".to_string()),
+                stderr
+                    .contains("panicked")
+                    .then(|| format!("a panic:\n{stderr}")),
+                (!stdout.is_empty()).then(|| format!("stdout is not empty: {stdout}")),
+            ];
+            for problem in problems.into_iter().flatten() {
+                wrong.push(format!("{} ({}): {problem}", entry.name, command[0]));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} corpus files misbehave:\n{}",
+        wrong.len(),
+        entries.len(),
+        wrong.join("\n")
+    );
+    assert!(
+        listener.accept().is_err(),
+        "a request reached the server although the case files were refused"
+    );
+}
