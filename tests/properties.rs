@@ -634,3 +634,87 @@ fields:
     // And nothing is mistaken for a case file.
     assert!(!stderr.contains("expected `cases`"), "{stderr}");
 }
+
+/// The faults of the catalogue within the properties' reach: those of
+/// PATCH/PUT field rules, echoes, refusals, idempotency, uniqueness, status
+/// rules and unknown resources. The rest (POST, auth, search, PUT replace,
+/// content types, PII) are the hand-written cases' (tests/suites.rs).
+const IN_REACH: &[&str] = &[
+    "toluna-unknown-pair-put-200",
+    "toluna-unknown-pair-put-400",
+    "toluna-existence-by-member-code",
+    "toluna-put-resets-omitted",
+    "toluna-put-half-applied",
+    "toluna-accepts-bad-email",
+    "toluna-accepts-bad-birthdate",
+    "toluna-rejects-string-booleans",
+    "toluna-rejects-json-booleans",
+    "toluna-accepts-bad-boolean",
+    "toluna-get-unknown-200",
+    "toluna-is-active-ignored",
+    "toluna-get-camel-case-keys",
+    "toluna-get-omits-answers",
+    "onsi-patch-resets-omitted",
+    "onsi-patch-echo-stale",
+    "onsi-patch-drops-phone-echo",
+    "onsi-patch-half-applied",
+    "onsi-email-change-any-status",
+    "onsi-workerid-not-unique",
+    "onsi-workerid-unique-active-only",
+    "onsi-workerid-null-refused",
+    "onsi-accepts-unknown-keys",
+    "onsi-accepts-extra-account-key",
+    "onsi-accepts-eu-account-missing-iban",
+    "onsi-accepts-old-dob",
+    "onsi-accepts-any-gender",
+    "onsi-gender-null-refused",
+    "onsi-accepts-bad-email",
+    "onsi-idempotency-reprocessed",
+    "onsi-unknown-member-500",
+    "onsi-unknown-member-200",
+    "onsi-delete-keeps-status",
+    "onsi-dob-null-ignored",
+    "onsi-accepts-numeric-sort-code",
+    "onsi-enable-payroll-string-accepted",
+];
+
+/// Every fault within reach fails a property of its API with the default
+/// number of cases and seed 1, and no property of the other API. Slow in a
+/// debug build (a minute or two): `cargo test --release --test properties -- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a minute or more; run with --ignored"]
+async fn every_fault_within_reach_is_caught() {
+    let mut missed = Vec::new();
+    for fault in IN_REACH {
+        let api = reference::catalogue()
+            .find(|f| f.name == *fault)
+            .unwrap_or_else(|| panic!("{fault} is not in the catalogue"))
+            .api;
+        let mut failed = Vec::new();
+        for property in [
+            "valid-partial-update",
+            "invalid-partial-update",
+            "stateful-sequence",
+            "unknown-resource",
+        ] {
+            for suite_name in ["onsi", "toluna"] {
+                let result = run_property(
+                    &[fault],
+                    suite_name,
+                    property,
+                    settings(1, Settings::DEFAULT_CASES),
+                )
+                .await;
+                if result.outcome == Outcome::Failed {
+                    failed.push(result.id());
+                    assert_eq!(suite_name, api.name(), "{fault} failed {}", result.id());
+                }
+            }
+        }
+        if failed.is_empty() {
+            missed.push(*fault);
+        }
+        println!("{fault}: {}", failed.join(", "));
+    }
+    assert!(missed.is_empty(), "faults no property catches: {missed:?}");
+}
