@@ -191,7 +191,6 @@ pub fn today() -> NaiveDate {
 mod tests {
     use super::*;
     use crate::case::model::Pos;
-    use std::time::Duration;
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -199,9 +198,9 @@ mod tests {
 
     fn failed(id: &str) -> CaseResult {
         let (suite, case) = id.split_once("::").unwrap();
-        CaseResult {
+        CaseResult::named(crate::run::TaskInfo {
             suite: suite.into(),
-            case: case.into(),
+            name: case.into(),
             description: String::new(),
             doc: String::new(),
             source: Pos {
@@ -209,14 +208,7 @@ mod tests {
                 line: 1,
                 column: 1,
             },
-            outcome: Outcome::Failed,
-            skip_reason: None,
-            steps: Vec::new(),
-            duration: Duration::ZERO,
-            known: None,
-            seed: None,
-            property: None,
-        }
+        })
     }
 
     const FILE: &str = "known_failures:\n  - case: s::a\n    reason: ticket 1\n  - case: s::b\n    reason: ticket 2\n    expires: 2026-06-30\n";

@@ -183,15 +183,15 @@ pub async fn run(
             }
             // Cases start in file order, each when a job is free; what
             // finishes meanwhile is reported at once.
-            let permit = loop {
-                tokio::select! {
-                    biased;
-                    permit = permits.clone().acquire_owned() => break permit,
-                    Some(joined) = tasks.join_next_with_id() => {
-                        finish(joined, &task_cases, options, &mut summary, reporters);
-                    }
-                }
-            };
+            let permit = free_job(
+                &permits,
+                &mut tasks,
+                &task_cases,
+                options,
+                &mut summary,
+                reporters,
+            )
+            .await;
             if let Some(reason) = options.stop.reason() {
                 let result = step::skipped(plan, case, format!("not run: {}", reason.why));
                 summary.add(&result);
@@ -236,15 +236,15 @@ pub async fn run(
     }
     for task in selected_tasks(options) {
         let info = task.info();
-        let permit = loop {
-            tokio::select! {
-                biased;
-                permit = permits.clone().acquire_owned() => break permit,
-                Some(joined) = tasks.join_next_with_id() => {
-                    finish(joined, &task_cases, options, &mut summary, reporters);
-                }
-            }
-        };
+        let permit = free_job(
+            &permits,
+            &mut tasks,
+            &task_cases,
+            options,
+            &mut summary,
+            reporters,
+        )
+        .await;
         if let Some(reason) = options.stop.reason() {
             let result = task_skipped(info, format!("not run: {}", reason.why));
             summary.add(&result);
@@ -353,6 +353,27 @@ enum Work {
 }
 
 type TaskCases = std::collections::HashMap<tokio::task::Id, Work>;
+
+/// A free job (the run never closes the semaphore: never an error),
+/// reporting what finishes while it waits for one.
+async fn free_job(
+    permits: &Arc<Semaphore>,
+    tasks: &mut JoinSet<CaseResult>,
+    task_cases: &TaskCases,
+    options: &RunOptions,
+    summary: &mut Summary,
+    reporters: &mut [&mut dyn Reporter],
+) -> Result<tokio::sync::OwnedSemaphorePermit, tokio::sync::AcquireError> {
+    loop {
+        tokio::select! {
+            biased;
+            permit = permits.clone().acquire_owned() => return permit,
+            Some(joined) = tasks.join_next_with_id() => {
+                finish(joined, task_cases, options, summary, reporters);
+            }
+        }
+    }
+}
 
 /// Reports a finished task's case; a task that panicked is a failed case.
 fn finish(
