@@ -20,7 +20,8 @@
 //! Options: `--runs N` (default 3), `--concurrency N` (default 8, verity's
 //! default `--jobs`), `--seconds N` (each wrk run, default 5), `--quick`
 //! (leave out the 100× rows, which take minutes), `--only SECTION`
-//! (`throughput`, `default`, `scaling` or `load`; repeatable).
+//! (`throughput`, `default`, `scaling` or `load`; repeatable; `checked`:
+//! verity's checked requests alone, to profile them).
 
 mod common;
 
@@ -121,6 +122,25 @@ impl Server {
         Server { child, url }
     }
 
+    /// CPU time (user and system) the server has used so far.
+    fn cpu_seconds(&self) -> f64 {
+        let stat =
+            fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // After the command name in parentheses: utime and stime are fields 14 and 15.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<f64>().ok())
+                .unwrap_or(f64::NAN)
+        };
+        // SAFETY: sysconf only reads a configuration value.
+        let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+        (ticks(11) + ticks(12)) / per_second
+    }
+
     /// The server's peak resident memory so far (VmHWM), in MiB.
     fn peak_rss_mib(&self) -> f64 {
         let status =
@@ -131,6 +151,17 @@ impl Server {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
             .map_or(f64::NAN, |kib| kib / 1024.0)
     }
+}
+
+/// CPU time (user and system) this process, or its reaped children, used.
+fn cpu_seconds(who: libc::c_int) -> f64 {
+    // SAFETY: an all-zero `rusage` is a valid value of the plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` outlives the call, which only writes into it.
+    let got = unsafe { libc::getrusage(who, &mut usage) };
+    assert_eq!(got, 0, "getrusage: {}", std::io::Error::last_os_error());
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 impl Drop for Server {
@@ -365,13 +396,31 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The raw limit, from wrk: requests per second, or why there is none.
+/// Requests per second, and the CPU time each request cost the server and
+/// the client, in µs.
+#[derive(Debug, Clone, Copy)]
+struct Rate {
+    per_second: f64,
+    server_us: f64,
+    client_us: f64,
+}
+
+fn median_rate(rates: &[Rate]) -> Rate {
+    let of = |f: fn(&Rate) -> f64| median(rates.iter().map(f).collect());
+    Rate {
+        per_second: of(|r| r.per_second),
+        server_us: of(|r| r.server_us),
+        client_us: of(|r| r.client_us),
+    }
+}
+
+/// The raw limit, from wrk, or why there is none.
 fn raw_limit(
     server: &Server,
     member: &str,
     config: &Config,
     scratch: &Path,
-) -> Result<f64, String> {
+) -> Result<Rate, String> {
     let script = scratch.join("patch.lua");
     fs::write(
         &script,
@@ -385,7 +434,9 @@ fn raw_limit(
     let url = format!("{}/v1/members/{member}", server.url);
     let threads = config.concurrency.min(2).to_string();
     let connections = config.concurrency.to_string();
-    let wrk = |seconds: u32| -> Result<f64, String> {
+    let wrk = |seconds: u32| -> Result<Rate, String> {
+        let server_cpu = server.cpu_seconds();
+        let wrk_cpu = cpu_seconds(libc::RUSAGE_CHILDREN);
         let output = Command::new("wrk")
             .args(["-t", &threads, "-c", &connections])
             .arg(format!("-d{seconds}s"))
@@ -408,17 +459,32 @@ fn raw_limit(
         if text.contains("Non-2xx or 3xx responses") || text.contains("Socket errors") {
             return Err(format!("wrk saw errors; the limit would be wrong:\n{text}"));
         }
-        text.lines()
-            .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
-            .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| format!("no Requests/sec in wrk's output:\n{text}"))
+        let number = |found: Option<&str>| {
+            found
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .ok_or_else(|| format!("unexpected output from wrk:\n{text}"))
+        };
+        let per_second = number(
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix("Requests/sec:")),
+        )?;
+        // "  123456 requests in 5.00s, 45.6MB read"
+        let requests = number(
+            text.lines()
+                .find_map(|l| l.split_once(" requests in ").map(|(n, _)| n)),
+        )?;
+        Ok(Rate {
+            per_second,
+            server_us: (server.cpu_seconds() - server_cpu) / requests * 1e6,
+            client_us: (cpu_seconds(libc::RUSAGE_CHILDREN) - wrk_cpu) / requests * 1e6,
+        })
     };
     wrk(1)?; // warm-up
     let mut rates = Vec::new();
     for _ in 0..config.runs {
         rates.push(wrk(config.seconds)?);
     }
-    Ok(median(rates))
+    Ok(median_rate(&rates))
 }
 
 /// Creates one Onsi member on the server; its id.
@@ -446,8 +512,52 @@ async fn create_member(client: &Client, server: &Server) -> String {
     body["memberId"].as_str().expect("a memberId").to_string()
 }
 
+/// verity's HTTP client alone (`verity::http::Client`, reqwest inside)
+/// sending wrk's PATCH from `concurrency` tasks for `seconds`, checking
+/// nothing but the status: the floor under every checked request.
+async fn client_alone(server: &Server, member: &str, concurrency: usize, seconds: u32) -> Rate {
+    let client = Client::new(ClientOptions::default()).unwrap();
+    let url = url::Url::parse(&format!("{}/v1/members/{member}", server.url)).unwrap();
+    let server_cpu = server.cpu_seconds();
+    let own_cpu = cpu_seconds(libc::RUSAGE_SELF);
+    let started = Instant::now();
+    let until = started + std::time::Duration::from_secs(seconds.into());
+    let mut handles = Vec::new();
+    for _ in 0..concurrency {
+        let (client, url) = (client.clone(), url.clone());
+        handles.push(tokio::spawn(async move {
+            let mut sent = 0u64;
+            while Instant::now() < until {
+                let request = OutgoingRequest {
+                    method: "PATCH",
+                    url: url.clone(),
+                    headers: vec![
+                        ("x-api-key".into(), DEMO_API_KEY.into()),
+                        ("content-type".into(), "application/json".into()),
+                    ],
+                    body: Some(PATCH_BODY.as_bytes().to_vec()),
+                };
+                let response = client.send(request).await.expect("an answer");
+                assert_eq!(response.status, 200);
+                sent += 1;
+            }
+            sent
+        }));
+    }
+    let mut requests = 0;
+    for handle in handles {
+        requests += handle.await.expect("a sender finishes");
+    }
+    let requests = requests as f64;
+    Rate {
+        per_second: requests / started.elapsed().as_secs_f64(),
+        server_us: (server.cpu_seconds() - server_cpu) / requests * 1e6,
+        client_us: (cpu_seconds(libc::RUSAGE_SELF) - own_cpu) / requests * 1e6,
+    }
+}
+
 struct Checked {
-    requests_per_s: f64,
+    requests: Rate,
     patches_per_s: f64,
 }
 
@@ -461,6 +571,8 @@ async fn checked_rate(server: &Server, concurrency: usize, cases: u32, seed: u64
         .expect("the onsi suite");
     let spec = spec.as_ref().expect("onsi declares properties");
     let client = Client::new(ClientOptions::default()).unwrap();
+    let server_cpu = server.cpu_seconds();
+    let own_cpu = cpu_seconds(libc::RUSAGE_SELF);
     let started = Instant::now();
     let mut handles = Vec::new();
     for i in 0..concurrency {
@@ -480,8 +592,13 @@ async fn checked_rate(server: &Server, concurrency: usize, cases: u32, seed: u64
         updates += counts.updates;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let requests = requests as f64;
     Checked {
-        requests_per_s: requests as f64 / elapsed,
+        requests: Rate {
+            per_second: requests / elapsed,
+            server_us: (server.cpu_seconds() - server_cpu) / requests * 1e6,
+            client_us: (cpu_seconds(libc::RUSAGE_SELF) - own_cpu) / requests * 1e6,
+        },
         patches_per_s: updates as f64 / elapsed,
     }
 }
@@ -492,19 +609,34 @@ fn verdict(met: bool) -> &'static str {
 
 /// 1-2: the raw limit and verity's checked requests, on one server.
 struct Throughput {
-    raw: Result<f64, String>,
-    checked_rps: f64,
+    raw: Result<Rate, String>,
+    client_alone: Option<Rate>,
+    checked: Rate,
     checked_pps: f64,
     server_rss_mib: f64,
 }
 
-fn throughput(config: &Config, runtime: &tokio::runtime::Runtime, scratch: &Path) -> Throughput {
+/// With `checked_only`, verity's checked requests alone (for profiling them).
+fn throughput(
+    config: &Config,
+    runtime: &tokio::runtime::Runtime,
+    scratch: &Path,
+    checked_only: bool,
+) -> Throughput {
     let c = config.concurrency;
     eprintln!("1-2. raw limit (wrk) and checked property requests, concurrency {c}");
     let server = Server::start();
     let client = Client::new(ClientOptions::default()).unwrap();
     let member = runtime.block_on(create_member(&client, &server));
-    let raw = raw_limit(&server, &member, config, scratch);
+    let mut alone = Vec::new();
+    let raw = if checked_only {
+        Err("left out (--only checked)".to_string())
+    } else {
+        for _ in 0..config.runs {
+            alone.push(runtime.block_on(client_alone(&server, &member, c, config.seconds)));
+        }
+        raw_limit(&server, &member, config, scratch)
+    };
     runtime.block_on(checked_rate(&server, c, 20, SEED)); // warm-up
     let mut checked = Vec::new();
     for run in 0..config.runs {
@@ -513,14 +645,12 @@ fn throughput(config: &Config, runtime: &tokio::runtime::Runtime, scratch: &Path
     }
     let result = Throughput {
         raw,
-        checked_rps: median(checked.iter().map(|r| r.requests_per_s).collect()),
+        client_alone: (!alone.is_empty()).then(|| median_rate(&alone)),
+        checked: median_rate(&checked.iter().map(|c| c.requests).collect::<Vec<_>>()),
         checked_pps: median(checked.iter().map(|r| r.patches_per_s).collect()),
         server_rss_mib: server.peak_rss_mib(),
     };
-    eprintln!(
-        "  raw {:?}; verity {:.0} checked requests/s",
-        result.raw, result.checked_rps
-    );
+    eprintln!("  raw {:?}; verity {:?}", result.raw, result.checked);
     result
 }
 
@@ -654,7 +784,9 @@ fn main() {
         .expect("a runtime");
     let c = config.concurrency;
     let wanted = |section: &str| config.only.is_empty() || config.only.iter().any(|o| o == section);
-    let throughput = wanted("throughput").then(|| throughput(&config, &runtime, scratch));
+    let checked_only = !wanted("throughput") && config.only.iter().any(|o| o == "checked");
+    let throughput = (wanted("throughput") || checked_only)
+        .then(|| throughput(&config, &runtime, scratch, checked_only));
     let default = wanted("default").then(|| default_run(&config));
     let rows = wanted("scaling").then(|| scaling(&config, scratch));
     let load = wanted("load").then(|| loading(&config, scratch));
@@ -670,19 +802,26 @@ fn main() {
     if let Some(t) = &throughput {
         match &t.raw {
             Ok(raw) => println!(
-                "| raw limit: wrk, one Onsi PATCH, {c} connections | {raw:.0} requests/s |"
+                "| raw limit: wrk, one Onsi PATCH, {c} connections | {:.0} requests/s (CPU per request: server {:.1} µs, wrk {:.1} µs) |",
+                raw.per_second, raw.server_us, raw.client_us
             ),
             Err(why) => println!("| raw limit | not measured: {why} |"),
         }
         println!(
-            "| verity: Onsi valid-partial-update ×{c} at once, every answer checked | {:.0} checked requests/s ({:.0} checked PATCHes/s) |",
-            t.checked_rps, t.checked_pps
+            "| verity: Onsi valid-partial-update ×{c} at once, every answer checked | {:.0} checked requests/s, {:.0} of them PATCHes (CPU per request: server {:.1} µs, verity {:.1} µs) |",
+            t.checked.per_second, t.checked_pps, t.checked.server_us, t.checked.client_us
         );
+        if let Some(alone) = &t.client_alone {
+            println!(
+                "| verity's HTTP client alone (reqwest): the same PATCH, {c} at once, only the status checked | {:.0} requests/s (CPU per request: server {:.1} µs, client {:.1} µs) |",
+                alone.per_second, alone.server_us, alone.client_us
+            );
+        }
         if let Ok(raw) = &t.raw {
             println!(
                 "| ratio verity / raw | {:.2} (all requests), {:.2} (PATCHes alone) |",
-                t.checked_rps / raw,
-                t.checked_pps / raw
+                t.checked.per_second / raw.per_second,
+                t.checked_pps / raw.per_second
             );
         }
         println!(
@@ -721,11 +860,13 @@ fn main() {
     println!("targets:");
     if let Some(t) = &throughput {
         match &t.raw {
-            Ok(raw) => println!(
-                "  checked requests/s ≥ {TARGET_RATIO} × raw: {:.2}: {}",
-                t.checked_rps / raw,
-                verdict(t.checked_rps / raw >= TARGET_RATIO)
-            ),
+            Ok(raw) => {
+                let ratio = t.checked.per_second / raw.per_second;
+                println!(
+                    "  checked requests/s ≥ {TARGET_RATIO} × raw: {ratio:.2}: {}",
+                    verdict(ratio >= TARGET_RATIO)
+                )
+            }
             Err(_) => {
                 println!("  checked requests/s ≥ {TARGET_RATIO} × raw: not measured (no wrk)")
             }

@@ -217,6 +217,20 @@ pub fn cases_from_bytes(suite: &Suite, file: &Path, bytes: &[u8]) -> Result<Vec<
     cx.finish(kept)
 }
 
+/// Validates a case built in memory rather than read from text (such as a
+/// generated one) as if it came from `file`, against `suite`: the checks
+/// [`cases_from_bytes`] makes, without writing or parsing text. Every
+/// position is unknown (line 0).
+pub fn case_from_doc(suite: &Suite, file: &Path, doc: CaseDoc) -> Result<Case, LoadErrors> {
+    let mut cx = Loader::default();
+    let file = Arc::new(file.to_path_buf());
+    let unknown = Location::UNKNOWN;
+    match cx.case(suite, &file, Spanned::new(doc, unknown, unknown)) {
+        Some(case) => cx.finish(case),
+        None => Err(LoadErrors(cx.errors)),
+    }
+}
+
 /// Reads and parses another YAML or JSON file of a suite (such as its
 /// property declarations) with the same limits and messages as case files.
 pub fn doc_from_file<T: DeserializeOwned>(file: &Path, what: &str) -> Result<T, LoadErrors> {
