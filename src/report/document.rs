@@ -133,6 +133,13 @@ impl Collector {
         report.settle();
         report
     }
+
+    /// The report of the run, without a copy of every result.
+    pub fn into_report(self) -> Report {
+        let mut report = self.report;
+        report.settle();
+        report
+    }
 }
 
 impl Reporter for Collector {

@@ -95,7 +95,7 @@ pub fn write_all(report: &Report, specs: &[ReportSpec], masker: &Masker) -> Vec<
     for spec in specs {
         let written = spec
             .render(report)
-            .and_then(|text| write_atomic(&spec.path, masker.mask(&text).as_bytes()));
+            .and_then(|text| write_atomic(&spec.path, masker.mask_owned(text).as_bytes()));
         if let Err(e) = written {
             errors.push(format!("report {}: {e}", spec.path.display()));
         }
