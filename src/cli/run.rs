@@ -21,7 +21,7 @@ use crate::run::{self, CaseHook, Fresh, Reporter, RunOptions, Stop};
 
 /// Exit status after Ctrl-C: 128 + SIGINT, as shells report it.
 pub const EXIT_INTERRUPTED: u8 = 130;
-const CTRL_C: &str = "Ctrl-C";
+pub(crate) const CTRL_C: &str = "Ctrl-C";
 
 fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
     if value > 0.0 && value.is_finite() && value < 1e9 {
@@ -60,7 +60,7 @@ fn client_options(args: &RunArgs) -> Result<ClientOptions, String> {
 }
 
 /// Ctrl-C and `--max-time` stop the run; a second Ctrl-C leaves at once.
-fn watch_for_stops(stop: &Stop, max_time: Option<Duration>) {
+pub(crate) fn watch_for_stops(stop: &Stop, max_time: Option<Duration>) {
     let on_signal = stop.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
