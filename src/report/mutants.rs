@@ -168,10 +168,13 @@ impl<W: Write> MatrixPrinter<W> {
                 if self.quiet {
                     return;
                 }
+                let with = match faults {
+                    [one] => format!("the fault {} switched on", one.name),
+                    many => format!("each of {} faults switched on alone", many.len()),
+                };
                 format!(
-                    "verity mutants: {}, against the clean reference servers, then with each of {} switched on alone (snapshots off)\n\n",
+                    "verity mutants: {}, against the clean reference servers, then with {with} (snapshots off)\n\n",
                     describe_shape(shape),
-                    plural(faults.len(), "fault", "faults")
                 )
             }
             Event::Clean(clean) => self.clean(clean),
@@ -473,4 +476,194 @@ fn junit(report: &MutantsReport) -> Result<String, String> {
     junit
         .to_string()
         .map_err(|e| format!("cannot write JUnit XML: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::case::model::Pos;
+    use crate::mutants::{SCHEMA, Tally, VERSION};
+
+    fn info(name: &str) -> &'static crate::reference::FaultInfo {
+        crate::reference::catalogue()
+            .find(|f| f.name == name)
+            .unwrap()
+    }
+
+    fn catcher(name: &str, kind: CatcherKind) -> Catcher {
+        Catcher {
+            id: format!("onsi::{name}"),
+            suite: "onsi".into(),
+            name: name.into(),
+            kind,
+            source: Pos {
+                file: Arc::new(PathBuf::from("cases/onsi/patch-echo.yaml")),
+                line: 7,
+                column: 5,
+            },
+            why: "step `2`: $.phone equals: expected \"+44\", got null".into(),
+        }
+    }
+
+    fn run(name: &str, verdict: Verdict, caught_by: Vec<Catcher>) -> FaultRun {
+        FaultRun {
+            verdict,
+            caught_by,
+            not_run: None,
+            tally: Tally {
+                passed: 60,
+                failed: 2,
+                skipped: 0,
+                duration_ms: 400,
+            },
+            ..FaultRun::not_run(info(name), "")
+        }
+    }
+
+    fn report() -> MutantsReport {
+        let many: Vec<Catcher> = ["a", "b", "c", "d", "e"]
+            .into_iter()
+            .map(|n| catcher(n, CatcherKind::Case))
+            .chain([catcher(
+                "property::stateful-sequence",
+                CatcherKind::Property,
+            )])
+            .collect();
+        MutantsReport {
+            schema: SCHEMA.into(),
+            version: VERSION,
+            verity: "0.1.0".into(),
+            started_at: "2026-11-23T10:00:00Z".into(),
+            duration_ms: 2500,
+            shape: Shape {
+                suites: vec!["onsi".into()],
+                cases: 60,
+                properties: 4,
+                property_cases: Some(100),
+                seed: Some(1),
+            },
+            clean: CleanRun {
+                tally: Tally {
+                    passed: 64,
+                    failed: 0,
+                    skipped: 0,
+                    duration_ms: 500,
+                },
+                false_alarms: Vec::new(),
+                stopped: None,
+            },
+            faults: vec![
+                run("onsi-patch-echo-stale", Verdict::Caught, many),
+                run("onsi-workerid-null-refused", Verdict::Survived, Vec::new()),
+                FaultRun::not_run(info("onsi-put-keeps-inactive"), "not run: Ctrl-C"),
+            ],
+            stopped: Some("Ctrl-C".into()),
+        }
+    }
+
+    fn printed(quiet: bool, verbose: bool) -> String {
+        let report = report();
+        let faults: Vec<&'static crate::reference::FaultInfo> =
+            report.faults.iter().map(|f| info(&f.fault)).collect();
+        let mut printer = MatrixPrinter::new(Vec::new(), Style::plain(), quiet, verbose);
+        printer.event(&Event::Started {
+            shape: &report.shape,
+            faults: &faults,
+        });
+        printer.event(&Event::Clean(&report.clean));
+        for f in &report.faults {
+            printer.event(&Event::Fault(f));
+        }
+        printer.finish(&report);
+        String::from_utf8(printer.into_inner()).unwrap()
+    }
+
+    #[test]
+    fn the_console_prints_a_line_per_fault_then_the_kill_rate() {
+        let out = printed(false, false);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "verity mutants: 60 cases and 4 properties (100 generated cases each, seed 1) in onsi, against the clean reference servers, then with each of 3 faults switched on alone (snapshots off)",
+                "",
+                "CLEAN     (no fault)                  64 passed, 0 failed: no false alarm  (0.5 s)",
+                "CAUGHT    onsi-patch-echo-stale       5 cases, 1 property: a, b, c, +3 more  (0.4 s)",
+                "SURVIVED  onsi-workerid-null-refused  nothing failed: add a case that catches it (PATCH refuses workerId null; the PATCH schema types workerId as string | null)  (0.4 s)",
+                "NOT RUN   onsi-put-keeps-inactive     not run: Ctrl-C",
+                "",
+                "the cases alone catch 1, the properties alone 1",
+                "kill rate: 1 of 3 faults caught (33.3%); 1 survived: onsi-workerid-null-refused; 1 not run; clean servers: 64 passed, 0 failed, no false alarm",
+            ]
+        );
+    }
+
+    #[test]
+    fn quiet_prints_what_needs_work_and_verbose_every_catcher() {
+        let quiet = printed(true, false);
+        assert!(!quiet.contains("CAUGHT"), "{quiet}");
+        assert!(!quiet.contains("CLEAN"), "{quiet}");
+        assert!(!quiet.contains("alone catch"), "{quiet}");
+        assert!(
+            quiet.contains("SURVIVED  onsi-workerid-null-refused"),
+            "{quiet}"
+        );
+        assert!(quiet.trim_end().ends_with("no false alarm"), "{quiet}");
+        let verbose = printed(false, true);
+        assert_eq!(
+            verbose
+                .lines()
+                .filter(|l| l.starts_with("          onsi::"))
+                .count(),
+            6,
+            "{verbose}"
+        );
+        assert!(verbose.contains(
+            "          onsi::e (cases/onsi/patch-echo.yaml:7): step `2`: $.phone equals: expected \"+44\", got null"
+        ));
+    }
+
+    #[test]
+    fn markdown_has_the_verdict_a_row_per_fault_and_the_survivors() {
+        let md = markdown(&report());
+        assert!(
+            md.starts_with("# verity mutants: ❌ 1 of 3 faults caught (33.3%), no false alarm\n")
+        );
+        assert!(md.contains("> Stopped: Ctrl-C."), "{md}");
+        // Six catchers fit a cell; the summary comes from the catalogue.
+        let row = format!(
+            "| `onsi-patch-echo-stale` | onsi | {} | ✅ caught | 5 cases, 1 property: `a`, `b`, `c`, `d`, `e`, `property::stateful-sequence` |",
+            info("onsi-patch-echo-stale").summary
+        );
+        assert!(md.contains(&row), "{md}");
+        assert!(md.contains("| ⏭ not run | not run: Ctrl-C |"), "{md}");
+        assert!(md.contains("## Surviving faults"), "{md}");
+        assert!(!md.contains("## False alarms"), "{md}");
+    }
+
+    #[test]
+    fn junit_fails_a_survivor_and_skips_what_did_not_run() {
+        let mut report = report();
+        report
+            .clean
+            .false_alarms
+            .push(catcher("x", CatcherKind::Case));
+        let xml = render(Format::Junit, &report).unwrap();
+        assert!(xml.contains(r#"tests="4""#), "{xml}");
+        assert!(xml.contains(r#"failures="2""#), "{xml}");
+        assert!(xml.contains(r#"skipped="1""#), "{xml}");
+        assert!(xml.contains("1 FALSE ALARM"), "{xml}");
+        assert!(
+            xml.contains(r#"<property name="caught_by" value="onsi::a onsi::b"#),
+            "{xml}"
+        );
+        let json = render(Format::Json, &report).unwrap();
+        let back: MutantsReport = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.faults.len(), 3);
+        assert_eq!(back.faults[0].caught_by.len(), 6);
+        assert_eq!(back.kill_rate(), report.kill_rate());
+    }
 }
