@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{args, last_line, path_str, repo, text, verity_async};
+use support::{args, cases_copy, last_line, path_str, repo, text, verity_async};
 use verity::reference::{self, DEMO_API_KEY};
 
 /// Generated cases per property in these tests. The default (100) is what
@@ -73,19 +73,6 @@ fn catcher_ids(fault: &Value) -> Vec<&str> {
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect()
-}
-
-/// A copy of the committed cases, to take cases out of or add some to.
-fn cases_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let status = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(repo().join("cases"))
-        .arg(dir.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    dir
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,9 @@ mod support;
 use std::sync::Arc;
 
 use serde_json::Value;
-use support::{args, load_suites, path_str, repo, suite_dir, text, verity, verity_async};
+use support::{
+    args, cases_copy, load_suites, path_str, repo, suite_dir, text, verity, verity_async,
+};
 use verity::case::{self, Suite};
 use verity::http::{Client, ClientOptions};
 use verity::properties::{self, Settings};
@@ -343,19 +345,6 @@ async fn shrinking_stops_at_its_budget() {
     let example = result.property.unwrap().counterexample.unwrap();
     assert!(example.shrink_limited);
     assert!(example.shrink_steps <= 2, "{}", example.shrink_steps);
-}
-
-/// A copy of the committed cases, to save counterexamples into.
-fn cases_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let status = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(repo().join("cases"))
-        .arg(dir.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    dir
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

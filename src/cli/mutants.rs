@@ -2,16 +2,14 @@
 //! each fault of the catalogue, the matrix printed as the runs end, then
 //! the kill rate.
 
-use std::collections::BTreeMap;
-
 use super::args::{MutantsArgs, PropertiesMode};
 use super::report::{check_specs, finish, style};
-use super::run::{CTRL_C, EXIT_INTERRUPTED, watch_for_stops};
+use super::run::{CTRL_C, EXIT_INTERRUPTED, load_specs, watch_for_stops};
 use super::serve::print_catalogue;
 use super::{EXIT_USAGE, load_errors, usage};
 use crate::case::{self, Suite};
 use crate::mutants::{self, Setup};
-use crate::properties::{self, Settings};
+use crate::properties::Settings;
 use crate::reference::{self, Api, Faults};
 use crate::report::mutants::{MatrixPrinter, render};
 use crate::report::output;
@@ -58,12 +56,9 @@ pub async fn mutants(args: MutantsArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let specs = match args.properties {
-        PropertiesMode::Off => BTreeMap::new(),
-        _ => match properties::load_all(&suites) {
-            Ok(s) => s,
-            Err(e) => return load_errors(&e),
-        },
+    let specs = match load_specs(args.properties, &suites) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     if args.properties == PropertiesMode::Only {
         for suite in &mut suites {

@@ -10,7 +10,7 @@ use super::report::{Annotations, check_specs, finish, publish, style};
 use super::{load_errors, snapshots, usage};
 use crate::case::{self, Suite};
 use crate::http::{Client, ClientOptions, RetryPolicy, rate};
-use crate::properties::{self, Settings};
+use crate::properties::{self, PropertySpec, Settings};
 use crate::reference::{self, Api};
 use crate::report::progress::{self, Progress};
 use crate::report::{Collector, Console};
@@ -264,17 +264,26 @@ pub(crate) async fn prepare(
     }
 }
 
+/// The suites' property declarations, unless the properties are off. On
+/// error, the messages are printed and the exit code returned.
+pub(crate) fn load_specs(
+    mode: PropertiesMode,
+    suites: &[Suite],
+) -> Result<BTreeMap<String, Arc<PropertySpec>>, u8> {
+    match mode {
+        PropertiesMode::Off => Ok(BTreeMap::new()),
+        _ => properties::load_all(suites).map_err(|e| load_errors(&e)),
+    }
+}
+
 pub async fn run(args: RunArgs) -> u8 {
     let mut suites = match load(&args, &args.suites) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let specs = match args.properties {
-        PropertiesMode::Off => BTreeMap::new(),
-        _ => match properties::load_all(&suites) {
-            Ok(s) => s,
-            Err(e) => return load_errors(&e),
-        },
+    let specs = match load_specs(args.properties, &suites) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let max_time = match args.max_time.map(|t| seconds("--max-time", t)).transpose() {
         Ok(t) => t,

@@ -83,11 +83,13 @@ pub struct Tally {
 impl Tally {
     /// `N passed, N failed[, N skipped]`.
     pub fn line(&self) -> String {
-        let mut line = format!("{} passed, {} failed", self.passed, self.failed);
-        if self.skipped > 0 {
-            line.push_str(&format!(", {} skipped", self.skipped));
+        crate::run::Summary {
+            passed: self.passed,
+            failed: self.failed,
+            skipped: self.skipped,
+            ..crate::run::Summary::default()
         }
-        line
+        .line()
     }
 }
 

@@ -244,16 +244,7 @@ fn shape(
     settings: &Settings,
 ) -> Shape {
     let options = RunOptions::default();
-    let cases = plans
-        .iter()
-        .map(|p| {
-            p.suite
-                .cases
-                .iter()
-                .filter(|c| run::selected(&options, &p.suite.name, c))
-                .count()
-        })
-        .sum();
+    let cases = plans.iter().map(|p| run::selected_cases(&options, p)).sum();
     let properties = plans
         .iter()
         .filter_map(|p| specs.get(&p.suite.name))

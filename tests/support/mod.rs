@@ -202,3 +202,17 @@ pub fn suite_dir(suite_yaml: &str, files: &[(&str, &str)]) -> tempfile::TempDir 
 pub fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
+
+/// A copy of the committed cases (`DIR/cases`), to change: save
+/// counterexamples into, take cases out of, add cases to.
+pub fn cases_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(repo().join("cases"))
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    dir
+}
