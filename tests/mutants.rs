@@ -53,8 +53,20 @@ fn run_size(cases: &Path, suites: &[&str]) -> (usize, usize) {
     (case_count, property_count)
 }
 
+/// The JSON matrix, checked against its published schema.
 fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/mutants.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "schema errors: {errors:#?}");
+    report
 }
 
 fn fault<'a>(report: &'a Value, name: &str) -> &'a Value {

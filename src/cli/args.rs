@@ -93,9 +93,8 @@ pub enum Command {
     /// `verity run --snapshots update` wrote.
     #[command(after_long_help = SNAPSHOTS_AFTER)]
     Snapshots(SnapshotsArgs),
-    /// Prove the suites: run them against the clean reference servers and
-    /// against each fault of the catalogue, and print which cases and
-    /// properties catch each fault, then the kill rate.
+    /// Run the suites against each fault of the catalogue: which cases and
+    /// properties catch it, and the kill rate.
     #[command(after_long_help = MUTANTS_AFTER)]
     Mutants(MutantsArgs),
 }

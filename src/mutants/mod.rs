@@ -9,7 +9,8 @@
 //!
 //! [`run`] does the runs and returns a [`MutantsReport`]: plain data, which
 //! the reporters (`crate::report::mutants`) render as the console matrix,
-//! JSON, Markdown and JUnit. Nothing here prints.
+//! JSON (described by `docs/mutants.schema.json`), Markdown and JUnit.
+//! Nothing here prints.
 
 mod judge;
 mod runs;
