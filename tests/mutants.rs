@@ -10,7 +10,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{args, cases_copy, last_line, path_str, repo, text, verity_async};
+use support::{
+    args, assert_meets_schema, cases_copy, last_line, path_str, repo, text, verity_async,
+};
 use verity::reference::{self, DEMO_API_KEY};
 
 /// Generated cases per property in these tests. The default (100) is what
@@ -56,16 +58,7 @@ fn run_size(cases: &Path, suites: &[&str]) -> (usize, usize) {
 /// The JSON matrix, checked against its published schema.
 fn read_json(path: &Path) -> Value {
     let report: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("docs/mutants.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&report)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "schema errors: {errors:#?}");
+    assert_meets_schema(&report, "mutants.schema.json");
     report
 }
 

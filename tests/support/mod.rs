@@ -216,3 +216,17 @@ pub fn cases_copy() -> tempfile::TempDir {
     assert!(status.success());
     dir
 }
+
+/// Asserts that `document` meets the JSON Schema `docs/<schema_file>`,
+/// listing every error with its place.
+pub fn assert_meets_schema(document: &serde_json::Value, schema_file: &str) {
+    let path = repo().join("docs").join(schema_file);
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{schema_file} errors: {errors:#?}");
+}
