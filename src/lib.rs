@@ -3,6 +3,7 @@ pub mod case;
 pub mod check;
 pub mod cli;
 pub mod http;
+pub mod mutants;
 pub mod properties;
 pub mod reference;
 pub mod report;

@@ -7,7 +7,7 @@ mod support;
 use std::sync::Arc;
 
 use serde_json::Value;
-use support::{args, load_suites, path_str, repo, suite_dir, text, verity, verity_async};
+use support::{args, cases_copy, load_suites, path_str, suite_dir, text, verity, verity_async};
 use verity::case::{self, Suite};
 use verity::http::{Client, ClientOptions};
 use verity::properties::{self, Settings};
@@ -345,19 +345,6 @@ async fn shrinking_stops_at_its_budget() {
     assert!(example.shrink_steps <= 2, "{}", example.shrink_steps);
 }
 
-/// A copy of the committed cases, to save counterexamples into.
-fn cases_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let status = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(repo().join("cases"))
-        .arg(dir.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    dir
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saved_counterexample_runs_as_a_case_and_fails_only_on_the_broken_server() {
     let copy = cases_copy();
@@ -510,16 +497,7 @@ async fn the_run_reports_the_seed_and_the_counterexample_and_masks_the_key() {
     // The JSON report follows its published schema and carries the case file.
     let json_text = std::fs::read_to_string(&json_path).unwrap();
     let report: Value = serde_json::from_str(&json_text).unwrap();
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("docs/report.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&report)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "schema errors: {errors:#?}");
+    support::assert_meets_schema(&report, "report.schema.json");
     assert!(
         json_text.contains("regression-valid-partial-update-12"),
         "{json_text}"

@@ -133,14 +133,7 @@ async fn a_failing_run_writes_every_report_and_no_secret() {
     // JSON: the published schema, and the data to rebuild the rest.
     let json_text = read(&json_path);
     let value: serde_json::Value = serde_json::from_str(&json_text).unwrap();
-    let schema: serde_json::Value =
-        serde_json::from_str(&read(&support::repo().join("docs/report.schema.json"))).unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(&value)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "schema errors: {errors:#?}");
+    support::assert_meets_schema(&value, "report.schema.json");
     let report = json::parse(&json_text).unwrap();
     assert_eq!(report.summary.passed, 1);
     assert_eq!(report.summary.failed, 1);

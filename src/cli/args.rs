@@ -93,6 +93,10 @@ pub enum Command {
     /// `verity run --snapshots update` wrote.
     #[command(after_long_help = SNAPSHOTS_AFTER)]
     Snapshots(SnapshotsArgs),
+    /// Run the suites against each fault of the catalogue: which cases and
+    /// properties catch it, and the kill rate.
+    #[command(after_long_help = MUTANTS_AFTER)]
+    Mutants(MutantsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -417,4 +421,92 @@ pub struct CheckArgs {
     /// A cases directory, a suite directory or one case file.
     #[arg(default_value = "cases")]
     pub path: PathBuf,
+}
+
+const MUTANTS_AFTER: &str = "\
+Examples:
+  verity mutants                                   every suite, every fault, cases and properties
+  verity mutants --suite onsi --fault onsi-patch-echo-stale --fault onsi-patch-half-applied -v
+  verity mutants --properties off                  what the hand-written cases alone catch
+  verity mutants --property-cases 20 --report markdown:mutants.md --report json:mutants.json
+
+Each run is the default `verity run` (the cases, then the properties with the
+same seed and number of generated cases) on a fresh in-process server on
+127.0.0.1: first the clean reference servers, then one server per fault with
+that fault alone switched on (`verity serve --fault list` lists the catalogue).
+A fault is caught when a case or property that passes on the clean servers
+fails with it; a case failing on the clean servers is a false alarm and
+catches nothing. Snapshots are off: they record the clean servers' answers, so
+any fault would change them. Properties stop at their first failure (no
+shrinking: `verity serve --fault NAME` and `verity run --base-url ... --seed N`
+show a shrunk counterexample). --var and VERITY_VAR_* do not apply: the
+embedded servers provide every value.
+
+The matrix prints a line per fault: CAUGHT with the cases and properties that
+failed (the first three and a count; -v lists each with what failed),
+SURVIVED (a case is missing: add one, never drop the fault) or NOT RUN; then
+how many faults the cases alone and the properties alone catch, and last the
+kill rate with the clean servers' result. --report writes the matrix as json,
+markdown or junit (one test case per fault), atomically, also after Ctrl-C.
+
+Exit status: 0 when the clean servers pass and every fault is caught, 1 when a
+fault survived, a case failed on the clean servers or verity failed on its
+own, 2 for usage or case-file errors (nothing is sent then) or a report that
+could not be written, 130 when interrupted by Ctrl-C (reports written first).";
+
+#[derive(Debug, Args)]
+pub struct MutantsArgs {
+    /// Run only this suite (repeatable), against the faults of its server.
+    /// Default: every suite with an embedded reference server.
+    #[arg(long = "suite", value_name = "NAME")]
+    pub suites: Vec<String>,
+
+    /// Run only this fault of the catalogue (repeatable); `--fault list`
+    /// lists them. Default: every fault of the selected suites' servers.
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+
+    /// The directory holding one subdirectory per suite.
+    #[arg(long, default_value = "cases", value_name = "DIR")]
+    pub cases: PathBuf,
+
+    /// The properties in each run: `on` beside the cases, `off` the cases
+    /// alone, `only` the properties alone.
+    #[arg(long, value_enum, default_value_t = PropertiesMode::On, value_name = "WHEN")]
+    pub properties: PropertiesMode,
+
+    /// Generated cases per property, in each run.
+    #[arg(long, default_value_t = crate::properties::Settings::DEFAULT_CASES, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub property_cases: u32,
+
+    /// Seed of the property generator, the same in every run. Fixed by
+    /// default, so the matrix is the same from one day to the next.
+    #[arg(long, default_value_t = crate::mutants::DEFAULT_SEED, value_name = "N")]
+    pub seed: u64,
+
+    /// Cases run at the same time within each run (the runs themselves go
+    /// one after the other).
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+
+    /// Write the matrix: `json:PATH`, `markdown:PATH` or `junit:PATH`
+    /// (repeatable). Written atomically, also when a fault survives or the
+    /// runs are stopped.
+    #[arg(long = "report", value_name = "FORMAT:PATH")]
+    pub reports: Vec<ReportSpec>,
+
+    /// Print only what needs work (surviving faults, false alarms) and the
+    /// kill rate.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also print, under each caught fault, every case and property that
+    /// caught it and what failed.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Colour the output (`auto`: on a terminal, unless NO_COLOR is set).
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
 }

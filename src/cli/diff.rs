@@ -107,13 +107,7 @@ async fn compare_targets(args: &DiffArgs, a: &Prepared, b: &Prepared) -> u8 {
     let total: usize = a
         .plans
         .iter()
-        .map(|p| {
-            p.suite
-                .cases
-                .iter()
-                .filter(|c| run::selected(&options, &p.suite.name, c))
-                .count()
-        })
+        .map(|p| run::selected_cases(&options, p))
         .sum();
     if !args.run.quiet {
         let _ = writeln!(

@@ -1,8 +1,9 @@
-//! The command line: `verity run | serve | list | check | diff | snapshots`.
+//! The command line: `verity run | serve | list | check | diff | snapshots | mutants`.
 
 mod args;
 mod diff;
 mod inspect;
+mod mutants;
 mod report;
 mod run;
 mod serve;
@@ -42,6 +43,7 @@ pub fn main() -> ExitCode {
             Command::Report(args::ReportCommand::Merge(args)) => report::merge(args),
             Command::Diff(args) => diff::diff(args).await,
             Command::Snapshots(args) => snapshots::review(args),
+            Command::Mutants(args) => mutants::mutants(args).await,
         }
     });
     // Do not wait for idle pooled connections or lingering tasks.

@@ -10,7 +10,7 @@ use super::report::{Annotations, check_specs, finish, publish, style};
 use super::{load_errors, snapshots, usage};
 use crate::case::{self, Suite};
 use crate::http::{Client, ClientOptions, RetryPolicy, rate};
-use crate::properties::{self, Settings};
+use crate::properties::{self, PropertySpec, Settings};
 use crate::reference::{self, Api};
 use crate::report::progress::{self, Progress};
 use crate::report::{Collector, Console};
@@ -21,7 +21,7 @@ use crate::run::{self, CaseHook, Fresh, Reporter, RunOptions, Stop};
 
 /// Exit status after Ctrl-C: 128 + SIGINT, as shells report it.
 pub const EXIT_INTERRUPTED: u8 = 130;
-const CTRL_C: &str = "Ctrl-C";
+pub(crate) const CTRL_C: &str = "Ctrl-C";
 
 fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
     if value > 0.0 && value.is_finite() && value < 1e9 {
@@ -67,7 +67,7 @@ fn wants_report(reports: &[crate::report::output::ReportSpec]) -> bool {
 }
 
 /// Ctrl-C and `--max-time` stop the run; a second Ctrl-C leaves at once.
-fn watch_for_stops(stop: &Stop, max_time: Option<Duration>) {
+pub(crate) fn watch_for_stops(stop: &Stop, max_time: Option<Duration>) {
     let on_signal = stop.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -271,17 +271,26 @@ pub(crate) async fn prepare(
     }
 }
 
+/// The suites' property declarations, unless the properties are off. On
+/// error, the messages are printed and the exit code returned.
+pub(crate) fn load_specs(
+    mode: PropertiesMode,
+    suites: &[Suite],
+) -> Result<BTreeMap<String, Arc<PropertySpec>>, u8> {
+    match mode {
+        PropertiesMode::Off => Ok(BTreeMap::new()),
+        _ => properties::load_all(suites).map_err(|e| load_errors(&e)),
+    }
+}
+
 pub async fn run(args: RunArgs) -> u8 {
     let mut suites = match load(&args, &args.suites) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let specs = match args.properties {
-        PropertiesMode::Off => BTreeMap::new(),
-        _ => match properties::load_all(&suites) {
-            Ok(s) => s,
-            Err(e) => return load_errors(&e),
-        },
+    let specs = match load_specs(args.properties, &suites) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let max_time = match args.max_time.map(|t| seconds("--max-time", t)).transpose() {
         Ok(t) => t,

@@ -6,16 +6,21 @@ use super::args::ServeArgs;
 use super::usage;
 use crate::reference::{self, Api, Faults};
 
+/// `--fault list`: each fault with its server and what it breaks.
+pub(crate) fn print_catalogue() {
+    for fault in reference::catalogue() {
+        println!(
+            "{:<40} {:<7} {}",
+            fault.name,
+            fault.api.name(),
+            fault.summary
+        );
+    }
+}
+
 pub async fn serve(args: ServeArgs) -> u8 {
     if args.faults.iter().any(|f| f == "list") {
-        for fault in reference::catalogue() {
-            println!(
-                "{:<40} {:<7} {}",
-                fault.name,
-                fault.api.name(),
-                fault.summary
-            );
-        }
+        print_catalogue();
         return 0;
     }
     let mut apis = Vec::new();

@@ -12,6 +12,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod merge;
+pub mod mutants;
 pub mod output;
 pub mod progress;
 pub mod snapshots;

@@ -91,10 +91,18 @@ fn parent(path: &Path) -> &Path {
 /// goes through the masker once more, so a secret that slipped past the
 /// runner still never reaches a file.
 pub fn write_all(report: &Report, specs: &[ReportSpec], masker: &Masker) -> Vec<String> {
+    write_each(specs, masker, |spec| spec.render(report))
+}
+
+/// [`write_all`] for any document: `render` gives each spec's text.
+pub fn write_each(
+    specs: &[ReportSpec],
+    masker: &Masker,
+    render: impl Fn(&ReportSpec) -> Result<String, String>,
+) -> Vec<String> {
     let mut errors = Vec::new();
     for spec in specs {
-        let written = spec
-            .render(report)
+        let written = render(spec)
             .and_then(|text| write_atomic(&spec.path, masker.mask_owned(text).as_bytes()));
         if let Err(e) = written {
             errors.push(format!("report {}: {e}", spec.path.display()));

@@ -122,6 +122,15 @@ pub fn selected_id(options: &RunOptions, id: &str) -> bool {
         && options.shard.is_none_or(|shard| shard.includes(id))
 }
 
+/// How many cases of a plan the options select (tasks not counted).
+pub fn selected_cases(options: &RunOptions, plan: &SuitePlan) -> usize {
+    plan.suite
+        .cases
+        .iter()
+        .filter(|c| selected(options, &plan.suite.name, c))
+        .count()
+}
+
 /// The tasks the options select.
 fn selected_tasks(options: &RunOptions) -> impl Iterator<Item = &Arc<dyn Task>> {
     options.tasks.iter().filter(|t| {
@@ -145,12 +154,7 @@ pub async fn run(
             name: p.suite.name.clone(),
             base_url: p.masker.mask(p.target.base_url.as_str()),
             embedded: p.target.embedded,
-            cases: p
-                .suite
-                .cases
-                .iter()
-                .filter(|c| selected(options, &p.suite.name, c))
-                .count()
+            cases: selected_cases(options, p)
                 + selected_tasks(options)
                     .filter(|t| t.info().suite == p.suite.name)
                     .count(),

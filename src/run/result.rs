@@ -81,7 +81,16 @@ impl CaseResult {
     pub fn failed_step(&self) -> Option<&StepResult> {
         self.steps.iter().find(|s| !s.passed)
     }
+
+    /// Whether it failed inside verity (a panic, a generated case that would
+    /// not load) rather than on what a server answered.
+    pub fn failed_inside_verity(&self) -> bool {
+        self.steps.iter().any(|s| s.name == INTERNAL_STEP)
+    }
 }
+
+/// The name of the step that reports a failure inside verity itself.
+pub const INTERNAL_STEP: &str = "(internal)";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StepResult {

@@ -94,7 +94,7 @@ pub fn task_failed(info: &TaskInfo, masker: &Masker, why: &str) -> CaseResult {
 
 fn internal_error(source: &Pos, masker: &Masker, why: &str) -> StepResult {
     StepResult {
-        name: "(internal)".into(),
+        name: super::result::INTERNAL_STEP.into(),
         source: source.clone(),
         request: RequestSummary {
             method: String::new(),

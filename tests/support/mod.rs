@@ -202,3 +202,31 @@ pub fn suite_dir(suite_yaml: &str, files: &[(&str, &str)]) -> tempfile::TempDir 
 pub fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
+
+/// A copy of the committed cases (`DIR/cases`), to change: save
+/// counterexamples into, take cases out of, add cases to.
+pub fn cases_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(repo().join("cases"))
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    dir
+}
+
+/// Asserts that `document` meets the JSON Schema `docs/<schema_file>`,
+/// listing every error with its place.
+pub fn assert_meets_schema(document: &serde_json::Value, schema_file: &str) {
+    let path = repo().join("docs").join(schema_file);
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{schema_file} errors: {errors:#?}");
+}
