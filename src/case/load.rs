@@ -197,14 +197,17 @@ pub fn load_suite(dir: &Path, only_file: Option<&Path>) -> Result<Suite, LoadErr
     cx.finish(suite)
 }
 
+/// The cases of one case file and the errors found in it.
+type FileLoaded = (Vec<Case>, Vec<LoadError>);
+
 /// Below this many case files a suite loads on one thread.
 const FILES_PER_THREAD: usize = 16;
 
 /// The cases and errors of each file, in the order of `files`. Files are
 /// independent and a big suite is mostly YAML parsing, so they load on
 /// every core.
-fn case_files_loaded(suite: &Suite, files: &[PathBuf]) -> Vec<(Vec<Case>, Vec<LoadError>)> {
-    let load = |file: &PathBuf| {
+fn case_files_loaded(suite: &Suite, files: &[PathBuf]) -> Vec<FileLoaded> {
+    let load = |file: &PathBuf| -> FileLoaded {
         let mut cx = Loader::default();
         let cases = cx.case_file(suite, file);
         (cases, cx.errors)
@@ -218,7 +221,7 @@ fn case_files_loaded(suite: &Suite, files: &[PathBuf]) -> Vec<(Vec<Case>, Vec<Lo
     }
     // Each thread takes the next file not taken: files differ in size.
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut loaded: Vec<(usize, (Vec<Case>, Vec<LoadError>))> = std::thread::scope(|scope| {
+    let mut loaded: Vec<(usize, FileLoaded)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
