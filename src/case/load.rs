@@ -447,9 +447,9 @@ impl Loader {
             ));
             return None;
         }
-        // Comments are read past, not kept: nothing uses their text.
-        let options = serde_saphyr::options! { emit_comments: false };
-        match serde_saphyr::from_str_with_options::<T>(text, options) {
+        // serde-saphyr is built without its `comments` feature: nothing uses
+        // a comment's text, and keeping them slowed parsing.
+        match serde_saphyr::from_str::<T>(text) {
             Ok(doc) => Some(doc),
             Err(e) => {
                 let (line, column) = e
