@@ -385,7 +385,7 @@ pub async fn run(args: RunArgs) -> u8 {
         None => Box::new(std::io::stdout()),
     };
     let mut console = Console::new(out, style, args.quiet).verbose(args.verbose);
-    let mut collector = Collector::new(args.shard.map(|s| s.to_string()));
+    let mut collector = Collector::new(args.shard.map(|s| s.to_string())).spooled();
     let mut annotations = Annotations::from_env();
     let mut notes = snapshots::Notes::new(snapshots.clone(), std::io::stdout(), style, args.quiet);
     let mut reporters: Vec<&mut dyn Reporter> = Vec::new();
@@ -409,7 +409,9 @@ pub async fn run(args: RunArgs) -> u8 {
         .iter()
         .fold(Masker::default(), |m, p| m.merge(&p.masker));
     prepared.stop().await;
-    let errors = publish(&collector.into_report(), &args.reports, &masker);
+    let (report, lost) = collector.into_report();
+    let mut errors = publish(&report, &args.reports, &masker);
+    errors.extend(lost);
     if let Some(b) = &baseline {
         for case in b.passed() {
             eprintln!("note: {case} is listed in the baseline but passed: remove its entry");
