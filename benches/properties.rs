@@ -9,38 +9,19 @@
 //! `running` is the share of the time spent running the generated cases
 //! (requests and checks); the rest is generating, writing and loading them.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use verity::case;
+use common::{machine, median};
 use verity::http::{Client, ClientOptions};
 use verity::properties::{self, Settings};
 use verity::reference::{self, Options};
 use verity::run::Outcome;
-use verity::run::plan::{self, Inputs, Target};
 
 const CASES: u32 = 200;
 const RUNS: usize = 7;
 const SEED: u64 = 2026;
-
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let threads = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!("{cpu}, {threads} hardware threads available")
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -55,31 +36,9 @@ async fn bench() {
     let server = reference::start(([127, 0, 0, 1], 0).into(), &options)
         .await
         .expect("the reference servers start");
-    let url = url::Url::parse(&server.base_url()).unwrap();
-    let suites = case::load_root(std::path::Path::new("cases"), &[]).expect("the suites load");
-    let specs: Vec<_> = suites
-        .iter()
-        .map(|s| properties::load(s).expect("the declarations load"))
-        .collect();
-    let targets = suites
-        .iter()
-        .map(|s| {
-            let target = Target {
-                base_url: url.clone(),
-                embedded: true,
-            };
-            (s.name.clone(), target)
-        })
-        .collect();
-    let inputs = Inputs {
-        embedded_values: reference::embedded_values(&options),
-        ..Inputs::default()
-    };
-    let plans: Vec<_> = plan::build(suites, &targets, &inputs)
-        .expect("the plans build")
+    let (plans, specs): (Vec<_>, Vec<_>) = common::reference_plans(&server.base_url())
         .into_iter()
-        .map(Arc::new)
-        .collect();
+        .unzip();
     let client = Client::new(ClientOptions::default()).unwrap();
     let settings = Settings {
         cases: CASES,

@@ -148,6 +148,22 @@ async fn a_failing_run_writes_every_report_and_no_secret() {
     assert!(case.steps[0].request.url.starts_with(&url));
     assert_eq!(case.steps[1].response.as_ref().unwrap().status, 200);
     assert_eq!(case.steps[1].attempts, 1);
+    // A passing case is kept whole too (verity holds only a slim copy of it
+    // in memory and streams the whole from a temporary file).
+    let passed = report.results.iter().find(|r| r.case == "passes").unwrap();
+    let step = &passed.steps[0];
+    assert!(
+        step.request
+            .headers
+            .iter()
+            .any(|(k, v)| k == "x-api-key" && v == "***"),
+        "{:?}",
+        step.request.headers
+    );
+    assert!(!step.response.as_ref().unwrap().body.is_empty());
+    assert!(!step.checks.is_empty());
+    // The streamed document is the one serde writes of the same report.
+    assert_eq!(json::render(&report).unwrap(), json_text);
 
     // Markdown a person can act on.
     let md = read(&markdown);

@@ -12,6 +12,7 @@ use serde_json::Value;
 use serde_json_path::JsonPath;
 use serde_saphyr::{Location, Spanned};
 
+use super::compiled;
 use super::error::{LoadError, LoadErrors};
 use super::model::*;
 use super::schema;
@@ -189,11 +190,62 @@ pub fn load_suite(dir: &Path, only_file: Option<&Path>) -> Result<Suite, LoadErr
         None => case_files(dir),
     };
     let mut names: BTreeMap<String, Pos> = BTreeMap::new();
-    for file in files {
-        let cases = cx.case_file(&suite, &file);
+    for (cases, errors) in case_files_loaded(&suite, &files) {
+        cx.errors.extend(errors);
         cx.add_cases(&suite.name, &mut names, cases, &mut suite.cases);
     }
     cx.finish(suite)
+}
+
+/// The cases of one case file and the errors found in it.
+type FileLoaded = (Vec<Case>, Vec<LoadError>);
+
+/// Below this many case files a suite loads on one thread.
+const FILES_PER_THREAD: usize = 16;
+
+/// The cases and errors of each file, in the order of `files`. Files are
+/// independent and a big suite is mostly YAML parsing, so they load on
+/// every core.
+fn case_files_loaded(suite: &Suite, files: &[PathBuf]) -> Vec<FileLoaded> {
+    let load = |file: &PathBuf| -> FileLoaded {
+        let mut cx = Loader::default();
+        let cases = cx.case_file(suite, file);
+        (cases, cx.errors)
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len() / FILES_PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        return files.iter().map(load).collect();
+    }
+    // Each thread takes the next file not taken: files differ in size.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut loaded: Vec<(usize, FileLoaded)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(file) = files.get(i) else {
+                            return mine;
+                        };
+                        mine.push((i, load(file)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    loaded.sort_by_key(|(i, _)| *i);
+    loaded.into_iter().map(|(_, l)| l).collect()
 }
 
 /// Validates the content of a suite file as if read from `file` in `dir`
@@ -215,6 +267,20 @@ pub fn cases_from_bytes(suite: &Suite, file: &Path, bytes: &[u8]) -> Result<Vec<
     let mut kept = Vec::new();
     cx.add_cases(&suite.name, &mut BTreeMap::new(), cases, &mut kept);
     cx.finish(kept)
+}
+
+/// Validates a case built in memory rather than read from text (such as a
+/// generated one) as if it came from `file`, against `suite`: the checks
+/// [`cases_from_bytes`] makes, without writing or parsing text. Every
+/// position is unknown (line 0).
+pub fn case_from_doc(suite: &Suite, file: &Path, doc: CaseDoc) -> Result<Case, LoadErrors> {
+    let mut cx = Loader::default();
+    let file = Arc::new(file.to_path_buf());
+    let unknown = Location::UNKNOWN;
+    match cx.case(suite, &file, Spanned::new(doc, unknown, unknown)) {
+        Some(case) => cx.finish(case),
+        None => Err(LoadErrors(cx.errors)),
+    }
 }
 
 /// Reads and parses another YAML or JSON file of a suite (such as its
@@ -381,6 +447,8 @@ impl Loader {
             ));
             return None;
         }
+        // serde-saphyr is built without its `comments` feature: nothing uses
+        // a comment's text, and keeping them slowed parsing.
         match serde_saphyr::from_str::<T>(text) {
             Ok(doc) => Some(doc),
             Err(e) => {
@@ -1257,7 +1325,7 @@ impl Loader {
     }
 
     fn jsonpath(&mut self, text: &str, pos: &Pos) -> Option<JsonPath> {
-        match JsonPath::parse(text) {
+        match compiled::jsonpath(text) {
             Ok(p) => Some(p),
             Err(e) => {
                 let hint = if text.trim_start().starts_with('$') {
@@ -1301,7 +1369,7 @@ impl Loader {
     }
 
     fn regex(&mut self, text: &str, pos: &Pos) -> Option<Regex> {
-        match Regex::new(text) {
+        match compiled::regex(text) {
             Ok(r) => Some(r),
             Err(e) => {
                 let message = e.to_string();
@@ -1349,4 +1417,59 @@ fn collect_json_variables(value: &Value, out: &mut BTreeSet<String>) {
 /// Names of every case file the loader would read, for `verity list`.
 pub fn suite_case_files(dir: &Path) -> Vec<PathBuf> {
     case_files(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Big suites load on several threads; what they load, and what they
+    /// refuse, comes out in file order as one thread would give it.
+    #[test]
+    fn a_suite_of_many_files_loads_in_file_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let suite = dir.path().join("s");
+        std::fs::create_dir(&suite).unwrap();
+        std::fs::write(suite.join("suite.yaml"), "name: s\n").unwrap();
+        let case = |name: &str| {
+            format!(
+                "cases:\n  - name: {name}\n    steps:\n      - request: {{method: GET, path: /x}}\n"
+            )
+        };
+        let files = FILES_PER_THREAD * 4 + 3;
+        for i in 0..files {
+            let text = match i {
+                5 => "cases: [{name: broken}]\n".to_string(),
+                40 => case("c10"),
+                _ => case(&format!("c{i}")),
+            };
+            std::fs::write(suite.join(format!("f{i:03}.yaml")), text).unwrap();
+        }
+        let errors = load_suite(&suite, None).unwrap_err().0;
+        let places: Vec<String> = errors
+            .iter()
+            .map(|e| {
+                let text = e.to_string();
+                text.split(':')
+                    .next()
+                    .unwrap_or_default()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(places, ["f005.yaml", "f040.yaml"], "{errors:?}");
+        assert!(
+            errors[1].to_string().contains("duplicate case name `c10`"),
+            "{errors:?}"
+        );
+
+        std::fs::write(suite.join("f005.yaml"), case("c5")).unwrap();
+        std::fs::write(suite.join("f040.yaml"), case("c40")).unwrap();
+        let loaded = load_suite(&suite, None).unwrap();
+        let names: Vec<&str> = loaded.cases.iter().map(|c| c.name.as_str()).collect();
+        let expected: Vec<String> = (0..files).map(|i| format!("c{i}")).collect();
+        assert_eq!(names, expected);
+    }
 }

@@ -147,6 +147,23 @@ pub struct Case {
     pub uses_variables: Vec<String>,
 }
 
+impl Case {
+    /// Every position the case holds, in one fixed order: the case, then
+    /// each step with what it expects, captures and redacts. Two cases of
+    /// the same shape list theirs alike, which is how positions move from
+    /// a case built in memory to the same case read from its text.
+    pub fn positions_mut(&mut self) -> Vec<&mut Pos> {
+        let mut out = vec![&mut self.pos];
+        for step in &mut self.steps {
+            out.push(&mut step.pos);
+            step.expect.positions_mut(&mut out);
+            out.extend(step.captures.iter_mut().map(|c| &mut c.pos));
+            out.extend(step.snapshot_redactions.iter_mut().map(|r| &mut r.pos));
+        }
+        out
+    }
+}
+
 #[derive(Debug)]
 pub struct Step {
     pub name: String,
@@ -223,6 +240,28 @@ pub struct Expect {
     pub unchanged: Option<Unchanged>,
     pub any_of: Vec<Expect>,
     pub pos: Option<Pos>,
+}
+
+impl Expect {
+    fn positions_mut<'a>(&'a mut self, out: &mut Vec<&'a mut Pos>) {
+        out.extend(self.pos.as_mut());
+        out.extend(self.status.as_mut().map(|s| &mut s.pos));
+        out.extend(self.headers.iter_mut().map(|h| &mut h.pos));
+        for body in &mut self.body {
+            out.push(match body {
+                BodyExpect::Empty { pos, .. }
+                | BodyExpect::Json { pos, .. }
+                | BodyExpect::Subset { pos, .. } => pos,
+                BodyExpect::Path(assert) => &mut assert.pos,
+            });
+        }
+        out.extend(self.schema.as_mut().map(|s| &mut s.pos));
+        out.extend(self.echo.as_mut().map(|e| &mut e.pos));
+        out.extend(self.unchanged.as_mut().map(|u| &mut u.pos));
+        for alternative in &mut self.any_of {
+            alternative.positions_mut(out);
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -96,7 +96,11 @@ pub async fn mutants(args: MutantsArgs) -> u8 {
         Err(e) => return usage(e),
     };
     printer.finish(&report);
-    let errors = output::write_each(&args.reports, &masker, |spec| render(spec.format, &report));
+    let errors = output::write_each(&args.reports, &masker, |spec, out| {
+        let text = render(spec.format, &report)?;
+        out.write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write: {e}"))
+    });
     let code = finish(&errors, report.success());
     if code != EXIT_USAGE && report.stopped.as_deref() == Some(CTRL_C) {
         EXIT_INTERRUPTED

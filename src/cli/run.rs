@@ -59,6 +59,13 @@ fn client_options(args: &RunArgs) -> Result<ClientOptions, String> {
     })
 }
 
+/// Whether anything will read the report of the run: `--report` files, or
+/// the job summary under GitHub Actions.
+fn wants_report(reports: &[crate::report::output::ReportSpec]) -> bool {
+    !reports.is_empty()
+        || crate::report::github::Actions::from_env().is_some_and(|a| a.step_summary.is_some())
+}
+
 /// Ctrl-C and `--max-time` stop the run; a second Ctrl-C leaves at once.
 pub(crate) fn watch_for_stops(stop: &Stop, max_time: Option<Duration>) {
     let on_signal = stop.clone();
@@ -378,10 +385,15 @@ pub async fn run(args: RunArgs) -> u8 {
         None => Box::new(std::io::stdout()),
     };
     let mut console = Console::new(out, style, args.quiet).verbose(args.verbose);
-    let mut collector = Collector::new(args.shard.map(|s| s.to_string()));
+    let mut collector = Collector::new(args.shard.map(|s| s.to_string())).spooled();
     let mut annotations = Annotations::from_env();
     let mut notes = snapshots::Notes::new(snapshots.clone(), std::io::stdout(), style, args.quiet);
-    let mut reporters: Vec<&mut dyn Reporter> = vec![&mut collector];
+    let mut reporters: Vec<&mut dyn Reporter> = Vec::new();
+    // Results are kept only for a report that will be written: otherwise
+    // memory stays flat however many cases run.
+    if wants_report(&args.reports) {
+        reporters.push(&mut collector);
+    }
     if let Some(bar) = progress.as_mut() {
         reporters.push(bar);
     }
@@ -397,7 +409,9 @@ pub async fn run(args: RunArgs) -> u8 {
         .iter()
         .fold(Masker::default(), |m, p| m.merge(&p.masker));
     prepared.stop().await;
-    let errors = publish(&collector.report(), &args.reports, &masker);
+    let (report, lost) = collector.into_report();
+    let mut errors = publish(&report, &args.reports, &masker);
+    errors.extend(lost);
     if let Some(b) = &baseline {
         for case in b.passed() {
             eprintln!("note: {case} is listed in the baseline but passed: remove its entry");

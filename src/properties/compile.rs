@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use serde_saphyr::{FlowMap, FlowSeq};
+use serde_saphyr::{FlowMap, FlowSeq, Location, Spanned};
 
 use super::model::{Member, Model, Outcome};
 use super::scenario::{Action, Body, Broken, Scenario, Slot, Who};
 use super::spec::{EchoIn, PropertySpec, Snippet};
 use super::value::{Gen, escape_template};
+use crate::case::syntax::{CaseDoc, ExpectDoc, StepDoc};
 use crate::case::template::{Generator, Part, Template};
 
 /// What the generated case says about itself.
@@ -30,6 +31,85 @@ pub struct About {
 pub fn compile(spec: &PropertySpec, scenario: &Scenario, about: &About) -> Result<String, String> {
     let b = build(spec, scenario)?;
     render(about, &b.vars, &b.steps)
+}
+
+/// The case [`compile`] writes, as the loader reads it back from the text,
+/// built without writing or parsing text: how generated cases run, since
+/// most of them pass and never need their text. Positions are unknown; a
+/// failure takes [`compile`]'s text and the positions in it.
+pub fn compile_doc(
+    spec: &PropertySpec,
+    scenario: &Scenario,
+    about: &About,
+) -> Result<CaseDoc, String> {
+    let b = build(spec, scenario)?;
+    doc_of(about, b.vars, b.steps)
+}
+
+/// What [`render`] writes, as data.
+fn doc_of(
+    about: &About,
+    vars: IndexMap<String, String>,
+    built: Vec<Step>,
+) -> Result<CaseDoc, String> {
+    let mut steps = Vec::with_capacity(built.len());
+    for mut step in built {
+        // A value, not a YAML node, cannot say where it is: `Spanned`
+        // reads it plainly, and cannot read an `Option` so.
+        let headers = step.request.remove("headers");
+        let mut map = Map::new();
+        map.insert("name".into(), Value::String(step.name.clone()));
+        map.insert("request".into(), Value::Object(step.request));
+        if let Some(expect) = step.expect {
+            map.insert("expect".into(), Value::Object(expect));
+        }
+        if !step.capture.is_empty() {
+            map.insert("capture".into(), Value::Object(step.capture));
+        }
+        let mut doc: StepDoc = serde_json::from_value(Value::Object(map))
+            .map_err(|e| format!("step `{}` is not a step: {e}", step.name))?;
+        if let Some(headers) = headers {
+            let headers: IndexMap<String, Option<String>> = serde_json::from_value(headers)
+                .map_err(|e| format!("step `{}`: headers: {e}", step.name))?;
+            doc.request.value.headers =
+                headers.into_iter().map(|(k, v)| (k, unplaced(v))).collect();
+        }
+        in_text_order(&mut doc);
+        steps.push(unplaced(doc));
+    }
+    Ok(CaseDoc {
+        name: unplaced(about.name.clone()),
+        description: about.description.clone(),
+        doc: about.doc.clone(),
+        strict: false,
+        vars: vars.into_iter().map(|(k, v)| (k, unplaced(v))).collect(),
+        steps,
+    })
+}
+
+fn unplaced<T>(value: T) -> Spanned<T> {
+    Spanned::new(value, Location::UNKNOWN, Location::UNKNOWN)
+}
+
+/// JSON objects hold their keys sorted; the text holds them in [`key_rank`]
+/// order, and so the loader keeps them in that order where order counts
+/// (query parameters, headers, captures).
+fn in_text_order(step: &mut StepDoc) {
+    fn sort<V>(map: &mut IndexMap<String, V>) {
+        map.sort_by(|a, _, b, _| key_rank(a).cmp(&key_rank(b)));
+    }
+    fn sort_expect(expect: &mut ExpectDoc) {
+        sort(&mut expect.headers);
+        for alternative in &mut expect.any_of {
+            sort_expect(&mut alternative.value);
+        }
+    }
+    sort(&mut step.request.value.query);
+    sort(&mut step.request.value.headers);
+    sort(&mut step.capture);
+    if let Some(expect) = &mut step.expect {
+        sort_expect(&mut expect.value);
+    }
 }
 
 /// The first line of a step in a generated case file, and the declaration
@@ -646,6 +726,12 @@ const KEY_ORDER: &[&str] = &[
     "capture",
 ];
 
+/// Where a key goes among its siblings in a written case file.
+fn key_rank(key: &str) -> (usize, &str) {
+    let known = KEY_ORDER.iter().position(|o| *o == key);
+    (known.unwrap_or(usize::MAX), key)
+}
+
 /// A JSON value serialized with [`KEY_ORDER`]; path assertions and
 /// `unchanged` in flow style, one line each, as people write them.
 struct Ordered<'a>(&'a Value);
@@ -659,12 +745,7 @@ impl Serialize for Ordered<'_> {
         match self.0 {
             Value::Object(map) => {
                 let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort_by_key(|k| {
-                    (
-                        KEY_ORDER.iter().position(|o| o == k).unwrap_or(usize::MAX),
-                        k.as_str(),
-                    )
-                });
+                keys.sort_by_key(|k| key_rank(k));
                 let mut out = serializer.serialize_map(Some(keys.len()))?;
                 for k in keys {
                     let value = &map[k];
@@ -893,5 +974,141 @@ mod tests {
             prop_assert_eq!(scope.render_json(loaded), body, "{}", text);
             prop_assert_eq!(&cases[0].description, "d: e");
         }
+    }
+
+    fn shape(mut case: crate::case::Case) -> String {
+        let nowhere = crate::case::Pos {
+            file: Arc::new("x".into()),
+            line: 0,
+            column: 0,
+        };
+        for pos in case.positions_mut() {
+            *pos = nowhere.clone();
+        }
+        format!("{case:#?}")
+    }
+
+    /// Keys that are also words of the case-file syntax come first in the
+    /// text; the case built in memory keeps the text's order.
+    #[test]
+    fn a_case_built_in_memory_keeps_the_order_of_its_text() {
+        use crate::case::load::case_from_doc;
+        let object = |pairs: &[(&str, Value)]| -> Map<String, Value> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect()
+        };
+        let request = object(&[
+            ("method", json!("GET")),
+            ("path", json!("/x")),
+            (
+                "query",
+                json!({"zeta": "1", "status": "2", "name": "3", "alpha": "4"}),
+            ),
+            ("headers", json!({"x-b": "1", "path": "2", "a": null})),
+        ]);
+        let expect = object(&[
+            ("status", json!(200)),
+            (
+                "headers",
+                json!({"x-b": {"present": true}, "type": {"present": true}}),
+            ),
+            (
+                "any_of",
+                json!([{"headers": {"z": {"present": true}, "count": {"absent": true}}}]),
+            ),
+        ]);
+        let capture = object(&[
+            ("zz", json!("$.a")),
+            ("name", json!("$.b")),
+            ("aa", json!("$.c")),
+        ]);
+        let step = || Step {
+            name: "s".into(),
+            origin: "test",
+            request: request.clone(),
+            expect: Some(expect.clone()),
+            capture: capture.clone(),
+        };
+        let about = About {
+            header: String::new(),
+            name: "c".into(),
+            description: "d".into(),
+            doc: String::new(),
+        };
+        let mut vars = IndexMap::new();
+        vars.insert("later".to_string(), "1".to_string());
+        vars.insert("early".to_string(), "${later}".to_string());
+        let suite = suite_from_bytes(
+            Path::new("cases/t"),
+            Path::new("cases/t/suite.yaml"),
+            b"name: t\n",
+        )
+        .unwrap();
+        let text = render(&about, &vars, &[step()]).unwrap();
+        let from_text = cases_from_bytes(&suite, Path::new("t"), text.as_bytes())
+            .unwrap()
+            .remove(0);
+        let built = case_from_doc(
+            &suite,
+            Path::new("t"),
+            doc_of(&about, vars, vec![step()]).unwrap(),
+        )
+        .unwrap();
+        let from_text = shape(from_text);
+        assert!(
+            from_text.find("\"status\"") < from_text.find("\"alpha\""),
+            "{from_text}"
+        );
+        assert_eq!(shape(built), from_text, "{text}");
+    }
+
+    /// A generated case runs as [`compile_doc`] builds it, and is printed as
+    /// [`compile`] writes it: for every property of the committed suites,
+    /// the two are the same case, but for positions.
+    #[test]
+    fn a_case_built_in_memory_is_the_case_its_text_holds() {
+        use crate::case::load::case_from_doc;
+        use crate::properties::{self, scenario::Limits};
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestRunner};
+
+        let about = About {
+            header: "# generated\n".into(),
+            name: "generated".into(),
+            description: "what: it is".into(),
+            doc: "#doc".into(),
+        };
+        let mut compared = 0;
+        for suite in crate::case::load_root(Path::new("cases"), &[]).unwrap() {
+            let Some(spec) = properties::load(&suite).unwrap() else {
+                continue;
+            };
+            for property in properties::available(&spec) {
+                let limits = Limits {
+                    existing: spec.resource.existing.is_some(),
+                    max_actions: 8,
+                };
+                let strategy = super::super::scenario::strategy(&spec, property, limits);
+                let mut runner = TestRunner::new(Config {
+                    rng_seed: RngSeed::Fixed(7),
+                    rng_algorithm: RngAlgorithm::ChaCha,
+                    ..Config::default()
+                });
+                for _ in 0..150 {
+                    let scenario = strategy.new_tree(&mut runner).unwrap().current();
+                    let text = compile(&spec, &scenario, &about).unwrap();
+                    let from_text = cases_from_bytes(&suite, Path::new("g"), text.as_bytes())
+                        .unwrap()
+                        .remove(0);
+                    let doc = compile_doc(&spec, &scenario, &about).unwrap();
+                    let built = case_from_doc(&suite, Path::new("g"), doc).unwrap();
+                    assert_eq!(shape(built), shape(from_text), "{text}");
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, 8 * 150, "every property of both suites");
     }
 }

@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::path::Path;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,15 +15,20 @@ use proptest::test_runner::{
 };
 use tokio::runtime::Handle;
 
-use super::compile::{About, compile};
+use super::compile::{About, compile, compile_doc};
 use super::scenario::{self, Limits, Scenario};
 use super::spec::PropertySpec;
 use super::{Property, save};
-use crate::case::load::cases_from_bytes;
+use crate::case::load::{case_from_doc, cases_from_bytes};
+use crate::case::{Case, Pos};
+use crate::check::CheckResult;
 use crate::http::Client;
 use crate::run::{
     self, CaseResult, Counterexample, Fresh, Outcome, PropertyReport, SuitePlan, Task, TaskInfo,
 };
+
+/// What a generated case file is called in messages (`counterexample:26:5`).
+const GENERATED_FILE: &str = "counterexample";
 
 /// How property runs go; the same for every property of a run.
 #[derive(Debug, Clone)]
@@ -74,6 +79,11 @@ pub struct PropertyTask {
     settings: Settings,
     /// The case name a counterexample gets: unique in the suite.
     regression_name: String,
+    /// What generated cases are read from, in messages.
+    file: PathBuf,
+    /// The file of the positions that stand in for places in a generated
+    /// case's text until it is written.
+    stand_ins: Arc<PathBuf>,
 }
 
 /// What the test closure keeps between the runs proptest asks for.
@@ -127,6 +137,8 @@ impl PropertyTask {
             property,
             settings,
             regression_name,
+            file: PathBuf::from(GENERATED_FILE),
+            stand_ins: Arc::new(PathBuf::from(GENERATED_FILE)),
         }
     }
 
@@ -294,7 +306,7 @@ impl PropertyTask {
         let ran = self.run_scenario(scenario, about, handle, client, fresh);
         let mut p = progress.borrow_mut();
         let (text, result, updates) = match ran {
-            Ok(ran) => ran,
+            Ok((text, result, updates)) => (text.unwrap_or_default(), result, updates),
             Err(why) => {
                 p.internal = Some(why.clone());
                 return Err(TestCaseError::fail(why));
@@ -322,8 +334,11 @@ impl PropertyTask {
         Err(TestCaseError::fail(reason))
     }
 
-    /// Writes, loads and runs a scenario: its text, result and the updates
-    /// it sent (those of steps that ran).
+    /// Runs a scenario: its result, the updates it sent (those of steps that
+    /// ran), and for a failure the text of its case file, the result's
+    /// positions pointing into it. The case is built in memory: text is
+    /// written and read only for a failure, or to say why a case does not
+    /// load.
     fn run_scenario(
         &self,
         scenario: &Scenario,
@@ -331,23 +346,98 @@ impl PropertyTask {
         handle: &Handle,
         client: &Client,
         fresh: &Arc<Fresh>,
-    ) -> Result<(String, CaseResult, u64), String> {
-        let text = compile(&self.spec, scenario, about)
-            .map_err(|e| format!("cannot write the generated case: {e}"))?;
-        let file = Path::new("counterexample");
-        let case = cases_from_bytes(&self.plan.suite, file, text.as_bytes())
-            .map_err(|e| format!("the generated case does not load: {e}"))?
-            .into_iter()
-            .next()
-            .ok_or("the generated case file holds no case")?;
-        let result = handle.block_on(run::run_generated(&self.plan, &case, client, fresh.clone()));
+    ) -> Result<(Option<String>, CaseResult, u64), String> {
+        let built = compile_doc(&self.spec, scenario, about).and_then(|doc| {
+            case_from_doc(&self.plan.suite, &self.file, doc).map_err(|e| e.to_string())
+        });
+        let case = match built {
+            Ok(mut case) => {
+                for (i, pos) in case.positions_mut().into_iter().enumerate() {
+                    *pos = self.stand_in(i);
+                }
+                case
+            }
+            // The text says where; and a case that does load from it runs.
+            Err(_) => self.load_text(scenario, about)?.1,
+        };
+        // On the runtime's workers, where the client's connections live:
+        // driven from this blocking thread, every request would cross
+        // threads twice.
+        let (plan, client, fresh) = (self.plan.clone(), client.clone(), fresh.clone());
+        let ran =
+            handle.spawn(async move { run::run_generated(&plan, &case, &client, fresh).await });
+        let mut result = match handle.block_on(ran) {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => return Err(format!("the generated case did not finish: {e}")),
+        };
         // Update steps are named `N. update ...` or `N. replay of M`.
         let updates = result
             .steps
             .iter()
             .filter(|s| s.name.contains(". update ") || s.name.contains(". replay of "))
             .count() as u64;
-        Ok((text, result, updates))
+        if result.outcome == Outcome::Passed {
+            return Ok((None, result, updates));
+        }
+        let (text, mut placed) = self.load_text(scenario, about)?;
+        let places: Vec<Pos> = placed
+            .positions_mut()
+            .into_iter()
+            .map(|p| p.clone())
+            .collect();
+        self.place(&mut result, &places);
+        Ok((Some(text), result, updates))
+    }
+
+    /// The scenario's case file, and the case loaded from it.
+    fn load_text(&self, scenario: &Scenario, about: &About) -> Result<(String, Case), String> {
+        let text = compile(&self.spec, scenario, about)
+            .map_err(|e| format!("cannot write the generated case: {e}"))?;
+        let case = cases_from_bytes(&self.plan.suite, &self.file, text.as_bytes())
+            .map_err(|e| format!("the generated case does not load: {e}"))?
+            .into_iter()
+            .next()
+            .ok_or("the generated case file holds no case")?;
+        Ok((text, case))
+    }
+
+    /// The position that stands for the `index`th of a case built in memory
+    /// until its text is written.
+    fn stand_in(&self, index: usize) -> Pos {
+        Pos {
+            file: self.stand_ins.clone(),
+            line: index as u64,
+            column: 0,
+        }
+    }
+
+    /// Replaces the stand-in positions of a result with the places in the
+    /// text they stand for.
+    fn place(&self, result: &mut CaseResult, places: &[Pos]) {
+        fn check(stand_ins: &Arc<PathBuf>, places: &[Pos], c: &mut CheckResult) {
+            if let Some(pos) = &mut c.source {
+                place(stand_ins, places, pos);
+            }
+            for alternative in &mut c.alternatives {
+                for c in alternative {
+                    check(stand_ins, places, c);
+                }
+            }
+        }
+        fn place(stand_ins: &Arc<PathBuf>, places: &[Pos], pos: &mut Pos) {
+            if Arc::ptr_eq(&pos.file, stand_ins)
+                && let Some(real) = places.get(pos.line as usize)
+            {
+                *pos = real.clone();
+            }
+        }
+        for step in &mut result.steps {
+            place(&self.stand_ins, places, &mut step.source);
+            for c in &mut step.checks {
+                check(&self.stand_ins, places, c);
+            }
+        }
     }
 
     /// The case file of the smallest failing scenario and its result: the
@@ -372,7 +462,7 @@ impl PropertyTask {
                 {
                     progress.requests += result.steps.len() as u64;
                     progress.updates += updates;
-                    if result.outcome == Outcome::Failed {
+                    if let Some(text) = text.filter(|_| result.outcome == Outcome::Failed) {
                         return Some((text, result));
                     }
                 }

@@ -2,10 +2,12 @@
 //! JSON report stores and what the JUnit, Markdown and GitHub renderings are
 //! made from. A [`Collector`] builds it from the runner's events.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use super::spool::{self, Spool};
 use crate::run::result::{CaseResult, Outcome};
 use crate::run::{Event, Reporter, SuiteInfo};
 
@@ -71,8 +73,13 @@ pub struct Report {
     pub stopped: Option<String>,
     pub suites: Vec<SuiteInfo>,
     pub summary: Counts,
-    /// Sorted by suite, then by place in the case files.
+    /// Sorted by suite, then by place in the case files. With a `spool`,
+    /// a case that passed or was skipped is here in its [`spool::slim`]
+    /// form, and whole in the spool.
     pub results: Vec<CaseResult>,
+    /// The whole results of a run, on disk: what the JSON report writes.
+    #[serde(skip)]
+    pub spool: Option<Arc<Spool>>,
 }
 
 impl Report {
@@ -107,9 +114,13 @@ pub fn timestamp(at: SystemTime) -> String {
 /// Keeps what the reports need as the run goes.
 pub struct Collector {
     report: Report,
+    spool: Option<Spool>,
+    /// Why some results kept only their slim form.
+    lost: Option<String>,
 }
 
 impl Collector {
+    /// Holds every result in memory.
     pub fn new(shard: Option<String>) -> Collector {
         Collector {
             report: Report {
@@ -123,15 +134,64 @@ impl Collector {
                 suites: Vec::new(),
                 summary: Counts::default(),
                 results: Vec::new(),
+                spool: None,
             },
+            spool: None,
+            lost: None,
         }
     }
 
-    /// The report of what finished so far.
-    pub fn report(&self) -> Report {
-        let mut report = self.report.clone();
-        report.settle();
-        report
+    /// Keeps whole results in a temporary file and slim copies of those that
+    /// passed in memory, so memory stays flat however many cases run; holds
+    /// them in memory when no temporary file can be made.
+    pub fn spooled(mut self) -> Collector {
+        self.spool = Spool::new().ok();
+        self
+    }
+
+    /// The report of the run, without a copy of every result; an error
+    /// when some results could not be kept whole.
+    pub fn into_report(mut self) -> (Report, Option<String>) {
+        self.report.settle();
+        if let Some(mut spool) = self.spool.take() {
+            spool.sort();
+            self.report.spool = Some(Arc::new(spool));
+        }
+        (self.report, self.lost)
+    }
+
+    fn keep(&mut self, result: &CaseResult) {
+        let Some(spool) = self.spool.as_mut() else {
+            self.report.results.push(result.clone());
+            return;
+        };
+        match spool.push(result) {
+            Ok(()) => self.report.results.push(spool::slim(result)),
+            Err(e) => {
+                // A full disk: back to memory, with what was spooled so far.
+                self.unspool(e);
+                self.report.results.push(result.clone());
+            }
+        }
+    }
+
+    fn unspool(&mut self, why: std::io::Error) {
+        let Some(spool) = self.spool.take() else {
+            return;
+        };
+        let mut whole = Vec::with_capacity(spool.len());
+        for result in spool.results() {
+            match result {
+                Ok(r) => whole.push(r),
+                Err(e) => {
+                    self.lost = Some(format!(
+                        "the temporary file of results failed ({why}; then {e}): the cases that passed before are reported without their requests and answers"
+                    ));
+                    return;
+                }
+            }
+        }
+        self.report.results = whole;
     }
 }
 
@@ -143,7 +203,7 @@ impl Reporter for Collector {
                 self.report.suites = suites.to_vec();
             }
             Event::CaseStarted { .. } => {}
-            Event::CaseFinished(result) => self.report.results.push((*result).clone()),
+            Event::CaseFinished(result) => self.keep(result),
             Event::RunFinished(summary) => {
                 self.report.duration_ms = millis(summary.duration);
                 self.report.stopped = summary.stopped.clone();

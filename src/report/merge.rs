@@ -25,6 +25,7 @@ pub fn merge(inputs: Vec<(PathBuf, Report)>) -> Result<Report, String> {
         suites: Vec::new(),
         summary: Counts::default(),
         results: Vec::new(),
+        spool: None,
     };
     let mut owner: BTreeMap<String, &PathBuf> = BTreeMap::new();
     let mut shards: BTreeMap<Shard, &PathBuf> = BTreeMap::new();

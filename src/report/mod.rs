@@ -16,6 +16,7 @@ pub mod mutants;
 pub mod output;
 pub mod progress;
 pub mod snapshots;
+pub mod spool;
 pub mod style;
 
 pub use console::Console;

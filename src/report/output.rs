@@ -71,12 +71,15 @@ impl ReportSpec {
         Ok(())
     }
 
-    pub fn render(&self, report: &Report) -> Result<String, String> {
-        match self.format {
-            Format::Junit => junit::render(report),
-            Format::Json => json::render(report),
-            Format::Markdown => Ok(markdown::render(report)),
-        }
+    /// Writes the report in this spec's format to `out`.
+    pub fn write(&self, report: &Report, out: &mut dyn Write) -> Result<(), String> {
+        let text = match self.format {
+            Format::Junit => junit::render(report)?,
+            Format::Json => return json::write(report, out),
+            Format::Markdown => markdown::render(report),
+        };
+        out.write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write: {e}"))
     }
 }
 
@@ -91,19 +94,22 @@ fn parent(path: &Path) -> &Path {
 /// goes through the masker once more, so a secret that slipped past the
 /// runner still never reaches a file.
 pub fn write_all(report: &Report, specs: &[ReportSpec], masker: &Masker) -> Vec<String> {
-    write_each(specs, masker, |spec| spec.render(report))
+    write_each(specs, masker, |spec, out| spec.write(report, out))
 }
 
-/// [`write_all`] for any document: `render` gives each spec's text.
+/// [`write_all`] for any document: `write` writes each spec's text.
 pub fn write_each(
     specs: &[ReportSpec],
     masker: &Masker,
-    render: impl Fn(&ReportSpec) -> Result<String, String>,
+    write: impl Fn(&ReportSpec, &mut dyn Write) -> Result<(), String>,
 ) -> Vec<String> {
     let mut errors = Vec::new();
     for spec in specs {
-        let written =
-            render(spec).and_then(|text| write_atomic(&spec.path, masker.mask(&text).as_bytes()));
+        let written = write_atomic_with(&spec.path, |out| {
+            let mut masked = masker.writer(out);
+            write(spec, &mut masked)?;
+            masked.finish().map_err(|e| format!("cannot write: {e}"))
+        });
         if let Err(e) = written {
             errors.push(format!("report {}: {e}", spec.path.display()));
         }
@@ -114,15 +120,29 @@ pub fn write_each(
 /// Writes `bytes` to `path` through a temporary file in the same directory
 /// and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    write_atomic_with(path, |out| {
+        out.write_all(bytes)
+            .map_err(|e| format!("cannot write: {e}"))
+    })
+}
+
+/// [`write_atomic`] of what `write` writes, as it writes it.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), String>,
+) -> Result<(), String> {
     let dir = parent(path);
-    let mut file = tempfile::Builder::new()
+    let file = tempfile::Builder::new()
         .prefix(".verity-")
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
-    file.write_all(bytes)
+    let mut out = std::io::BufWriter::new(file.as_file());
+    write(&mut out)?;
+    out.flush()
         .and_then(|()| file.as_file().sync_all())
         .map_err(|e| format!("cannot write: {e}"))?;
+    drop(out);
     // Temporary files are private (0600); a report is for sharing.
     #[cfg(unix)]
     {

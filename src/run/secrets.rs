@@ -1,5 +1,7 @@
 //! Masking of secret values (API keys) in everything a run reports.
 
+use std::io::{self, Write};
+
 /// What a secret is replaced with.
 pub const MASK: &str = "***";
 
@@ -56,10 +58,77 @@ impl Masker {
         out
     }
 
+    /// [`Self::mask`] of a text that is no longer needed: no copy of a
+    /// text without secrets (a report of megabytes).
+    pub fn mask_owned(&self, text: String) -> String {
+        if self.needles.iter().any(|n| text.contains(n.as_str())) {
+            self.mask(&text)
+        } else {
+            text
+        }
+    }
+
     pub fn mask_in_place(&self, text: &mut String) {
         if self.needles.iter().any(|n| text.contains(n.as_str())) {
             *text = self.mask(text);
         }
+    }
+}
+
+impl Masker {
+    /// A writer that masks what goes through it, line by line: a secret
+    /// never spans a line of the reports (JSON escapes line breaks in
+    /// strings). When one would, because it holds a line break itself,
+    /// the whole text is held and masked at [`MaskingWriter::finish`].
+    pub fn writer<W: Write>(&self, inner: W) -> MaskingWriter<'_, W> {
+        MaskingWriter {
+            masker: self,
+            inner,
+            pending: Vec::new(),
+            whole: self.needles.iter().any(|n| n.contains('\n')),
+        }
+    }
+}
+
+pub struct MaskingWriter<'m, W: Write> {
+    masker: &'m Masker,
+    inner: W,
+    /// Bytes after the last line break written, or everything when `whole`.
+    pending: Vec<u8>,
+    whole: bool,
+}
+
+impl<W: Write> MaskingWriter<'_, W> {
+    fn pass(&mut self, bytes: Vec<u8>) -> io::Result<()> {
+        let text = String::from_utf8(bytes).map_err(io::Error::other)?;
+        self.inner
+            .write_all(self.masker.mask_owned(text).as_bytes())
+    }
+
+    /// Masks and writes what is held, and flushes.
+    pub fn finish(mut self) -> io::Result<()> {
+        let rest = std::mem::take(&mut self.pending);
+        self.pass(rest)?;
+        self.inner.flush()
+    }
+}
+
+impl<W: Write> Write for MaskingWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        if !self.whole
+            && let Some(last) = self.pending.iter().rposition(|b| *b == b'\n')
+        {
+            let rest = self.pending.split_off(last + 1);
+            let lines = std::mem::replace(&mut self.pending, rest);
+            self.pass(lines)?;
+        }
+        Ok(buf.len())
+    }
+
+    /// Writes out only whole lines: the rest waits for [`Self::finish`].
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -89,6 +158,39 @@ mod tests {
         assert_eq!(m.mask("?k=s3cr%22et+key%2F1"), "?k=***");
         assert_eq!(m.mask("/p/s3cr%22et%20key%2F1"), "/p/***");
         assert_eq!(m.mask("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn an_owned_text_is_masked_alike() {
+        let m = Masker::new(["k3y".to_string()]);
+        assert_eq!(m.mask_owned("a k3y b".to_string()), "a *** b");
+        assert_eq!(m.mask_owned("nothing".to_string()), "nothing");
+    }
+
+    #[test]
+    fn the_writer_masks_a_secret_cut_across_writes() {
+        for secret in ["k3y", "k3\ny"] {
+            let m = Masker::new([secret.to_string()]);
+            let mut out = Vec::new();
+            let mut w = m.writer(&mut out);
+            for part in [
+                "a k",
+                "3",
+                if secret.contains('\n') { "\ny" } else { "y" },
+                " b\nc k3",
+                "y",
+            ] {
+                w.write_all(part.as_bytes()).unwrap();
+            }
+            w.finish().unwrap();
+            let out = String::from_utf8(out).unwrap();
+            assert_eq!(
+                out.matches("***").count(),
+                if secret.contains('\n') { 1 } else { 2 },
+                "{secret:?}: {out}"
+            );
+            assert!(!out.contains(secret), "{out}");
+        }
     }
 
     #[test]

@@ -119,11 +119,11 @@ pub fn replace(store: &mut Store, id: &str, body: &[u8], faults: &Faults) -> Rep
 
 /// DELETE: the member stays, as `inactive` (also when it already was).
 pub fn remove(store: &mut Store, id: &str, faults: &Faults) -> Reply {
-    let Some(member) = store.member_mut(id) else {
+    if store.member(id).is_none() {
         return unknown_member(id, faults);
-    };
+    }
     if !faults.has(fault::DELETE_KEEPS_STATUS) {
-        member.status = Status::Inactive;
+        store.set_status(id, Status::Inactive);
     }
     Reply::ok(json!({ "message": "OK" }))
 }

@@ -1,7 +1,7 @@
 //! All server state: the members, in creation order, and the answers kept for
 //! idempotent replays.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use axum::http::Method;
@@ -31,18 +31,33 @@ struct Saved {
     at: Instant,
 }
 
+/// The members, with indexes so that each request costs the same however
+/// many members earlier requests created (a long property run creates
+/// hundreds of thousands).
 #[derive(Debug)]
 pub struct Store {
+    /// In creation order, which search answers in.
     members: Vec<Member>,
+    /// Position in `members` by id.
+    by_id: HashMap<String, usize>,
+    fields: FieldIndex,
     replies: HashMap<IdempotencyKey, Saved>,
+    /// Keys in the order they were kept, for dropping expired ones without
+    /// scanning them all.
+    kept_order: VecDeque<(Instant, IdempotencyKey)>,
 }
 
 impl Store {
     pub fn seeded() -> Store {
-        Store {
-            members: vec![Member::seed()],
+        let mut store = Store {
+            members: Vec::new(),
+            by_id: HashMap::new(),
+            fields: FieldIndex::default(),
             replies: HashMap::new(),
-        }
+            kept_order: VecDeque::new(),
+        };
+        store.push(Member::seed());
+        store
     }
 
     pub fn members(&self) -> &[Member] {
@@ -51,17 +66,30 @@ impl Store {
 
     /// Ids that do not start with `mem_` simply match no member.
     pub fn member(&self, id: &str) -> Option<&Member> {
-        self.members.iter().find(|member| member.id == id)
+        self.by_id.get(id).map(|&i| &self.members[i])
     }
 
-    pub fn member_mut(&mut self, id: &str) -> Option<&mut Member> {
-        self.members.iter_mut().find(|member| member.id == id)
+    fn push(&mut self, member: Member) {
+        let index = self.members.len();
+        self.by_id.insert(member.id.clone(), index);
+        self.fields.add(&member, index);
+        self.members.push(member);
     }
 
     /// Replaces the stored member that has `member`'s id.
     pub fn save(&mut self, member: Member) {
-        if let Some(slot) = self.member_mut(&member.id) {
-            *slot = member;
+        let Some(&index) = self.by_id.get(&member.id) else {
+            return;
+        };
+        let old = std::mem::replace(&mut self.members[index], member);
+        self.fields.remove(&old, index);
+        self.fields.add(&self.members[index], index);
+    }
+
+    /// Sets the status of the member with id `id`, if there is one.
+    pub fn set_status(&mut self, id: &str, status: Status) {
+        if let Some(&index) = self.by_id.get(id) {
+            self.members[index].status = status;
         }
     }
 
@@ -72,28 +100,38 @@ impl Store {
                 break id;
             }
         };
-        self.members.push(Member::invited(id, fields));
+        self.push(Member::invited(id, fields));
         let last = self.members.len() - 1;
         &self.members[last]
     }
 
     /// Reading: emails are compared exactly, as sent.
     pub fn email_in_use(&self, email: &str, except: Option<&str>) -> bool {
-        self.others(except).any(|member| member.email == email)
+        self.others(&self.fields.by_email, email, except)
+            .next()
+            .is_some()
     }
 
     /// The docs: a workerId is unique across active, invited and inactive
     /// members; any number of members may have none.
     pub fn worker_id_in_use(&self, worker_id: &str, except: Option<&str>, faults: &Faults) -> bool {
         let ignore_inactive = faults.has(fault::WORKER_ID_UNIQUE_ACTIVE_ONLY);
-        self.others(except)
-            .filter(|member| !(ignore_inactive && member.status == Status::Inactive))
-            .any(|member| member.worker_id.as_deref() == Some(worker_id))
+        self.others(&self.fields.by_worker_id, worker_id, except)
+            .any(|member| !(ignore_inactive && member.status == Status::Inactive))
     }
 
-    fn others<'a>(&'a self, except: Option<&'a str>) -> impl Iterator<Item = &'a Member> + 'a {
-        self.members
-            .iter()
+    /// The members an index lists under `key`, but the one with id `except`.
+    fn others<'a>(
+        &'a self,
+        index: &'a HashMap<String, Vec<usize>>,
+        key: &str,
+        except: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Member> + 'a {
+        index
+            .get(key)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.members[i])
             .filter(move |member| Some(member.id.as_str()) != except)
     }
 
@@ -108,9 +146,11 @@ impl Store {
         now: Instant,
         operation: impl FnOnce(&mut Store) -> Reply,
     ) -> Reply {
-        self.replies
-            .retain(|_, saved| now.saturating_duration_since(saved.at) < KEY_LIFETIME);
-        if let Some(saved) = key.as_ref().and_then(|key| self.replies.get(key)) {
+        let live = |at: Instant| now.saturating_duration_since(at) < KEY_LIFETIME;
+        self.drop_expired(now);
+        if let Some(saved) = key.as_ref().and_then(|key| self.replies.get(key))
+            && live(saved.at)
+        {
             return saved.reply.clone();
         }
         let reply = operation(self);
@@ -119,8 +159,61 @@ impl Store {
                 reply: reply.clone(),
                 at: now,
             };
+            self.kept_order.push_back((now, key.clone()));
             self.replies.insert(key, saved);
         }
         reply
+    }
+
+    /// Forgets kept answers older than their lifetime, oldest first.
+    fn drop_expired(&mut self, now: Instant) {
+        while let Some((at, _)) = self.kept_order.front() {
+            if now.saturating_duration_since(*at) < KEY_LIFETIME {
+                break;
+            }
+            if let Some((at, key)) = self.kept_order.pop_front()
+                && self.replies.get(&key).is_some_and(|saved| saved.at == at)
+            {
+                self.replies.remove(&key);
+            }
+        }
+    }
+}
+
+/// Member positions by email and by workerId: a list each, as faults let
+/// two members share one.
+#[derive(Debug, Default)]
+struct FieldIndex {
+    by_email: HashMap<String, Vec<usize>>,
+    by_worker_id: HashMap<String, Vec<usize>>,
+}
+
+impl FieldIndex {
+    fn add(&mut self, member: &Member, index: usize) {
+        self.by_email
+            .entry(member.email.clone())
+            .or_default()
+            .push(index);
+        if let Some(worker_id) = &member.worker_id {
+            self.by_worker_id
+                .entry(worker_id.clone())
+                .or_default()
+                .push(index);
+        }
+    }
+
+    fn remove(&mut self, member: &Member, index: usize) {
+        fn unlist(map: &mut HashMap<String, Vec<usize>>, key: &str, index: usize) {
+            if let Some(list) = map.get_mut(key) {
+                list.retain(|&i| i != index);
+                if list.is_empty() {
+                    map.remove(key);
+                }
+            }
+        }
+        unlist(&mut self.by_email, &member.email, index);
+        if let Some(worker_id) = &member.worker_id {
+            unlist(&mut self.by_worker_id, worker_id, index);
+        }
     }
 }

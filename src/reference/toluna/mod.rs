@@ -385,10 +385,9 @@ fn lookup<'a>(
     // The bugs: matching on MemberCode alone; forgetting regulated members.
     let by_code_alone = faults.has(EXISTENCE_BY_MEMBER_CODE);
     let sees_regulated = faults.has(PII_STILL_VISIBLE);
-    store.find_mut(|found, member| {
-        found.code == key.code
-            && (by_code_alone || found.partner == key.partner)
-            && (sees_regulated || !member.regulated)
+    let partner = (!by_code_alone).then_some(key.partner);
+    store.find_mut(&key.code, partner, |member| {
+        sees_regulated || !member.regulated
     })
 }
 

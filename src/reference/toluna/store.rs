@@ -1,5 +1,5 @@
 //! The in-memory member store and the JSON view GET returns.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -128,16 +128,21 @@ impl Member {
     }
 }
 
+/// The members by pair, with the partners of each MemberCode so that a
+/// lookup costs the same however many members earlier requests added.
 #[derive(Debug, Default)]
 pub struct Store {
     members: BTreeMap<MemberKey, Member>,
+    partners_by_code: HashMap<String, BTreeSet<Uuid>>,
 }
 
 impl Store {
     pub fn with_members(members: impl IntoIterator<Item = (MemberKey, Member)>) -> Store {
-        Store {
-            members: members.into_iter().collect(),
+        let mut store = Store::default();
+        for (key, member) in members {
+            store.insert(key, member);
         }
+        store
     }
 
     /// Whether the pair exists at all, regulated or not.
@@ -146,17 +151,31 @@ impl Store {
     }
 
     pub fn insert(&mut self, key: MemberKey, member: Member) {
+        self.partners_by_code
+            .entry(key.code.clone())
+            .or_default()
+            .insert(key.partner);
         self.members.insert(key, member);
     }
 
-    /// The first member (in key order) that `matches` accepts.
+    /// The first member (in key order) with MemberCode `code`, of `partner`
+    /// when one is given, that `matches` accepts.
     pub fn find_mut(
         &mut self,
-        matches: impl Fn(&MemberKey, &Member) -> bool,
+        code: &str,
+        partner: Option<Uuid>,
+        matches: impl Fn(&Member) -> bool,
     ) -> Option<(&MemberKey, &mut Member)> {
-        self.members
-            .iter_mut()
-            .find(|(key, member)| matches(key, member))
+        let partners = self.partners_by_code.get(code)?;
+        let key = partners
+            .iter()
+            .filter(|p| partner.is_none_or(|wanted| **p == wanted))
+            .map(|p| MemberKey {
+                partner: *p,
+                code: code.to_string(),
+            })
+            .find(|key| self.members.get(key).is_some_and(&matches))?;
+        self.members.range_mut(key.clone()..=key).next()
     }
 }
 

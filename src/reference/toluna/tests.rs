@@ -1445,3 +1445,43 @@ async fn fault_get_omits_answers() {
     assert_eq!(faulty["RegistrationAnswers"], json!([]));
     assert_eq!(faulty["PostalCode"], "1");
 }
+
+#[test]
+fn the_store_finds_a_member_code_under_the_partner_asked_for_or_the_first() {
+    use super::store::{Member, MemberKey, Store};
+    let key = |partner: u128, code: &str| MemberKey {
+        partner: uuid::Uuid::from_u128(partner),
+        code: code.to_string(),
+    };
+    let hidden = Member {
+        regulated: true,
+        ..Member::default()
+    };
+    let mut store = Store::with_members([
+        (key(3, "A"), Member::default()),
+        (key(1, "A"), hidden),
+        (key(2, "B"), Member::default()),
+    ]);
+    store.insert(key(2, "A"), Member::default());
+    let found = |store: &mut Store, partner: Option<u128>, regulated_too: bool| {
+        store
+            .find_mut("A", partner.map(uuid::Uuid::from_u128), |m| {
+                regulated_too || !m.regulated
+            })
+            .map(|(k, _)| k.partner.as_u128())
+    };
+    assert_eq!(
+        found(&mut store, None, true),
+        Some(1),
+        "key order: the lowest partner"
+    );
+    assert_eq!(
+        found(&mut store, None, false),
+        Some(2),
+        "the first that matches"
+    );
+    assert_eq!(found(&mut store, Some(3), false), Some(3));
+    assert_eq!(found(&mut store, Some(1), false), None);
+    assert_eq!(found(&mut store, Some(4), true), None);
+    assert!(store.find_mut("C", None, |_| true).is_none());
+}

@@ -1006,3 +1006,51 @@ async fn search_needs_numeric_skip_and_take() {
     assert_eq!(huge.status, 200);
     assert_eq!(huge.body["members"], json!([]));
 }
+
+// --- the store's indexes --------------------------------------------------------
+
+#[test]
+fn the_store_indexes_follow_every_change_of_email_and_worker_id() {
+    use super::super::body::FullFields;
+    use super::super::fault;
+    use super::super::member::Status;
+    let mut store = Store::seeded();
+    let fields = |email: &str, worker: Option<&str>| FullFields {
+        email: email.to_string(),
+        first_name: "Ann".into(),
+        last_name: "Lee".into(),
+        tier: "Gold".into(),
+        phone: None,
+        worker_id: worker.map(str::to_string),
+        account_details: None,
+        enable_payroll: false,
+        dob: None,
+        gender: None,
+    };
+    let id = store.invite(fields("a@example.com", Some("w1"))).id.clone();
+    let faults = Faults::default();
+    assert!(store.email_in_use("a@example.com", None));
+    assert!(!store.email_in_use("a@example.com", Some(&id)));
+    assert!(store.worker_id_in_use("w1", None, &faults));
+
+    let mut changed = store.member(&id).unwrap().clone();
+    changed.email = "b@example.com".into();
+    changed.worker_id = None;
+    store.save(changed);
+    assert!(!store.email_in_use("a@example.com", None));
+    assert!(store.email_in_use("b@example.com", None));
+    assert!(!store.worker_id_in_use("w1", None, &faults));
+    assert_eq!(store.member(&id).unwrap().email, "b@example.com");
+
+    // Removed members keep their workerId, except under the fault.
+    let other = store.invite(fields("c@example.com", Some("w2"))).id.clone();
+    store.set_status(&other, Status::Inactive);
+    assert!(store.worker_id_in_use("w2", None, &faults));
+    let fault = Faults::from_names(&[fault::WORKER_ID_UNIQUE_ACTIVE_ONLY]).unwrap();
+    assert!(!store.worker_id_in_use("w2", None, &fault));
+    assert_eq!(
+        store.members().len(),
+        3,
+        "creation order keeps every member"
+    );
+}
