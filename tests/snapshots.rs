@@ -59,6 +59,21 @@ async fn greeting_server(greeting: Arc<Mutex<String>>) -> (String, tokio::task::
 const GREETING_SUITE: &str = "name: s\nsnapshots:\n  headers: [content-type]\n  redact:\n    - { path: $.id, as: \"[id]\" }\n";
 const GREETING_CASE: &str = "cases:\n  - name: greet\n    steps:\n      - request: { method: GET, path: /greeting }\n        expect: { status: 200 }\n";
 
+/// `verity run` of these cases against `url` with this snapshot mode.
+fn snapshot_run(cases: &str, url: &str, mode: &str, snapshot_dir: &str) -> Vec<String> {
+    strings(&[
+        "run",
+        "--cases",
+        cases,
+        "--base-url",
+        url,
+        "--snapshots",
+        mode,
+        "--snapshot-dir",
+        snapshot_dir,
+    ])
+}
+
 fn files_under(dir: &Path) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
@@ -81,19 +96,8 @@ async fn a_changed_answer_fails_its_snapshot_with_a_diff_until_accepted() {
     let cases = suite_dir(GREETING_SUITE, &[("c.yaml", GREETING_CASE)]);
     let snapshots = tempfile::tempdir().unwrap();
     let snap_dir = path_str(snapshots.path());
-    let run = |mode: &str| {
-        strings(&[
-            "run",
-            "--cases",
-            &path_str(cases.path()),
-            "--base-url",
-            &url,
-            "--snapshots",
-            mode,
-            "--snapshot-dir",
-            &snap_dir,
-        ])
-    };
+    let cases_dir = path_str(cases.path());
+    let run = |mode: &str| snapshot_run(&cases_dir, &url, mode, &snap_dir);
     let accept = strings(&["snapshots", "accept", "--snapshot-dir", &snap_dir]);
 
     // Record the first answer.
@@ -181,6 +185,79 @@ async fn a_changed_answer_fails_its_snapshot_with_a_diff_until_accepted() {
         files_under(snapshots.path()),
         BTreeSet::from(["greet@1.snap".to_string()])
     );
+    task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renamed_case_leaves_a_snapshot_that_run_names_and_prune_deletes() {
+    let greeting = Arc::new(Mutex::new("hello".to_string()));
+    let (url, task) = greeting_server(greeting).await;
+    let cases = suite_dir(GREETING_SUITE, &[("c.yaml", GREETING_CASE)]);
+    let snapshots = tempfile::tempdir().unwrap();
+    let snap_dir = path_str(snapshots.path());
+    let cases_dir = path_str(cases.path());
+    let run = |mode: &str| snapshot_run(&cases_dir, &url, mode, &snap_dir);
+    let prune = |extra: &[&str]| {
+        let mut args = strings(&[
+            "snapshots",
+            "prune",
+            "--cases",
+            &cases_dir,
+            "--snapshot-dir",
+            &snap_dir,
+        ]);
+        args.extend(strings(extra));
+        args
+    };
+    verity_ci_async(run("update"), false).await;
+    let accept = strings(&["snapshots", "accept", "--snapshot-dir", &snap_dir]);
+    assert_eq!(verity_ci_async(accept, false).await.status.code(), Some(0));
+    // Nothing to say while every snapshot has its step.
+    let output = verity_ci_async(run("check"), false).await;
+    assert_eq!(output.status.code(), Some(0), "{:?}", text(&output));
+    assert!(
+        !text(&output).1.contains("belongs to no step"),
+        "{:?}",
+        text(&output)
+    );
+
+    std::fs::write(
+        cases.path().join("s/c.yaml"),
+        GREETING_CASE.replace("name: greet", "name: hail"),
+    )
+    .unwrap();
+    // The renamed case records its answer as pending; the old file stays.
+    let output = verity_ci_async(run("update"), false).await;
+    let (_, stderr) = text(&output);
+    assert!(
+        stderr.contains("greet@1.snap belongs to no step of the cases"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`verity snapshots prune` deletes it"),
+        "{stderr}"
+    );
+
+    let output = verity_ci_async(prune(&["--dry-run"]), false).await;
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("would delete") && stdout.contains("greet@1.snap"),
+        "{stdout}"
+    );
+    assert!(snapshots.path().join("s/greet@1.snap").exists());
+
+    let output = verity_ci_async(prune(&[]), false).await;
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("1 unreferenced snapshot file deleted"),
+        "{stdout}"
+    );
+    let left = files_under(snapshots.path());
+    assert!(!left.contains("greet@1.snap"), "{left:?}");
+    // The renamed case's own (pending) snapshot is not touched.
+    assert!(left.contains("hail@1.snap.new"), "{left:?}");
     task.abort();
 }
 
@@ -414,6 +491,20 @@ fn the_committed_snapshots_hold_no_run_specific_value() {
         }
     }
     assert!(count >= 200, "only {count} snapshots committed");
+}
+
+#[test]
+fn every_committed_snapshot_belongs_to_a_step() {
+    let suites = verity::case::load_root(&support::repo().join("cases"), &[]).unwrap();
+    let store = verity::snapshot::SnapshotStore::new(support::repo().join("snapshots"));
+    for suite in &suites {
+        let names = verity::snapshot::normalize::snapshot_names(&suite.cases);
+        let stale = store.unreferenced(&suite.name, &names).unwrap();
+        assert!(
+            stale.is_empty(),
+            "{stale:?}: no step names them (verity snapshots prune)"
+        );
+    }
 }
 
 async fn diff_against(faults: &[&str]) -> (Option<i32>, String) {

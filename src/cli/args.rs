@@ -366,6 +366,26 @@ pub enum SnapshotsAction {
     Reject(ReviewArgs),
     /// Show each pending snapshot as a diff against the stored one.
     Pending(ReviewArgs),
+    /// Delete the snapshot files that no step of the suites' cases names
+    /// any more: those a renamed or removed case or step left behind
+    /// (`verity run` lists them).
+    ///
+    /// Example: verity snapshots prune --dry-run
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub review: ReviewArgs,
+
+    /// The directory of the suites whose cases name the snapshots.
+    #[arg(long, default_value = "cases", value_name = "DIR")]
+    pub cases: PathBuf,
+
+    /// List what would be deleted; delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

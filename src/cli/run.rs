@@ -326,6 +326,29 @@ pub async fn run(args: RunArgs) -> u8 {
             return usage(e);
         }
     };
+    // With `--properties only` the plans hold no case to name a snapshot.
+    if let Some(hook) = snapshots
+        .as_ref()
+        .filter(|_| args.properties != PropertiesMode::Only)
+        && !args.quiet
+    {
+        match snapshots::unreferenced(hook, plans) {
+            Ok(stale) if !stale.is_empty() => {
+                for path in &stale {
+                    eprintln!(
+                        "note: {} belongs to no step of the cases (a renamed or removed case or step?)",
+                        path.display()
+                    );
+                }
+                eprintln!(
+                    "note: `verity snapshots prune` deletes {}",
+                    if stale.len() == 1 { "it" } else { "them" }
+                );
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("warning: {e}"),
+        }
+    }
     if let Some(b) = &baseline {
         for entry in b.expired() {
             eprintln!(

@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::args::{ReviewArgs, RunArgs, SnapshotMode, SnapshotsAction, SnapshotsArgs};
+use super::args::{PruneArgs, ReviewArgs, RunArgs, SnapshotMode, SnapshotsAction, SnapshotsArgs};
 use super::{EXIT_USAGE, usage};
 use crate::report::diff::unified_between;
 use crate::report::style::{ColorChoice, Style};
 use crate::run::{Fresh, SuitePlan};
-use crate::snapshot::normalize::clashing_names;
+use crate::snapshot::normalize::{clashing_names, snapshot_names};
 use crate::snapshot::store::{self, Stored};
 use crate::snapshot::{Mode, SnapshotHook, SnapshotStore, file, on_ci};
 
@@ -67,12 +67,77 @@ pub(crate) fn hook(
         .map(|hook| Some(Arc::new(hook)))
 }
 
-/// `verity snapshots accept | reject | pending`.
+/// The snapshot files of the suites `hook` checks that no step of their
+/// cases names; `plans` must hold every case of those suites.
+pub(crate) fn unreferenced(
+    hook: &SnapshotHook,
+    plans: &[Arc<SuitePlan>],
+) -> Result<Vec<PathBuf>, String> {
+    let mut found = Vec::new();
+    for plan in plans
+        .iter()
+        .filter(|p| hook.suites().contains(&p.suite.name))
+    {
+        let names = snapshot_names(&plan.suite.cases);
+        found.extend(hook.store().unreferenced(&plan.suite.name, &names)?);
+    }
+    Ok(found)
+}
+
+/// `verity snapshots prune`.
+fn prune(args: &PruneArgs) -> u8 {
+    let dir = &args.review.snapshot_dir;
+    if !dir.is_dir() {
+        return usage(format!(
+            "no snapshot directory {} (pass --snapshot-dir DIR)",
+            dir.display()
+        ));
+    }
+    let suites = match crate::case::load_root(&args.cases, &args.review.suites) {
+        Ok(suites) => suites,
+        Err(e) => return super::load_errors(&e),
+    };
+    let store = SnapshotStore::new(dir);
+    let mut failures = 0;
+    let mut handled = 0;
+    for suite in suites.iter().filter(|s| s.snapshots.is_some()) {
+        let found = match store.unreferenced(&suite.name, &snapshot_names(&suite.cases)) {
+            Ok(found) => found,
+            Err(e) => return usage(e),
+        };
+        for path in found {
+            if args.dry_run {
+                println!("would delete {}", path.display());
+                handled += 1;
+                continue;
+            }
+            match std::fs::remove_file(&path) {
+                Ok(()) => {
+                    println!("deleted {}", path.display());
+                    handled += 1;
+                }
+                Err(e) => {
+                    failures += 1;
+                    eprintln!("error: cannot delete {}: {e}", path.display());
+                }
+            }
+        }
+    }
+    println!(
+        "{handled} unreferenced snapshot file{} {}",
+        if handled == 1 { "" } else { "s" },
+        if args.dry_run { "found" } else { "deleted" }
+    );
+    if failures > 0 { EXIT_USAGE } else { 0 }
+}
+
+/// `verity snapshots accept | reject | pending | prune`.
 pub fn review(args: SnapshotsArgs) -> u8 {
     let (action, review) = match &args.action {
         SnapshotsAction::Accept(r) => ("accept", r),
         SnapshotsAction::Reject(r) => ("reject", r),
         SnapshotsAction::Pending(r) => ("pending", r),
+        SnapshotsAction::Prune(p) => return prune(p),
     };
     let ReviewArgs {
         suites,

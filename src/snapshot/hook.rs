@@ -76,6 +76,11 @@ impl SnapshotHook {
         self.mode
     }
 
+    /// The suites whose answers are compared.
+    pub fn suites(&self) -> &BTreeSet<String> {
+        &self.suites
+    }
+
     pub fn tally(&self) -> Tally {
         self.lock().clone()
     }

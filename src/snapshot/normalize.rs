@@ -236,6 +236,19 @@ pub fn expression(step: &Step) -> String {
     text
 }
 
+/// The snapshot name of every step of these cases.
+pub fn snapshot_names(cases: &[Case]) -> std::collections::BTreeSet<String> {
+    cases
+        .iter()
+        .flat_map(|case| {
+            case.steps
+                .iter()
+                .enumerate()
+                .map(|(index, step)| snapshot_name(&case.name, index, step))
+        })
+        .collect()
+}
+
 /// Snapshot names of every step of every case, to refuse a suite in which two
 /// would share a file.
 pub fn clashing_names(cases: &[Case]) -> Option<(String, String, String)> {

@@ -3,6 +3,7 @@
 //! use. Accepting renames the pending file over the snapshot; rejecting
 //! deletes it.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::file::{self, SnapshotFile};
@@ -98,6 +99,40 @@ impl SnapshotStore {
                     .filter(|p| p.is_file() && is_pending(p)),
             );
         }
+        found.sort();
+        Ok(found)
+    }
+}
+
+impl SnapshotStore {
+    /// The snapshot files of `suite`, stored or pending, whose name is not in
+    /// `names`: left behind by a case or a step that was renamed or removed.
+    /// Sorted; none when the suite has no directory.
+    pub fn unreferenced(
+        &self,
+        suite: &str,
+        names: &BTreeSet<String>,
+    ) -> Result<Vec<PathBuf>, String> {
+        let dir = self.suite_dir(suite);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+        };
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .filter(|p| {
+                let Some(file) = p.file_name().and_then(|n| n.to_str()) else {
+                    return false;
+                };
+                let name = file
+                    .strip_suffix(".snap.new")
+                    .or_else(|| file.strip_suffix(".snap"));
+                name.is_some_and(|n| !names.contains(n))
+            })
+            .collect();
         found.sort();
         Ok(found)
     }
