@@ -62,14 +62,7 @@ pub async fn update_member(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let reply = match (id, body) {
-        (Ok(Path(id)), Ok(body)) => app.mutate(Method::PATCH, &uri, &headers, |store, faults| {
-            ops::update(store, &id, &body, faults)
-        }),
-        (Err(rejection), _) => Reply::path_invalid(&rejection.body_text()),
-        (_, Err(rejection)) => Reply::body_unreadable(rejection.status(), &rejection.body_text()),
-    };
-    app.send(reply)
+    write_member(app, Method::PATCH, id, body, &uri, &headers, ops::update)
 }
 
 pub async fn replace_member(
@@ -79,9 +72,22 @@ pub async fn replace_member(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    write_member(app, Method::PUT, id, body, &uri, &headers, ops::replace)
+}
+
+/// PATCH and PUT of one member: both need its id and a body.
+fn write_member(
+    app: AppState,
+    method: Method,
+    id: MemberId,
+    body: Body,
+    uri: &Uri,
+    headers: &HeaderMap,
+    op: fn(&mut Store, &str, &[u8], &Faults) -> Reply,
+) -> Response {
     let reply = match (id, body) {
-        (Ok(Path(id)), Ok(body)) => app.mutate(Method::PUT, &uri, &headers, |store, faults| {
-            ops::replace(store, &id, &body, faults)
+        (Ok(Path(id)), Ok(body)) => app.mutate(method, uri, headers, |store, faults| {
+            op(store, &id, &body, faults)
         }),
         (Err(rejection), _) => Reply::path_invalid(&rejection.body_text()),
         (_, Err(rejection)) => Reply::body_unreadable(rejection.status(), &rejection.body_text()),
