@@ -5,6 +5,7 @@
 mod support;
 
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use axum::Router;
@@ -389,4 +390,57 @@ fn serve_then_run_against_it() {
     let (stdout, _) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(last_line(&stdout).ends_with("passed, 0 failed"), "{stdout}");
+}
+
+/// Every file under `dir`, relative to it, with its bytes.
+fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if !path.to_string_lossy().ends_with(".snap.new") {
+                let bytes = std::fs::read(&path).unwrap();
+                out.insert(path.strip_prefix(root).unwrap().to_path_buf(), bytes);
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+#[test]
+fn init_writes_the_built_in_suites_which_run_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = support::path_str(dir.path());
+    let output = support::verity(&["init", &root]);
+    let (stdout, stderr) = support::text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("next: verity run --cases"), "{stdout}");
+    for name in ["cases", "snapshots"] {
+        assert!(
+            tree(&dir.path().join(name)) == tree(&support::repo().join(name)),
+            "`verity init` wrote other {name} than the repository's"
+        );
+    }
+
+    // They run as the checkout's do, their snapshots included.
+    let cases = support::path_str(&dir.path().join("cases"));
+    let output = support::verity(&["run", "--cases", &cases, "--properties", "off", "-q"]);
+    let (stdout, stderr) = support::text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        support::last_line(&stdout).ends_with("passed, 0 failed"),
+        "{stdout}"
+    );
+
+    // A second init changes nothing, a changed suite least of all.
+    let changed = dir.path().join("cases/onsi/auth.yaml");
+    std::fs::write(&changed, "# mine\n").unwrap();
+    let output = support::verity(&["init", &root]);
+    let (_, stderr) = support::text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("already exists"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&changed).unwrap(), "# mine\n");
 }

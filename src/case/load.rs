@@ -109,7 +109,7 @@ fn suite_dirs(root: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let entries = std::fs::read_dir(root).map_err(|e| {
         LoadError::whole_file(
             root,
-            format!("cannot read the cases directory: {e} (pass --cases DIR)"),
+            format!("cannot read the cases directory: {e} (pass --cases DIR; `verity init` writes the built-in suites here)"),
         )
     })?;
     let mut dirs: Vec<PathBuf> = entries

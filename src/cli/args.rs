@@ -97,6 +97,19 @@ pub enum Command {
     /// properties catch it, and the kill rate.
     #[command(after_long_help = MUTANTS_AFTER)]
     Mutants(MutantsArgs),
+    /// Write the suites built into verity (`cases/`, and the `snapshots/`
+    /// recorded from the reference servers) into a directory, for an
+    /// installed verity with no checkout at hand. Nothing is overwritten.
+    ///
+    /// Example: verity init conformance && cd conformance && verity run
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write `cases/` and `snapshots/`.
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

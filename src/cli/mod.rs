@@ -1,7 +1,8 @@
-//! The command line: `verity run | serve | list | check | diff | snapshots | mutants`.
+//! The command line: `verity run | serve | list | check | diff | snapshots | mutants | init`.
 
 mod args;
 mod diff;
+mod init;
 mod inspect;
 mod mutants;
 mod report;
@@ -44,6 +45,7 @@ pub fn main() -> ExitCode {
             Command::Diff(args) => diff::diff(args).await,
             Command::Snapshots(args) => snapshots::review(args),
             Command::Mutants(args) => mutants::mutants(args).await,
+            Command::Init(args) => init::init(args),
         }
     });
     // Do not wait for idle pooled connections or lingering tasks.
