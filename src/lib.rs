@@ -1,4 +1,5 @@
 //! verity: a contract-testing and conformance harness for member-update APIs.
+pub mod atomic;
 pub mod case;
 pub mod check;
 pub mod cli;

@@ -2,9 +2,9 @@
 //! `cases/<suite>/regressions/<name>.yaml`, written whole or not at all, and
 //! never over an existing file.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::atomic::{self, Existing};
 use crate::case::Suite;
 
 pub const REGRESSION_DIR: &str = "regressions";
@@ -27,28 +27,9 @@ pub fn unique_name(suite: &Suite, base: &str) -> String {
 
 /// Writes `text` as `<suite dir>/regressions/<name>.yaml`.
 pub fn write(suite_dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
-    let dir = suite_dir.join(REGRESSION_DIR);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let target = dir.join(format!("{name}.yaml"));
-    // A `.tmp` name, so a run loading the suite meanwhile does not read it.
-    let mut file = tempfile::Builder::new()
-        .prefix(".verity-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
-    file.write_all(text.as_bytes())
-        .and_then(|_| file.as_file().sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
-    file.persist_noclobber(&target).map_err(|e| {
-        if target.exists() {
-            format!(
-                "{} exists already; it was not overwritten",
-                target.display()
-            )
-        } else {
-            format!("cannot write {}: {}", target.display(), e.error)
-        }
-    })?;
+    let target = suite_dir.join(REGRESSION_DIR).join(format!("{name}.yaml"));
+    atomic::write(&target, text.as_bytes(), Existing::Keep)
+        .map_err(|e| format!("{}: {e}", target.display()))?;
     Ok(target)
 }
 

@@ -3,11 +3,12 @@
 //! reader never sees half a report and an old one is replaced whole.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use super::document::Report;
 use super::{json, junit, markdown};
+use crate::atomic::{self, Existing};
 use crate::run::secrets::Masker;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +55,7 @@ impl ReportSpec {
     /// Refuses, before anything runs, a report that could not be written at
     /// the end: its directory must exist.
     pub fn check(&self) -> Result<(), String> {
-        let dir = parent(&self.path);
+        let dir = atomic::dir_of(&self.path);
         if !dir.is_dir() {
             return Err(format!(
                 "--report {}: the directory {} does not exist",
@@ -83,13 +84,6 @@ impl ReportSpec {
     }
 }
 
-fn parent(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
 /// Writes every report; one that fails does not stop the others. The text
 /// goes through the masker once more, so a secret that slipped past the
 /// runner still never reaches a file.
@@ -105,7 +99,7 @@ pub fn write_each(
 ) -> Vec<String> {
     let mut errors = Vec::new();
     for spec in specs {
-        let written = write_atomic_with(&spec.path, |out| {
+        let written = atomic::write_with(&spec.path, Existing::Replace, |out| {
             let mut masked = masker.writer(out);
             write(spec, &mut masked)?;
             masked.finish().map_err(|e| format!("cannot write: {e}"))
@@ -115,45 +109,6 @@ pub fn write_each(
         }
     }
     errors
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory
-/// and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    write_atomic_with(path, |out| {
-        out.write_all(bytes)
-            .map_err(|e| format!("cannot write: {e}"))
-    })
-}
-
-/// [`write_atomic`] of what `write` writes, as it writes it.
-pub fn write_atomic_with(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> Result<(), String>,
-) -> Result<(), String> {
-    let dir = parent(path);
-    let file = tempfile::Builder::new()
-        .prefix(".verity-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
-    let mut out = std::io::BufWriter::new(file.as_file());
-    write(&mut out)?;
-    out.flush()
-        .and_then(|()| file.as_file().sync_all())
-        .map_err(|e| format!("cannot write: {e}"))?;
-    drop(out);
-    // Temporary files are private (0600); a report is for sharing.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = file
-            .as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    file.persist(path)
-        .map_err(|e| format!("cannot move the report into place: {}", e.error))?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -176,20 +131,6 @@ mod tests {
         assert!("html:r.html".parse::<ReportSpec>().is_err());
         assert!("r.xml".parse::<ReportSpec>().is_err());
         assert!("junit:".parse::<ReportSpec>().is_err());
-    }
-
-    #[test]
-    fn atomic_writes_replace_the_file_and_leave_no_temporary() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("r.txt");
-        write_atomic(&path, b"one").unwrap();
-        write_atomic(&path, b"two").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("r.txt")]);
     }
 
     #[test]

@@ -15,9 +15,6 @@
 //! match when their contents do, as insta compares them: trailing whitespace
 //! and `\r\n` line ends do not count, the header does not count at all.
 
-use std::io::Write;
-use std::path::Path;
-
 /// A snapshot as verity writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotFile {
@@ -115,24 +112,6 @@ pub fn same_contents(a: &str, b: &str) -> bool {
     normalize(a) == normalize(b)
 }
 
-/// Writes through a temporary file in the same directory and a rename, so a
-/// reader (or an interrupted run) never sees a half-written file.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir)?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".verity-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    temp.write_all(text.as_bytes())?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,19 +191,5 @@ mod tests {
         assert!(parse("status: 200\n").unwrap_err().contains("first line"));
         assert!(parse("---\nsource: x\n").unwrap_err().contains("closing"));
         assert!(parse("").is_err());
-    }
-
-    #[test]
-    fn atomic_writes_replace_the_whole_file_and_leave_no_temporary() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("deep/er/x.snap");
-        write_atomic(&path, "first version, longer than the second\n").unwrap();
-        write_atomic(&path, "second\n").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "second\n");
-        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("x.snap")]);
     }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::file::{self, SnapshotFile};
+use crate::atomic::{self, Existing};
 
 /// The extension of a pending snapshot, after `.snap`.
 pub const PENDING_SUFFIX: &str = ".new";
@@ -54,7 +55,7 @@ impl SnapshotStore {
         snapshot: &SnapshotFile,
     ) -> Result<PathBuf, String> {
         let path = pending_path(&self.path(suite, name));
-        file::write_atomic(&path, &snapshot.render())
+        atomic::write(&path, snapshot.render().as_bytes(), Existing::Replace)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(path)
     }
