@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use super::spool::{self, Spool};
-use crate::run::result::{CaseResult, Outcome};
+use crate::run::result::{CaseResult, Order, Outcome};
 use crate::run::{Event, Reporter, SuiteInfo};
 
 /// The `schema` field of every JSON report.
@@ -73,13 +73,64 @@ pub struct Report {
     pub stopped: Option<String>,
     pub suites: Vec<SuiteInfo>,
     pub summary: Counts,
-    /// Sorted by suite, then by place in the case files. With a `spool`,
-    /// a case that passed or was skipped is here in its [`spool::slim`]
-    /// form, and whole in the spool.
-    pub results: Vec<CaseResult>,
-    /// The whole results of a run, on disk: what the JSON report writes.
+    /// Sorted by suite, then by place in the case files.
+    pub results: Results,
+}
+
+/// A report's results. Of a run whose results went to a [`Spool`], a case
+/// that passed or was skipped is held in its [`spool::slim`] form (what
+/// JUnit and Markdown need) and serialized whole from the spool, one at a
+/// time: the JSON report of any run costs no more memory than its slim
+/// copies.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Results {
+    held: Vec<CaseResult>,
     #[serde(skip)]
-    pub spool: Option<Arc<Spool>>,
+    spool: Option<Arc<Spool>>,
+}
+
+impl Serialize for Results {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let Some(spool) = &self.spool else {
+            return self.held.serialize(serializer);
+        };
+        let mut seq = serializer.serialize_seq(Some(spool.len()))?;
+        for result in spool.results() {
+            let result =
+                result.map_err(|e| S::Error::custom(format!("reading back the results: {e}")))?;
+            seq.serialize_element(&result)?;
+        }
+        seq.end()
+    }
+}
+
+impl From<Vec<CaseResult>> for Results {
+    fn from(held: Vec<CaseResult>) -> Results {
+        Results { held, spool: None }
+    }
+}
+
+impl std::ops::Deref for Results {
+    type Target = Vec<CaseResult>;
+    fn deref(&self) -> &Vec<CaseResult> {
+        &self.held
+    }
+}
+
+impl<'a> IntoIterator for &'a Results {
+    type Item = &'a CaseResult;
+    type IntoIter = std::slice::Iter<'a, CaseResult>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.held.iter()
+    }
+}
+
+impl std::ops::DerefMut for Results {
+    fn deref_mut(&mut self) -> &mut Vec<CaseResult> {
+        &mut self.held
+    }
 }
 
 impl Report {
@@ -94,14 +145,7 @@ impl Report {
 
     /// Puts the results in their stable order and recounts them.
     pub fn settle(&mut self) {
-        self.results.sort_by(|a, b| {
-            (&a.suite, &a.source.file, a.source.line, &a.case).cmp(&(
-                &b.suite,
-                &b.source.file,
-                b.source.line,
-                &b.case,
-            ))
-        });
+        self.results.sort_by_cached_key(Order::of);
         self.summary = Counts::of(&self.results);
     }
 }
@@ -133,8 +177,7 @@ impl Collector {
                 stopped: None,
                 suites: Vec::new(),
                 summary: Counts::default(),
-                results: Vec::new(),
-                spool: None,
+                results: Results::default(),
             },
             spool: None,
             lost: None,
@@ -155,7 +198,7 @@ impl Collector {
         self.report.settle();
         if let Some(mut spool) = self.spool.take() {
             spool.sort();
-            self.report.spool = Some(Arc::new(spool));
+            self.report.results.spool = Some(Arc::new(spool));
         }
         (self.report, self.lost)
     }
@@ -191,7 +234,7 @@ impl Collector {
                 }
             }
         }
-        self.report.results = whole;
+        *self.report.results = whole;
     }
 }
 

@@ -17,43 +17,9 @@ pub fn render(report: &Report) -> Result<String, String> {
 /// Writes the report as [`render`] would give it; a spooled report's
 /// results are read back and written one at a time.
 pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), String> {
-    let failed = |e: &dyn std::fmt::Display| format!("cannot write the JSON report: {e}");
-    let Some(spool) = &report.spool else {
-        serde_json::to_writer_pretty(&mut *out, report).map_err(|e| failed(&e))?;
-        return out.write_all(b"\n").map_err(|e| failed(&e));
-    };
-    let head = Report {
-        results: Vec::new(),
-        spool: None,
-        ..report.clone()
-    };
-    let text = serde_json::to_string_pretty(&head).map_err(|e| failed(&e))?;
-    // `results` is the last field: the document is this head, then each
-    // result as serde_json's pretty printer nests it (4 more spaces).
-    let head = text
-        .strip_suffix("[]\n}")
-        .filter(|h| h.ends_with("\"results\": "))
-        .ok_or_else(|| failed(&"`results` is not the report's last field"))?;
-    let mut write = |bytes: &[u8]| out.write_all(bytes).map_err(|e| failed(&e));
-    write(head.as_bytes())?;
-    write(b"[")?;
-    for (i, result) in spool.results().enumerate() {
-        let result = result.map_err(|e| failed(&format!("reading back the results: {e}")))?;
-        let text = serde_json::to_string_pretty(&result).map_err(|e| failed(&e))?;
-        write(if i == 0 { &b"\n"[..] } else { &b",\n"[..] })?;
-        for (j, line) in text.lines().enumerate() {
-            if j > 0 {
-                write(b"\n")?;
-            }
-            write(b"    ")?;
-            write(line.as_bytes())?;
-        }
-    }
-    write(if spool.is_empty() {
-        &b"]\n}\n"[..]
-    } else {
-        &b"\n  ]\n}\n"[..]
-    })
+    serde_json::to_writer_pretty(&mut *out, report)
+        .and_then(|()| out.write_all(b"\n").map_err(serde_json::Error::io))
+        .map_err(|e| format!("cannot write the JSON report: {e}"))
 }
 
 /// Reads a JSON report written by this or an older compatible verity.

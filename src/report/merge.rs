@@ -24,8 +24,7 @@ pub fn merge(inputs: Vec<(PathBuf, Report)>) -> Result<Report, String> {
         stopped: None,
         suites: Vec::new(),
         summary: Counts::default(),
-        results: Vec::new(),
-        spool: None,
+        results: Default::default(),
     };
     let mut owner: BTreeMap<String, &PathBuf> = BTreeMap::new();
     let mut shards: BTreeMap<Shard, &PathBuf> = BTreeMap::new();

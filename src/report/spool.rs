@@ -4,20 +4,14 @@
 //! its number of cases. The other formats need only a slim copy of a case
 //! that passed ([`slim`]).
 
+use crate::run::result::{CaseResult, Order, Outcome, ResponseSummary};
 use std::fs::File;
 use std::io::{self, Write};
-use std::path::PathBuf;
-use std::sync::Arc;
-
-use crate::run::result::{CaseResult, Outcome, ResponseSummary};
 
 /// Where one result lies in the file, and what orders it in a report.
 #[derive(Debug)]
 struct Entry {
-    suite: String,
-    file: Arc<PathBuf>,
-    line: u64,
-    case: String,
+    order: Order,
     offset: u64,
     len: usize,
 }
@@ -44,10 +38,7 @@ impl Spool {
         let bytes = serde_json::to_vec(result).map_err(io::Error::other)?;
         self.file.write_all(&bytes)?;
         self.entries.push(Entry {
-            suite: result.suite.clone(),
-            file: result.source.file.clone(),
-            line: result.source.line,
-            case: result.case.clone(),
+            order: Order::of(result),
             offset: self.end,
             len: bytes.len(),
         });
@@ -65,9 +56,7 @@ impl Spool {
 
     /// In the order of [`super::document::Report::settle`].
     pub fn sort(&mut self) {
-        self.entries.sort_by(|a, b| {
-            (&a.suite, &a.file, a.line, &a.case).cmp(&(&b.suite, &b.file, b.line, &b.case))
-        });
+        self.entries.sort_by(|a, b| a.order.cmp(&b.order));
     }
 
     /// The results in their order, read back one at a time.

@@ -89,6 +89,27 @@ impl CaseResult {
     }
 }
 
+/// Where a result stands in a report: by suite, then by place in the case
+/// files (then by name, for tasks that share a place).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Order {
+    suite: String,
+    file: std::sync::Arc<std::path::PathBuf>,
+    line: u64,
+    case: String,
+}
+
+impl Order {
+    pub fn of(result: &CaseResult) -> Order {
+        Order {
+            suite: result.suite.clone(),
+            file: result.source.file.clone(),
+            line: result.source.line,
+            case: result.case.clone(),
+        }
+    }
+}
+
 /// The name of the step that reports a failure inside verity itself.
 pub const INTERNAL_STEP: &str = "(internal)";
 
