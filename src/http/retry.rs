@@ -26,13 +26,6 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    pub fn none() -> RetryPolicy {
-        RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        }
-    }
-
     /// The backoff before retry number `retry` (1 for the first retry):
     /// `base * 2^(retry-1)`, capped, with up to a quarter taken off at
     /// random so parallel cases that were refused together do not come back

@@ -265,9 +265,7 @@ impl<W: Write> Console<W> {
                 if !case.doc.is_empty() {
                     text.push_str(&indent(&format!("documented: {}", case.doc), 6));
                 }
-                // Snapshot checks run after the case, so steps after the
-                // first failed one can fail too: show each.
-                for step in case.steps.iter().filter(|step| !step.passed) {
+                for step in case.failed_steps() {
                     text.push_str(&indent(&describe_step(step, &s), 6));
                 }
                 if let Some(property) = &case.property {

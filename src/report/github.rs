@@ -61,53 +61,42 @@ impl Actions {
     }
 }
 
-/// The workflow commands for a whole report.
-pub fn annotations(report: &Report, workspace: Option<&Path>) -> String {
-    report
-        .results
-        .iter()
-        .filter_map(|case| annotation(case, workspace))
-        .collect()
-}
-
 /// An `::error` for a failure, a `::warning` for a known failure.
 pub fn annotation(case: &CaseResult, workspace: Option<&Path>) -> Option<String> {
-    {
-        let level = match case.outcome {
-            Outcome::Failed => "error",
-            Outcome::KnownFailure => "warning",
-            _ => return None,
-        };
-        let at = place(case);
-        let (message, _) = failure_message(case);
-        let mut text = message;
-        if let Some(k) = &case.known {
-            text = format!("known failure (baseline): {}\n{text}", k.reason);
-        }
-        if !case.doc.is_empty() {
-            text.push_str(&format!("\ndocumented: {}", case.doc));
-        }
-        if let Some(step) = case.failed_step() {
-            text.push('\n');
-            text.push_str(&describe_step(step, &Style::plain()));
-        }
-        if text.len() > MESSAGE_LIMIT {
-            let mut cut = MESSAGE_LIMIT;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text.truncate(cut);
-            text.push_str("\n… (cut; the full failure is in the reports)");
-        }
-        Some(format!(
-            "::{level} file={},line={},col={},title={}::{}\n",
-            property(&relative(&at.file, workspace)),
-            at.line,
-            at.column,
-            property(&format!("verity: {}", case.id())),
-            data(text.trim_end())
-        ))
+    let level = match case.outcome {
+        Outcome::Failed => "error",
+        Outcome::KnownFailure => "warning",
+        _ => return None,
+    };
+    let at = place(case);
+    let (message, _) = failure_message(case);
+    let mut text = message;
+    if let Some(k) = &case.known {
+        text = format!("known failure (baseline): {}\n{text}", k.reason);
     }
+    if !case.doc.is_empty() {
+        text.push_str(&format!("\ndocumented: {}", case.doc));
+    }
+    for step in case.failed_steps() {
+        text.push('\n');
+        text.push_str(&describe_step(step, &Style::plain()));
+    }
+    if text.len() > MESSAGE_LIMIT {
+        let mut cut = MESSAGE_LIMIT;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push_str("\n… (cut; the full failure is in the reports)");
+    }
+    Some(format!(
+        "::{level} file={},line={},col={},title={}::{}\n",
+        property(&relative(&at.file, workspace)),
+        at.line,
+        at.column,
+        property(&format!("verity: {}", case.id())),
+        data(text.trim_end())
+    ))
 }
 
 /// The most precise place: the failing check, else the failing step, else the case.

@@ -123,7 +123,7 @@ fn failure_text(case: &CaseResult) -> String {
     if !case.doc.is_empty() {
         text.push_str(&format!("documented: {}\n", case.doc));
     }
-    if let Some(step) = case.failed_step() {
+    for step in case.failed_steps() {
         text.push_str(&describe_step(step, &Style::plain()));
     }
     text.push_str("\nreproduce:\n");
@@ -135,4 +135,53 @@ fn failure_text(case: &CaseResult) -> String {
         ));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::check::testing::pos;
+    use crate::run::TaskInfo;
+    use crate::run::result::{RequestSummary, StepResult};
+
+    fn failed(name: &str, why: &str) -> StepResult {
+        StepResult {
+            name: name.into(),
+            source: pos(),
+            request: RequestSummary {
+                method: "GET".into(),
+                url: "http://127.0.0.1:1/x".into(),
+                headers: Vec::new(),
+                body: None,
+            },
+            response: None,
+            error: Some(why.into()),
+            checks: Vec::new(),
+            passed: false,
+            duration: Duration::ZERO,
+            attempts: 1,
+            retries: Vec::new(),
+        }
+    }
+
+    /// Snapshot checks fail steps after the first failed one: each is told.
+    #[test]
+    fn every_failed_step_is_in_the_failure_text_and_the_markdown() {
+        let mut case = CaseResult::named(TaskInfo {
+            suite: "s".into(),
+            name: "c".into(),
+            description: String::new(),
+            doc: String::new(),
+            source: pos(),
+        });
+        case.steps = vec![failed("first", "first-why"), failed("second", "second-why")];
+        let text = failure_text(&case);
+        assert!(text.contains("first-why") && text.contains("second-why"), "{text}");
+        let mut report = crate::report::Collector::new(None).into_report().0;
+        report.results.push(case);
+        let md = crate::report::markdown::render(&report);
+        assert!(md.contains("first-why") && md.contains("second-why"), "{md}");
+    }
 }

@@ -144,7 +144,7 @@ fn failures(report: &Report, out: &mut String) {
             let _ = writeln!(out, "Seed: `{seed}` (replays the generated inputs)");
         }
         out.push('\n');
-        if let Some(step) = case.failed_step() {
+        for step in case.failed_steps() {
             out.push_str(&fenced("text", &describe_step(step, &Style::plain())));
         }
         let sent: Vec<_> = case

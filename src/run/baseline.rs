@@ -145,14 +145,6 @@ impl Baseline {
         self.passed.lock().map(|p| p.clone()).unwrap_or_default()
     }
 
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// Marks a listed, unexpired failure as known.
     pub fn apply(&self, result: &mut CaseResult) {
         let Some(entry) = self.entries.get(&result.id()) else {

@@ -79,7 +79,13 @@ impl CaseResult {
 
     /// The first step that failed, if any.
     pub fn failed_step(&self) -> Option<&StepResult> {
-        self.steps.iter().find(|s| !s.passed)
+        self.failed_steps().next()
+    }
+
+    /// Every step that failed: snapshot checks run after the case, so steps
+    /// after the first failed one can fail too.
+    pub fn failed_steps(&self) -> impl Iterator<Item = &StepResult> {
+        self.steps.iter().filter(|s| !s.passed)
     }
 
     /// Whether it failed inside verity (a panic, a generated case that would

@@ -176,10 +176,7 @@ impl SnapshotHook {
 
 impl CaseHook for SnapshotHook {
     fn after_case(&self, plan: &SuitePlan, case: &Case, result: &mut CaseResult) {
-        if self.mode == Mode::Off
-            || result.outcome == Outcome::Skipped
-            || !self.suites.contains(&plan.suite.name)
-        {
+        if result.outcome == Outcome::Skipped || !self.suites.contains(&plan.suite.name) {
             return;
         }
         let Some(spec) = &plan.suite.snapshots else {

@@ -27,7 +27,6 @@ pub enum Mode {
     /// Compare, and write each differing or missing answer as a pending
     /// `.snap.new` file to review.
     Update,
-    Off,
 }
 
 /// Whether we run on CI, as insta decides it: `CI` set to anything but
