@@ -238,11 +238,11 @@ async fn many_concurrent_clients_get_no_5xx_and_the_documented_answers() {
             *wrong.entry((route, answer.status)).or_default() += 1;
         }
     }
+    // No route expects a 5xx, so this also says that none came.
     assert!(
         wrong.is_empty(),
         "unexpected answers (route, status) → count: {wrong:?}"
     );
-    assert!(answers.iter().all(|(_, a)| a.status < 500));
     assert_eq!(answers.len(), CLIENTS * ROUNDS * 11);
     let mut latencies: Vec<Duration> = answers.iter().map(|(_, a)| a.elapsed).collect();
     latencies.sort();

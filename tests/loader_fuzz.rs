@@ -15,7 +15,7 @@ use proptest::sample::Index;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use support::repo;
-use verity::case::load::{cases_from_bytes, suite_from_bytes};
+use verity::case::load::{cases_from_bytes, suite_case_files, suite_from_bytes};
 use verity::case::{LoadErrors, Suite};
 
 const SEED: u64 = 0x7e41_7e57_c0de_f00d;
@@ -46,29 +46,16 @@ struct Seeds {
     files: Vec<(PathBuf, Vec<u8>)>,
 }
 
-fn files_in(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file() && keep(p))
+/// The files with their bytes, sorted.
+fn with_bytes(mut paths: Vec<PathBuf>) -> Vec<(PathBuf, Vec<u8>)> {
+    paths.sort();
+    paths
+        .into_iter()
         .map(|p| {
             let bytes = std::fs::read(&p).unwrap();
             (p, bytes)
         })
-        .collect();
-    files.sort();
-    files
-}
-
-fn is_case_file(path: &Path) -> bool {
-    let declarations = verity::case::load::PROPERTY_FILES
-        .iter()
-        .any(|n| path.file_name() == Some(n.as_ref()));
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml" | "json")
-    ) && path.file_stem().is_some_and(|s| s != "suite")
-        && !declarations
+        .collect()
 }
 
 fn load_suite_file(dir: &Path, file: &Path) -> Suite {
@@ -84,7 +71,8 @@ fn seeds() -> Vec<Seeds> {
         let suite_file = dir.join("suite.yaml");
         seeds.push(Seeds {
             suite: load_suite_file(&dir, &suite_file),
-            files: files_in(&dir, is_case_file),
+            // The files the loader reads for a suite, as it finds them.
+            files: with_bytes(suite_case_files(&dir)),
             dir,
             suite_file,
         });
@@ -93,9 +81,14 @@ fn seeds() -> Vec<Seeds> {
     let suite_file = corpus.join("suite.yaml");
     seeds.push(Seeds {
         suite: load_suite_file(&corpus, &suite_file),
-        files: files_in(&corpus.join("bad/case"), |p| {
-            p.extension().is_none_or(|e| e != "expected")
-        }),
+        // Every broken file, whatever its name (not only what a suite reads).
+        files: with_bytes(
+            std::fs::read_dir(corpus.join("bad/case"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "expected"))
+                .collect(),
+        ),
         dir: corpus,
         suite_file,
     });

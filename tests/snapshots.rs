@@ -12,33 +12,24 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::routing::get;
-use support::{last_line, path_str, suite_dir, text, verity_async};
+use support::{
+    args, last_line, path_str, suite_dir, text, verity_async, verity_async_env, verity_env,
+};
 use verity::reference::{self, Faults, Options};
 
-/// Runs the verity binary with `CI` set or unset, whatever the test itself
-/// runs under (`.ci/run` sets it).
+/// Runs the verity binary with `CI` set or not, whatever the test itself
+/// runs under.
 fn verity_ci(args: &[&str], ci: bool) -> Output {
-    let mut command = support::verity_command(args, &[]);
-    command.env_remove("TF_BUILD");
-    if ci {
-        command.env("CI", "true");
-    } else {
-        command.env_remove("CI");
-    }
-    command.output().expect("the verity binary runs")
+    verity_env(args, if ci { &[("CI", "true")] } else { &[] })
 }
 
 async fn verity_ci_async(args: Vec<String>, ci: bool) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        verity_ci(&args, ci)
-    })
-    .await
-    .unwrap()
-}
-
-fn strings(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
+    let env = if ci {
+        vec![("CI".to_string(), "true".to_string())]
+    } else {
+        Vec::new()
+    };
+    verity_async_env(args, env).await
 }
 
 /// A server whose greeting the test can change; each answer also carries a
@@ -61,7 +52,7 @@ const GREETING_CASE: &str = "cases:\n  - name: greet\n    steps:\n      - reques
 
 /// `verity run` of these cases against `url` with this snapshot mode.
 fn snapshot_run(cases: &str, url: &str, mode: &str, snapshot_dir: &str) -> Vec<String> {
-    strings(&[
+    args(&[
         "run",
         "--cases",
         cases,
@@ -98,7 +89,7 @@ async fn a_changed_answer_fails_its_snapshot_with_a_diff_until_accepted() {
     let snap_dir = path_str(snapshots.path());
     let cases_dir = path_str(cases.path());
     let run = |mode: &str| snapshot_run(&cases_dir, &url, mode, &snap_dir);
-    let accept = strings(&["snapshots", "accept", "--snapshot-dir", &snap_dir]);
+    let accept = args(&["snapshots", "accept", "--snapshot-dir", &snap_dir]);
 
     // Record the first answer.
     let output = verity_ci_async(run("update"), false).await;
@@ -147,7 +138,7 @@ async fn a_changed_answer_fails_its_snapshot_with_a_diff_until_accepted() {
     // Update writes it pending, `pending` shows it, accept makes it the snapshot.
     let output = verity_ci_async(run("update"), false).await;
     assert_eq!(output.status.code(), Some(1));
-    let pending = strings(&["snapshots", "pending", "--snapshot-dir", &snap_dir]);
+    let pending = args(&["snapshots", "pending", "--snapshot-dir", &snap_dir]);
     let output = verity_ci_async(pending, false).await;
     let (stdout, _) = text(&output);
     assert!(stdout.contains("+  \"text\": \"hullo\""), "{stdout}");
@@ -170,7 +161,7 @@ async fn a_changed_answer_fails_its_snapshot_with_a_diff_until_accepted() {
     *greeting.lock().unwrap() = "hey".to_string();
     verity_ci_async(run("update"), false).await;
     let output = verity_ci_async(
-        strings(&["snapshots", "reject", "--snapshot-dir", &snap_dir]),
+        args(&["snapshots", "reject", "--snapshot-dir", &snap_dir]),
         false,
     )
     .await;
@@ -198,7 +189,7 @@ async fn a_renamed_case_leaves_a_snapshot_that_run_names_and_prune_deletes() {
     let cases_dir = path_str(cases.path());
     let run = |mode: &str| snapshot_run(&cases_dir, &url, mode, &snap_dir);
     let prune = |extra: &[&str]| {
-        let mut args = strings(&[
+        let mut argv = args(&[
             "snapshots",
             "prune",
             "--cases",
@@ -206,11 +197,11 @@ async fn a_renamed_case_leaves_a_snapshot_that_run_names_and_prune_deletes() {
             "--snapshot-dir",
             &snap_dir,
         ]);
-        args.extend(strings(extra));
-        args
+        argv.extend(args(extra));
+        argv
     };
     verity_ci_async(run("update"), false).await;
-    let accept = strings(&["snapshots", "accept", "--snapshot-dir", &snap_dir]);
+    let accept = args(&["snapshots", "accept", "--snapshot-dir", &snap_dir]);
     assert_eq!(verity_ci_async(accept, false).await.status.code(), Some(0));
     // Nothing to say while every snapshot has its step.
     let output = verity_ci_async(run("check"), false).await;
@@ -276,7 +267,7 @@ async fn with_ci_set_nothing_is_written_and_a_missing_snapshot_fails() {
         &path_str(snapshots.path()),
     ];
     let output = verity_ci_async(
-        strings(&[&base[..], &["--snapshots", "update"]].concat()),
+        args(&[&base[..], &["--snapshots", "update"]].concat()),
         true,
     )
     .await;
@@ -284,7 +275,7 @@ async fn with_ci_set_nothing_is_written_and_a_missing_snapshot_fails() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("CI is set"), "{stderr}");
 
-    let output = verity_ci_async(strings(&base), true).await;
+    let output = verity_ci_async(args(&base), true).await;
     let (stdout, _) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("no snapshot"), "{stdout}");
@@ -303,7 +294,7 @@ async fn against_a_url_snapshots_are_checked_only_when_asked() {
     let (url, task) = greeting_server(Arc::new(Mutex::new("hello".into()))).await;
     let cases = suite_dir(GREETING_SUITE, &[("c.yaml", GREETING_CASE)]);
     let output = verity_ci_async(
-        strings(&[
+        args(&[
             "run",
             "--cases",
             &path_str(cases.path()),
@@ -347,7 +338,7 @@ async fn secrets_stay_out_of_snapshot_files_and_diffs() {
     let cases = suite_dir(suite, &[("c.yaml", case)]);
     let snapshots = tempfile::tempdir().unwrap();
     let output = verity_ci_async(
-        strings(&[
+        args(&[
             "run",
             "--cases",
             &path_str(cases.path()),
@@ -370,7 +361,7 @@ async fn secrets_stay_out_of_snapshot_files_and_diffs() {
     assert!(!written.contains("s3cr3t"), "{written}");
 
     let output = verity_ci_async(
-        strings(&[
+        args(&[
             "diff",
             "--cases",
             &path_str(cases.path()),
@@ -519,7 +510,7 @@ async fn diff_against(faults: &[&str]) -> (Option<i32>, String) {
     };
     let a = start(Faults::none()).await;
     let b = start(Faults::from_names(faults).unwrap()).await;
-    let output = verity_async(strings(&[
+    let output = verity_async(args(&[
         "diff",
         "--base-url",
         &a.base_url(),

@@ -178,10 +178,16 @@ mod tests {
         });
         case.steps = vec![failed("first", "first-why"), failed("second", "second-why")];
         let text = failure_text(&case);
-        assert!(text.contains("first-why") && text.contains("second-why"), "{text}");
+        assert!(
+            text.contains("first-why") && text.contains("second-why"),
+            "{text}"
+        );
         let mut report = crate::report::Collector::new(None).into_report().0;
         report.results.push(case);
         let md = crate::report::markdown::render(&report);
-        assert!(md.contains("first-why") && md.contains("second-why"), "{md}");
+        assert!(
+            md.contains("first-why") && md.contains("second-why"),
+            "{md}"
+        );
     }
 }

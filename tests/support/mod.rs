@@ -23,7 +23,7 @@ pub fn verity(args: &[&str]) -> Output {
 
 /// The verity binary as the tests run it: from the repository root, colours
 /// off, none of the caller's verity variables and, unless `env` sets them,
-/// not under GitHub Actions.
+/// not on CI (`.ci/run` sets `CI`) nor under GitHub Actions.
 pub fn verity_command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_verity"));
     command
@@ -33,6 +33,8 @@ pub fn verity_command(args: &[&str], env: &[(&str, &str)]) -> Command {
         .env_remove("VERITY_VAR_API_KEY")
         .env_remove("VERITY_VAR_ACTIVE_MEMBER_ID")
         .env_remove("VERITY_VAR_PARTNER_GUID")
+        .env_remove("CI")
+        .env_remove("TF_BUILD")
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("GITHUB_WORKSPACE");
