@@ -196,65 +196,69 @@ impl Client {
     /// says how many attempts it took. Timeouts are not retried: the server
     /// may have acted on the request.
     pub async fn exchange(&self, request: OutgoingRequest) -> Exchange {
-        let policy = &self.options.retry;
         let mut retries = Vec::new();
         let mut attempt = 1;
         loop {
             if let Some(limiter) = &self.limiter {
                 limiter.acquire().await;
             }
-            let outcome = self.send_once(request.clone()).await;
-            let (why, asked) = match &outcome {
-                Err(TransportError::Connect(m)) => (format!("connection failed ({m})"), None),
-                Ok(r) if retry::retryable_status(r.status) => {
-                    let asked = r
-                        .header("retry-after")
-                        .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-                    (format!("answered {}", r.status), asked)
-                }
-                _ => {
-                    break Exchange {
-                        outcome,
-                        attempts: attempt,
-                        retries,
-                    };
-                }
+            let outcome = self.send_once(&request).await;
+            let Some(wait) = self.retry_wait(&outcome, attempt, &mut retries) else {
+                break Exchange {
+                    outcome,
+                    attempts: attempt,
+                    retries,
+                };
             };
-            if attempt >= policy.max_attempts.max(1) {
-                break Exchange {
-                    outcome,
-                    attempts: attempt,
-                    retries,
-                };
-            }
-            if let Some(asked) = asked.filter(|a| *a > policy.max_delay) {
-                retries.push(format!(
-                    "attempt {attempt}: {why} with Retry-After {} s, over the {} s limit (--retry-max-wait): not retried",
-                    asked.as_secs(),
-                    policy.max_delay.as_secs_f64()
-                ));
-                break Exchange {
-                    outcome,
-                    attempts: attempt,
-                    retries,
-                };
-            }
-            let wait = asked.unwrap_or_else(|| policy.backoff(attempt, retry::jitter()));
-            retries.push(format!(
-                "attempt {attempt}: {why}, waited {:.1} s{}",
-                wait.as_secs_f64(),
-                if asked.is_some() {
-                    " (Retry-After)"
-                } else {
-                    ""
-                }
-            ));
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
     }
 
-    async fn send_once(&self, request: OutgoingRequest) -> Result<Response, TransportError> {
+    /// How long to wait before sending again after `outcome`, noting why in
+    /// `retries`; `None` when it is final.
+    fn retry_wait(
+        &self,
+        outcome: &Result<Response, TransportError>,
+        attempt: u32,
+        retries: &mut Vec<String>,
+    ) -> Option<Duration> {
+        let policy = &self.options.retry;
+        let (why, asked) = match outcome {
+            Err(TransportError::Connect(m)) => (format!("connection failed ({m})"), None),
+            Ok(r) if retry::retryable_status(r.status) => {
+                let asked = r
+                    .header("retry-after")
+                    .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+                (format!("answered {}", r.status), asked)
+            }
+            _ => return None,
+        };
+        if attempt >= policy.max_attempts.max(1) {
+            return None;
+        }
+        if let Some(asked) = asked.filter(|a| *a > policy.max_delay) {
+            retries.push(format!(
+                "attempt {attempt}: {why} with Retry-After {} s, over the {} s limit (--retry-max-wait): not retried",
+                asked.as_secs(),
+                policy.max_delay.as_secs_f64()
+            ));
+            return None;
+        }
+        let wait = asked.unwrap_or_else(|| policy.backoff(attempt, retry::jitter()));
+        retries.push(format!(
+            "attempt {attempt}: {why}, waited {:.1} s{}",
+            wait.as_secs_f64(),
+            if asked.is_some() {
+                " (Retry-After)"
+            } else {
+                ""
+            }
+        ));
+        Some(wait)
+    }
+
+    async fn send_once(&self, request: &OutgoingRequest) -> Result<Response, TransportError> {
         // Loopback targets never go through a proxy from the environment.
         let client = if is_loopback(&request.url) {
             &self.direct
@@ -267,8 +271,8 @@ impl Client {
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        if let Some(body) = request.body {
-            builder = builder.body(body);
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
         }
         let started = Instant::now();
         let mut response = builder
