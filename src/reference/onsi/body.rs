@@ -304,10 +304,10 @@ impl Validator<'_> {
                 if !self.faults.has(fault::ACCEPTS_EXTRA_ACCOUNT_KEY) {
                     self.refuse(&path, format!("Unrecognized key in {variant}"));
                 }
-            } else if let (Value::Number(number), true) = (
-                &value,
-                key == "sortCode" && self.faults.has(fault::ACCEPTS_NUMERIC_SORT_CODE),
-            ) {
+            } else if key == "sortCode"
+                && self.faults.has(fault::ACCEPTS_NUMERIC_SORT_CODE)
+                && let Value::Number(number) = &value
+            {
                 // The bug: numbers coerced to text where a string is typed.
                 valid.insert(key, Value::String(number.to_string()));
             } else if let Some(text) = self.string(&path, value) {
@@ -318,8 +318,12 @@ impl Validator<'_> {
     }
 
     fn dob(&mut self, value: Value) -> Option<String> {
-        // The bug: null bound like a missing key (an `Option<String>` field).
-        if value.is_null() && self.faults.has(fault::DOB_NULL_IGNORED) {
+        // The bug: PATCH binds null like a missing key (an `Option<String>`
+        // field of its model only).
+        if value.is_null()
+            && self.kind == BodyKind::Update
+            && self.faults.has(fault::DOB_NULL_IGNORED)
+        {
             return None;
         }
         let dob = self.string("dob", value)?;

@@ -98,9 +98,10 @@ impl Member {
     /// PUT: every field is replaced, omitted optional ones become null/false.
     /// Reading: the docs say PUT "re-activates" an inactive member, so it
     /// becomes `active`; invited and active members keep their status.
-    pub fn replace(&mut self, fields: FullFields) {
+    pub fn replace(&mut self, fields: FullFields, faults: &Faults) {
         let status = match self.status {
-            Status::Inactive => Status::Active,
+            // The bug copies the status over with the rest of the old member.
+            Status::Inactive if !faults.has(fault::PUT_KEEPS_INACTIVE) => Status::Active,
             other => other,
         };
         *self = Member {

@@ -105,13 +105,8 @@ pub fn replace(store: &mut Store, id: &str, body: &[u8], faults: &Faults) -> Rep
     if !problems.is_empty() {
         return Reply::invalid_update(id, &problems);
     }
-    let was_inactive = before.status == Status::Inactive;
     let mut after = before;
-    after.replace(fields);
-    // The bug copies the status over with the rest of the old member.
-    if was_inactive && faults.has(fault::PUT_KEEPS_INACTIVE) {
-        after.status = Status::Inactive;
-    }
+    after.replace(fields, faults);
     let reply = Reply::ok(after.to_json(faults));
     store.save(after);
     reply

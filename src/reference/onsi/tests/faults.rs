@@ -533,6 +533,11 @@ async fn dob_null_ignored() {
             answer.assert_refused("BodyValidation", Some("dob"));
             assert_eq!(server.member(SEED).await, before);
         }
+        // The bug is PATCH's model alone: POST still refuses a null dob.
+        let mut invite = minimal_invite("dob-null@example.com");
+        invite["dob"] = json!(null);
+        let answer = server.post(invite).await;
+        assert_eq!(answer.status, 400, "{answer:?}");
     }
 }
 
