@@ -9,10 +9,11 @@ use super::args::{PruneArgs, ReviewArgs, RunArgs, SnapshotMode, SnapshotsAction,
 use super::{EXIT_USAGE, usage};
 use crate::report::diff::unified_between;
 use crate::report::style::{ColorChoice, Style};
+use crate::run::on_ci;
 use crate::run::{Fresh, SuitePlan};
 use crate::snapshot::normalize::{clashing_names, snapshot_names};
 use crate::snapshot::store::{self, Stored};
-use crate::snapshot::{Mode, SnapshotHook, SnapshotStore, file, on_ci};
+use crate::snapshot::{Mode, SnapshotHook, SnapshotStore, file};
 
 pub use crate::report::snapshots::Notes;
 

@@ -10,10 +10,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::run::result::Outcome;
 use crate::run::{Event, Reporter};
 
-/// Whether to draw a bar: both stdout and stderr are terminals, `CI` is not
-/// set (GitHub, GitLab and most others set it), and `-q` was not given.
-pub fn wanted(stdout_tty: bool, stderr_tty: bool, ci: Option<&str>, quiet: bool) -> bool {
-    let on_ci = ci.is_some_and(|v| !v.is_empty() && v != "false" && v != "0");
+/// Whether to draw a bar: both stdout and stderr are terminals, not on CI
+/// ([`crate::run::on_ci`]), and `-q` was not given.
+pub fn wanted(stdout_tty: bool, stderr_tty: bool, on_ci: bool, quiet: bool) -> bool {
     stdout_tty && stderr_tty && !on_ci && !quiet
 }
 
@@ -22,7 +21,7 @@ pub fn wanted_here(quiet: bool) -> bool {
     wanted(
         io::stdout().is_terminal(),
         io::stderr().is_terminal(),
-        std::env::var("CI").ok().as_deref(),
+        crate::run::on_ci(),
         quiet,
     )
 }
@@ -109,14 +108,17 @@ mod tests {
 
     #[test]
     fn only_an_interactive_terminal_off_ci_gets_a_bar() {
-        assert!(wanted(true, true, None, false));
-        assert!(wanted(true, true, Some(""), false));
-        assert!(wanted(true, true, Some("false"), false));
-        assert!(!wanted(true, true, Some("true"), false));
-        assert!(!wanted(true, true, Some("1"), false));
-        assert!(!wanted(false, true, None, false), "stdout piped");
-        assert!(!wanted(true, false, None, false), "stderr piped");
-        assert!(!wanted(true, true, None, true), "-q");
+        use crate::run::ci_says;
+        let ci = |value| ci_says(value, false);
+        assert!(wanted(true, true, ci(None), false));
+        assert!(wanted(true, true, ci(Some("")), false));
+        assert!(wanted(true, true, ci(Some("false")), false));
+        assert!(!wanted(true, true, ci(Some("true")), false));
+        assert!(!wanted(true, true, ci(Some("1")), false));
+        assert!(!wanted(true, true, ci_says(None, true), false), "Azure");
+        assert!(!wanted(false, true, ci(None), false), "stdout piped");
+        assert!(!wanted(true, false, ci(None), false), "stderr piped");
+        assert!(!wanted(true, true, ci(None), true), "-q");
     }
 
     #[test]

@@ -139,6 +139,25 @@ fn selected_tasks(options: &RunOptions) -> impl Iterator<Item = &Arc<dyn Task>> 
     })
 }
 
+/// Whether we run on CI, as insta decides it: `CI` set to anything but
+/// `false`, `0` or nothing (or Azure's `TF_BUILD`). On CI no snapshot is
+/// written and no progress bar drawn.
+pub fn on_ci() -> bool {
+    ci_says(
+        std::env::var("CI").ok().as_deref(),
+        std::env::var_os("TF_BUILD").is_some(),
+    )
+}
+
+/// [`on_ci`] of these values of `CI` and whether `TF_BUILD` is set.
+pub fn ci_says(ci: Option<&str>, tf_build: bool) -> bool {
+    match ci {
+        Some("false") | Some("0") | Some("") => false,
+        None => tf_build,
+        Some(_) => true,
+    }
+}
+
 /// Runs every selected case of every plan and reports as it goes.
 pub async fn run(
     plans: &[Arc<SuitePlan>],

@@ -28,13 +28,3 @@ pub enum Mode {
     /// `.snap.new` file to review.
     Update,
 }
-
-/// Whether we run on CI, as insta decides it: `CI` set to anything but
-/// `false`, `0` or nothing (or Azure's `TF_BUILD`). On CI nothing is written.
-pub fn on_ci() -> bool {
-    match std::env::var("CI").ok().as_deref() {
-        Some("false") | Some("0") | Some("") => false,
-        None => std::env::var_os("TF_BUILD").is_some(),
-        Some(_) => true,
-    }
-}

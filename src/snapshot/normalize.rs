@@ -24,7 +24,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::case::model::{Case, RedactTarget, Redaction, SnapshotSpec, Step};
-use crate::check::json::{pretty, sort_keys};
+use crate::check::json::sort_keys;
 use crate::run::result::{CaseResult, ResponseSummary};
 
 /// One step's normalized answer.
@@ -122,10 +122,11 @@ impl<'a> Normalizer<'a> {
         }
         match serde_json::from_str::<Value>(body) {
             Ok(json) => {
+                // Sorted first: fresh labels are numbered in key order.
                 let mut json = sort_keys(&json);
                 redact_paths(&mut json, redactions);
                 self.redact_strings(&mut json, redactions, labels);
-                pretty(&json)
+                serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string())
             }
             Err(_) => self.text(body, redactions, labels),
         }
