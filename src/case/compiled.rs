@@ -54,21 +54,67 @@ pub fn jsonpath(text: &str) -> Result<JsonPath, serde_json_path::ParseError> {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+
     use super::*;
 
+    /// `get` of `text` through `cache`, counting the compiles.
+    fn counted(cache: &Cache<String>, text: &str, compiles: &Cell<u32>) -> Result<String, ()> {
+        cache.get(text, |t| {
+            compiles.set(compiles.get() + 1);
+            if t == "bad" {
+                Err(())
+            } else {
+                Ok(t.to_uppercase())
+            }
+        })
+    }
+
     #[test]
-    fn the_same_text_gives_the_same_pattern_and_errors_stay_errors() {
-        let a = regex("^mem_[a-z0-9]{20}$").unwrap();
-        let b = regex("^mem_[a-z0-9]{20}$").unwrap();
-        assert_eq!(a.as_str(), b.as_str());
-        assert!(b.is_match("mem_q5sdae3se6eg9m9dcvug"));
-        assert!(regex("(").is_err());
-        assert!(regex("(").is_err(), "a refusal is not kept as a pattern");
-        let path = jsonpath("$.memberId").unwrap();
+    fn a_text_compiles_once_a_refusal_is_not_kept_and_the_cache_is_bounded() {
+        let cache = Cache::new();
+        let compiles = Cell::new(0);
+        assert_eq!(counted(&cache, "a", &compiles), Ok("A".into()));
+        assert_eq!(counted(&cache, "a", &compiles), Ok("A".into()));
+        assert_eq!(compiles.get(), 1, "the second get compiles nothing");
+        assert_eq!(counted(&cache, "bad", &compiles), Err(()));
+        assert_eq!(counted(&cache, "bad", &compiles), Err(()));
+        assert_eq!(compiles.get(), 3, "a refusal is compiled again, not kept");
+        for i in 0..KEPT + 10 {
+            counted(&cache, &format!("t{i}"), &compiles).unwrap();
+        }
+        let kept = cache.kept.get().unwrap().lock().unwrap().len();
+        assert_eq!(kept, KEPT, "no more than KEPT texts are kept");
+        let before = compiles.get();
         assert_eq!(
-            path.to_string(),
-            jsonpath("$.memberId").unwrap().to_string()
+            counted(&cache, &format!("t{}", KEPT + 5), &compiles),
+            Ok(format!("T{}", KEPT + 5))
         );
+        assert_eq!(
+            compiles.get(),
+            before + 1,
+            "past KEPT, a text compiles each time"
+        );
+    }
+
+    #[test]
+    fn regexes_and_jsonpaths_go_through_their_caches() {
+        assert!(
+            regex("^mem_[a-z0-9]{20}$")
+                .unwrap()
+                .is_match("mem_q5sdae3se6eg9m9dcvug")
+        );
+        assert!(regex("(").is_err());
+        assert_eq!(jsonpath("$.memberId").unwrap().to_string(), "$.memberId");
         assert!(jsonpath("memberId").is_err());
+        assert!(
+            REGEXES
+                .kept
+                .get()
+                .unwrap()
+                .lock()
+                .unwrap()
+                .contains_key("^mem_[a-z0-9]{20}$")
+        );
     }
 }
