@@ -3,14 +3,10 @@
 //! against B), then the cases that differ and the summary line
 //! `N of M cases agree, K differ` last.
 
+use super::console::indent;
 use super::diff::unified_between;
 use super::style::Style;
 use crate::snapshot::compare::{Agreement, CaseComparison, Verdict};
-
-fn indent(text: &str, by: usize) -> String {
-    let pad = " ".repeat(by);
-    text.lines().map(|l| format!("{pad}{l}\n")).collect()
-}
 
 /// The lines of one case; empty for an agreeing or skipped case when quiet.
 pub fn case(comparison: &CaseComparison, a: &str, b: &str, style: &Style, quiet: bool) -> String {

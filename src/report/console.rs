@@ -41,7 +41,7 @@ impl<W: Write> Console<W> {
     }
 }
 
-fn indent(text: &str, by: usize) -> String {
+pub(crate) fn indent(text: &str, by: usize) -> String {
     let pad = " ".repeat(by);
     text.lines().map(|l| format!("{pad}{l}\n")).collect()
 }

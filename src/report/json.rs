@@ -30,22 +30,51 @@ pub fn read(path: &Path) -> Result<Report, String> {
 }
 
 pub fn parse(text: &str) -> Result<Report, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    match value.get("schema").and_then(|s| s.as_str()) {
-        Some(SCHEMA) => {}
-        _ => {
-            return Err(format!(
-                "not a verity JSON report (no \"schema\": \"{SCHEMA}\"); write one with --report json:PATH"
-            ));
-        }
+    // The two fields that say what the document is, read without building
+    // a tree of the whole (a merged report can be large).
+    #[derive(serde::Deserialize)]
+    struct Head {
+        schema: Option<serde_json::Value>,
+        version: Option<serde_json::Value>,
     }
-    let version = value.get("version").and_then(|v| v.as_u64());
+    let head = match serde_json::from_str::<Head>(text) {
+        Ok(head) => head,
+        // JSON, but not an object.
+        Err(e) if e.is_data() => Head {
+            schema: None,
+            version: None,
+        },
+        Err(e) => return Err(format!("not JSON: {e}")),
+    };
+    if head.schema.as_ref().and_then(|s| s.as_str()) != Some(SCHEMA) {
+        return Err(format!(
+            "not a verity JSON report (no \"schema\": \"{SCHEMA}\"); write one with --report json:PATH"
+        ));
+    }
+    let version = head.version.as_ref().and_then(|v| v.as_u64());
     if version != Some(u64::from(VERSION)) {
         return Err(format!(
             "report version {} is not the version {VERSION} this verity reads",
             version.map_or("(none)".to_string(), |v| v.to_string())
         ));
     }
-    serde_json::from_value(value).map_err(|e| format!("not a valid verity report: {e}"))
+    serde_json::from_str(text).map_err(|e| format!("not a valid verity report: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_is_told_apart_from_other_documents() {
+        assert!(parse("{oops").unwrap_err().starts_with("not JSON"));
+        for other in ["[1, 2]", "{}", r#"{"schema": "other", "version": 1}"#] {
+            let e = parse(other).unwrap_err();
+            assert!(e.contains("not a verity JSON report"), "{other}: {e}");
+        }
+        let e = parse(r#"{"schema": "verity-report", "version": 99}"#).unwrap_err();
+        assert!(e.contains("report version 99"), "{e}");
+        let written = render(&crate::report::Collector::new(None).into_report().0).unwrap();
+        assert_eq!(parse(&written).unwrap().schema, SCHEMA);
+    }
 }

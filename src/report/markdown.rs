@@ -219,7 +219,7 @@ fn known_and_skipped(report: &Report, out: &mut String) {
 }
 
 /// Text for a table cell: one line, pipes escaped.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     inline(text).replace('|', r"\|")
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
+use super::markdown::cell;
 use super::output::Format;
 use super::style::Style;
 use crate::mutants::{
@@ -312,10 +313,6 @@ pub fn render(format: Format, report: &MutantsReport) -> Result<String, String> 
         Format::Markdown => Ok(markdown(report)),
         Format::Junit => junit(report),
     }
-}
-
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
 }
 
 /// The Markdown matrix: the verdict, the figures, a row per fault, then

@@ -69,9 +69,7 @@ impl Masker {
     }
 
     pub fn mask_in_place(&self, text: &mut String) {
-        if self.needles.iter().any(|n| text.contains(n.as_str())) {
-            *text = self.mask(text);
-        }
+        *text = self.mask_owned(std::mem::take(text));
     }
 }
 
