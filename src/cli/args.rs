@@ -153,8 +153,10 @@ pub enum Color {
     Never,
 }
 
+/// What `verity run` and `verity diff` share: which suites, from where,
+/// against what, and how requests are sent.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub struct TargetArgs {
     /// Run only this suite (repeatable). Default: every suite.
     #[arg(long = "suite", value_name = "NAME")]
     pub suites: Vec<String>,
@@ -180,12 +182,6 @@ pub struct RunArgs {
     /// Limit for opening each connection (TCP and TLS), in seconds.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub connect_timeout: f64,
-
-    /// Limit for the whole run, in seconds. When it is reached the cases in
-    /// flight are abandoned, the reports are written (unfinished cases as
-    /// skipped) and verity exits with status 1.
-    #[arg(long, value_name = "SECONDS")]
-    pub max_time: Option<f64>,
 
     /// Retries of a request that failed to connect or was answered 429 or
     /// 503, with exponential backoff from 0.5 s, or the wait its
@@ -214,6 +210,48 @@ pub struct RunArgs {
     #[arg(long)]
     pub insecure: bool,
 
+    /// Responses with a body larger than this many bytes fail their step.
+    #[arg(long, default_value_t = 10 * 1024 * 1024, value_name = "BYTES")]
+    pub max_body: usize,
+
+    /// Only cases whose `suite::case` name contains this text (repeatable).
+    #[arg(long = "filter", value_name = "TEXT")]
+    pub filters: Vec<String>,
+
+    /// Do not pace requests, even where a suite asks for it against real
+    /// servers (Toluna: 1000 ms between calls on one MemberCode). For local
+    /// servers that do not need it.
+    #[arg(long)]
+    pub no_pacing: bool,
+
+    /// Also run the strict profile: conventional but undocumented behaviour.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// The directory holding one subdirectory per suite.
+    #[arg(long, default_value = "cases", value_name = "DIR")]
+    pub cases: PathBuf,
+
+    /// Print only failures and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Colour the output (`auto`: on a terminal, unless NO_COLOR is set).
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Limit for the whole run, in seconds. When it is reached the cases in
+    /// flight are abandoned, the reports are written (unfinished cases as
+    /// skipped) and verity exits with status 1.
+    #[arg(long, value_name = "SECONDS")]
+    pub max_time: Option<f64>,
+
     /// Write a report: `junit:PATH`, `json:PATH` or `markdown:PATH`
     /// (repeatable). Written atomically, even when the run fails or is
     /// stopped.
@@ -236,28 +274,6 @@ pub struct RunArgs {
     /// once. Combine their JSON reports with `verity report merge`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
-
-    /// Responses with a body larger than this many bytes fail their step.
-    #[arg(long, default_value_t = 10 * 1024 * 1024, value_name = "BYTES")]
-    pub max_body: usize,
-
-    /// Only cases whose `suite::case` name contains this text (repeatable).
-    #[arg(long = "filter", value_name = "TEXT")]
-    pub filters: Vec<String>,
-
-    /// Do not pace requests, even where a suite asks for it against real
-    /// servers (Toluna: 1000 ms between calls on one MemberCode). For local
-    /// servers that do not need it.
-    #[arg(long)]
-    pub no_pacing: bool,
-
-    /// Also run the strict profile: conventional but undocumented behaviour.
-    #[arg(long)]
-    pub strict: bool,
-
-    /// The directory holding one subdirectory per suite.
-    #[arg(long, default_value = "cases", value_name = "DIR")]
-    pub cases: PathBuf,
 
     /// Generated partial updates, from each suite's `properties.yaml`: `on`
     /// runs them beside the cases, `off` leaves them out, `only` runs them
@@ -285,17 +301,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub save_failures: bool,
 
-    /// Print only failures and the summary.
-    #[arg(short, long, conflicts_with = "verbose")]
-    pub quiet: bool,
-
     /// Also print the requests and checks of passing cases.
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
-
-    /// Colour the output (`auto`: on a terminal, unless NO_COLOR is set).
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    pub color: Color,
 
     /// Snapshots of each step's normalized answer: `check` compares the
     /// answers with the stored snapshots (a difference fails the case),
@@ -337,16 +345,6 @@ Exit status: 0 when every compared case agrees, 1 when any differs, 2 for
 usage or case-file errors.";
 
 #[derive(Debug, Args)]
-// Options of `verity run` that have no meaning for a comparison: hidden
-// here, and refused when given (src/cli/diff.rs).
-#[command(
-    mut_arg("snapshots", |a| a.hide(true)),
-    mut_arg("snapshot_dir", |a| a.hide(true)),
-    mut_arg("reports", |a| a.hide(true)),
-    mut_arg("baseline", |a| a.hide(true)),
-    mut_arg("shard", |a| a.hide(true)),
-    mut_arg("fail_fast", |a| a.hide(true)),
-)]
 pub struct DiffArgs {
     /// The second target (B): `URL` for every suite, or `SUITE=URL` for one
     /// (repeatable). Only suites with a second target are compared.
@@ -356,7 +354,7 @@ pub struct DiffArgs {
     /// The first target (A) is --base-url; suites without one run against
     /// the embedded reference servers.
     #[command(flatten)]
-    pub run: RunArgs,
+    pub target: TargetArgs,
 }
 
 const SNAPSHOTS_AFTER: &str = "\

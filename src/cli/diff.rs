@@ -38,20 +38,7 @@ fn describe_target(plan: &SuitePlan) -> String {
 }
 
 pub async fn diff(args: DiffArgs) -> u8 {
-    let run_args = &args.run;
-    let run_only = [
-        ("--snapshots", run_args.snapshots.is_some()),
-        ("--snapshot-dir", run_args.snapshot_dir.is_some()),
-        ("--report", !run_args.reports.is_empty()),
-        ("--baseline", run_args.baseline.is_some()),
-        ("--shard", run_args.shard.is_some()),
-        ("--fail-fast", run_args.fail_fast),
-    ];
-    if let Some((flag, _)) = run_only.iter().find(|(_, given)| *given) {
-        return usage(format!(
-            "{flag} belongs to `verity run`: verity diff compares the answers of two live targets"
-        ));
-    }
+    let run_args = &args.target;
     // Only suites with a second target are compared.
     let suites = match targeted_suites(&args.against) {
         None => run_args.suites.clone(),
@@ -96,12 +83,12 @@ pub async fn diff(args: DiffArgs) -> u8 {
 }
 
 async fn compare_targets(args: &DiffArgs, a: &Prepared, b: &Prepared) -> u8 {
-    let style = style(args.run.color);
+    let style = style(args.target.color);
     let mut out = std::io::stdout().lock();
     let options = RunOptions {
-        jobs: args.run.jobs as usize,
-        strict: args.run.strict,
-        filters: args.run.filters.clone(),
+        jobs: args.target.jobs as usize,
+        strict: args.target.strict,
+        filters: args.target.filters.clone(),
         ..RunOptions::default()
     };
     let total: usize = a
@@ -109,7 +96,7 @@ async fn compare_targets(args: &DiffArgs, a: &Prepared, b: &Prepared) -> u8 {
         .iter()
         .map(|p| run::selected_cases(&options, p))
         .sum();
-    if !args.run.quiet {
+    if !args.target.quiet {
         let _ = writeln!(
             out,
             "verity diff — {total} cases in {} suites",
@@ -171,7 +158,7 @@ async fn compare_targets(args: &DiffArgs, a: &Prepared, b: &Prepared) -> u8 {
             let _ = write!(
                 out,
                 "{}",
-                comparison::case(&comparison, &label_a, &label_b, &style, args.run.quiet)
+                comparison::case(&comparison, &label_a, &label_b, &style, args.target.quiet)
             );
             comparisons.push(comparison);
         }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::args::{PropertiesMode, RunArgs};
+use super::args::{PropertiesMode, RunArgs, TargetArgs};
 use super::report::{Annotations, check_specs, finish, publish, style};
 use super::{load_errors, snapshots, usage};
 use crate::case::{self, Suite};
@@ -32,7 +32,7 @@ fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
 }
 
 /// The transport options from the flags, files read.
-fn client_options(args: &RunArgs) -> Result<ClientOptions, String> {
+fn client_options(args: &TargetArgs) -> Result<ClientOptions, String> {
     let ca_pem = match &args.cacert {
         Some(path) => {
             Some(std::fs::read(path).map_err(|e| format!("--cacert {}: {e}", path.display()))?)
@@ -173,7 +173,7 @@ impl Prepared {
 
 /// Loads the suites named (all when empty). On error, the message is
 /// printed and the exit code returned.
-pub(crate) fn load(args: &RunArgs, suites: &[String]) -> Result<Vec<Suite>, u8> {
+pub(crate) fn load(args: &TargetArgs, suites: &[String]) -> Result<Vec<Suite>, u8> {
     case::load_root(&args.cases, suites).map_err(|e| load_errors(&e))
 }
 
@@ -181,7 +181,7 @@ pub(crate) fn load(args: &RunArgs, suites: &[String]) -> Result<Vec<Suite>, u8> 
 /// others need, and builds the client. On error, the message is printed
 /// and the exit code returned.
 pub(crate) async fn prepare(
-    args: &RunArgs,
+    args: &TargetArgs,
     suites: Vec<Suite>,
     base_urls: &[String],
 ) -> Result<Prepared, u8> {
@@ -284,7 +284,7 @@ pub(crate) fn load_specs(
 }
 
 pub async fn run(args: RunArgs) -> u8 {
-    let mut suites = match load(&args, &args.suites) {
+    let mut suites = match load(&args.target, &args.target.suites) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -313,7 +313,7 @@ pub async fn run(args: RunArgs) -> u8 {
             suite.cases.clear();
         }
     }
-    let prepared = match prepare(&args, suites, &args.base_urls).await {
+    let prepared = match prepare(&args.target, suites, &args.target.base_urls).await {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -330,7 +330,7 @@ pub async fn run(args: RunArgs) -> u8 {
     if let Some(hook) = snapshots
         .as_ref()
         .filter(|_| args.properties != PropertiesMode::Only)
-        && !args.quiet
+        && !args.target.quiet
     {
         match snapshots::unreferenced(hook, plans) {
             Ok(stale) if !stale.is_empty() => {
@@ -369,9 +369,9 @@ pub async fn run(args: RunArgs) -> u8 {
         hooks.push(b.clone());
     }
     let mut run_options = RunOptions {
-        jobs: args.jobs as usize,
-        strict: args.strict,
-        filters: args.filters.clone(),
+        jobs: args.target.jobs as usize,
+        strict: args.target.strict,
+        filters: args.target.filters.clone(),
         hooks,
         shard: args.shard,
         fail_fast: args.fail_fast,
@@ -393,7 +393,7 @@ pub async fn run(args: RunArgs) -> u8 {
             }
         }
     }
-    if !args.quiet && !run_options.tasks.is_empty() {
+    if !args.target.quiet && !run_options.tasks.is_empty() {
         println!(
             "properties: seed {} (--seed {} repeats the same generated requests), {} generated cases each",
             settings.seed, settings.seed, settings.cases
@@ -401,16 +401,21 @@ pub async fn run(args: RunArgs) -> u8 {
     }
     watch_for_stops(&stop, max_time);
 
-    let style = style(args.color);
-    let mut progress = progress::wanted_here(args.quiet).then(Progress::new);
+    let style = style(args.target.color);
+    let mut progress = progress::wanted_here(args.target.quiet).then(Progress::new);
     let out: Box<dyn std::io::Write> = match &progress {
         Some(bar) => Box::new(bar.writer(std::io::stdout())),
         None => Box::new(std::io::stdout()),
     };
-    let mut console = Console::new(out, style, args.quiet).verbose(args.verbose);
+    let mut console = Console::new(out, style, args.target.quiet).verbose(args.verbose);
     let mut collector = Collector::new(args.shard.map(|s| s.to_string())).spooled();
     let mut annotations = Annotations::from_env();
-    let mut notes = snapshots::Notes::new(snapshots.clone(), std::io::stdout(), style, args.quiet);
+    let mut notes = snapshots::Notes::new(
+        snapshots.clone(),
+        std::io::stdout(),
+        style,
+        args.target.quiet,
+    );
     let mut reporters: Vec<&mut dyn Reporter> = Vec::new();
     // Results are kept only for a report that will be written: otherwise
     // memory stays flat however many cases run.

@@ -62,7 +62,7 @@ pub(crate) fn hook(
     let dir = args
         .snapshot_dir
         .clone()
-        .unwrap_or_else(|| default_dir(&args.cases));
+        .unwrap_or_else(|| default_dir(&args.target.cases));
     let suites: BTreeSet<String> = checked.iter().map(|p| p.suite.name.clone()).collect();
     SnapshotHook::new(SnapshotStore::new(dir), mode, suites, &fresh.pattern(), ci)
         .map(|hook| Some(Arc::new(hook)))
