@@ -9,6 +9,7 @@ use include_dir::{Dir, include_dir};
 
 use super::args::InitArgs;
 use super::{EXIT_USAGE, usage};
+use crate::snapshot::store::is_pending;
 
 static CASES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/cases");
 static SNAPSHOTS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/snapshots");
@@ -25,10 +26,7 @@ fn files(root: &Path) -> Vec<(PathBuf, &'static [u8])> {
 /// `file.path()` is relative to the directory `include_dir!` named.
 fn collect(dir: &'static Dir<'static>, to: &Path, out: &mut Vec<(PathBuf, &'static [u8])>) {
     // A pending snapshot left in the build tree is not part of the suites.
-    for file in dir
-        .files()
-        .filter(|f| !f.path().to_string_lossy().ends_with(".snap.new"))
-    {
+    for file in dir.files().filter(|f| !is_pending(f.path())) {
         out.push((to.join(file.path()), file.contents()));
     }
     for sub in dir.dirs() {

@@ -85,20 +85,28 @@ pub(crate) fn unreferenced(
     Ok(found)
 }
 
-/// `verity snapshots prune`.
-fn prune(args: &PruneArgs) -> u8 {
-    let dir = &args.review.snapshot_dir;
-    if !dir.is_dir() {
-        return usage(format!(
+/// The store of `dir`, refused when there is no such directory.
+fn store_at(dir: &Path) -> Result<SnapshotStore, u8> {
+    if dir.is_dir() {
+        Ok(SnapshotStore::new(dir))
+    } else {
+        Err(usage(format!(
             "no snapshot directory {} (pass --snapshot-dir DIR)",
             dir.display()
-        ));
+        )))
     }
+}
+
+/// `verity snapshots prune`.
+fn prune(args: &PruneArgs) -> u8 {
+    let store = match store_at(&args.review.snapshot_dir) {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
     let suites = match crate::case::load_root(&args.cases, &args.review.suites) {
         Ok(suites) => suites,
         Err(e) => return super::load_errors(&e),
     };
-    let store = SnapshotStore::new(dir);
     let mut failures = 0;
     let mut handled = 0;
     for suite in suites.iter().filter(|s| s.snapshots.is_some()) {
@@ -132,25 +140,30 @@ fn prune(args: &PruneArgs) -> u8 {
     if failures > 0 { EXIT_USAGE } else { 0 }
 }
 
+/// What `verity snapshots` does with each pending file.
+#[derive(Clone, Copy)]
+enum Review {
+    Accept,
+    Reject,
+    Show,
+}
+
 /// `verity snapshots accept | reject | pending | prune`.
 pub fn review(args: SnapshotsArgs) -> u8 {
     let (action, review) = match &args.action {
-        SnapshotsAction::Accept(r) => ("accept", r),
-        SnapshotsAction::Reject(r) => ("reject", r),
-        SnapshotsAction::Pending(r) => ("pending", r),
+        SnapshotsAction::Accept(r) => (Review::Accept, r),
+        SnapshotsAction::Reject(r) => (Review::Reject, r),
+        SnapshotsAction::Pending(r) => (Review::Show, r),
         SnapshotsAction::Prune(p) => return prune(p),
     };
     let ReviewArgs {
         suites,
         snapshot_dir,
     } = review;
-    if !snapshot_dir.is_dir() {
-        return usage(format!(
-            "no snapshot directory {} (pass --snapshot-dir DIR)",
-            snapshot_dir.display()
-        ));
-    }
-    let store = SnapshotStore::new(snapshot_dir);
+    let store = match store_at(snapshot_dir) {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
     for suite in suites {
         if !store.suite_dir(suite).is_dir() {
             return usage(format!(
@@ -171,9 +184,9 @@ pub fn review(args: SnapshotsArgs) -> u8 {
     let mut failures = 0;
     for path in &pending {
         let done = match action {
-            "accept" => store::accept(path).map(|to| format!("accepted {}", to.display())),
-            "reject" => store::reject(path).map(|()| format!("rejected {}", path.display())),
-            _ => show_pending(path, &style),
+            Review::Accept => store::accept(path).map(|to| format!("accepted {}", to.display())),
+            Review::Reject => store::reject(path).map(|()| format!("rejected {}", path.display())),
+            Review::Show => show_pending(path, &style),
         };
         match done {
             Ok(line) => println!("{line}"),
@@ -185,9 +198,9 @@ pub fn review(args: SnapshotsArgs) -> u8 {
     }
     let handled = pending.len() - failures;
     let verb = match action {
-        "accept" => "accepted",
-        "reject" => "rejected",
-        _ => "pending",
+        Review::Accept => "accepted",
+        Review::Reject => "rejected",
+        Review::Show => "pending",
     };
     println!(
         "{handled} snapshot{} {verb}",

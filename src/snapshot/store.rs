@@ -129,8 +129,9 @@ impl SnapshotStore {
                     return false;
                 };
                 let name = file
-                    .strip_suffix(".snap.new")
-                    .or_else(|| file.strip_suffix(".snap"));
+                    .strip_suffix(PENDING_SUFFIX)
+                    .unwrap_or(file)
+                    .strip_suffix(".snap");
                 name.is_some_and(|n| !names.contains(n))
             })
             .collect();
@@ -156,10 +157,11 @@ pub fn pending_path(snapshot: &Path) -> PathBuf {
     PathBuf::from(text)
 }
 
-fn is_pending(path: &Path) -> bool {
+/// Whether `path` names a pending snapshot (`NAME.snap.new`).
+pub fn is_pending(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| n.ends_with(".snap.new"))
+        .is_some_and(|n| n.ends_with(&format!(".snap{PENDING_SUFFIX}")))
 }
 
 /// The snapshot a pending file would become.
