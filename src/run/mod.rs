@@ -188,140 +188,57 @@ pub async fn run(
         },
     );
 
-    let permits = Arc::new(Semaphore::new(options.jobs.max(1)));
-    let mut tasks: JoinSet<CaseResult> = JoinSet::new();
+    let mut jobs = Jobs {
+        permits: Arc::new(Semaphore::new(options.jobs.max(1))),
+        tasks: JoinSet::new(),
+        work: TaskCases::new(),
+    };
     let mut summary = Summary::default();
-    // Which case each task runs, so a task that panics is still reported.
-    let mut task_cases = TaskCases::new();
     for plan in plans {
         for (index, case) in plan.suite.cases.iter().enumerate() {
             if !selected(options, &plan.suite.name, case) {
                 continue;
             }
+            let info = step::info_of(plan, case);
             if let Some(reason) = plan::skip_reason(plan, case) {
-                let result = step::skipped(plan, case, reason);
-                summary.add(&result);
-                emit(reporters, &Event::CaseFinished(&result));
+                report(&mut summary, reporters, &step::skipped(&info, reason));
                 continue;
             }
             // Cases start in file order, each when a job is free; what
             // finishes meanwhile is reported at once.
-            let permit = free_job(
-                &permits,
-                &mut tasks,
-                &task_cases,
-                options,
-                &mut summary,
-                reporters,
-            )
-            .await;
-            if let Some(reason) = options.stop.reason() {
-                let result = step::skipped(plan, case, format!("not run: {}", reason.why));
-                summary.add(&result);
-                emit(reporters, &Event::CaseFinished(&result));
+            let Some(permit) = jobs.next(&info, options, &mut summary, reporters).await else {
                 continue;
-            }
-            let task_plan = plan.clone();
-            let client = client.clone();
-            let fresh = fresh.clone();
+            };
+            let (plan_of_job, client, fresh) = (plan.clone(), client.clone(), fresh.clone());
             let hooks = options.hooks.clone();
-            let stop = options.stop.clone();
-            let fail_fast = options.fail_fast;
-            emit(
-                reporters,
-                &Event::CaseStarted {
-                    suite: &plan.suite.name,
-                    case: &case.name,
-                },
-            );
-            let handle = tasks.spawn(async move {
-                let _permit = permit;
-                let case = &task_plan.suite.cases[index];
-                let result = tokio::select! {
-                    biased;
-                    reason = stop.aborted() => {
-                        return step::skipped(
-                            &task_plan,
-                            case,
-                            format!("interrupted: {}", reason.why),
-                        );
-                    }
-                    result = execute(&task_plan, index, &client, fresh, &hooks) => result,
-                };
-                // Before the permit goes, so the next case already sees it.
-                if fail_fast && result.outcome == Outcome::Failed {
-                    stop.request(format!("--fail-fast: {} failed", result.id()), false);
-                }
-                result
-            });
-            task_cases.insert(handle.id(), Work::Case(plan.clone(), index));
+            let run = async move { execute(&plan_of_job, index, &client, fresh, &hooks).await };
+            jobs.spawn(permit, info, options, run, Work::Case(plan.clone(), index));
         }
     }
     for task in selected_tasks(options) {
-        let info = task.info();
-        let permit = free_job(
-            &permits,
-            &mut tasks,
-            &task_cases,
-            options,
-            &mut summary,
-            reporters,
-        )
-        .await;
-        if let Some(reason) = options.stop.reason() {
-            let result = task_skipped(info, format!("not run: {}", reason.why));
-            summary.add(&result);
-            emit(reporters, &Event::CaseFinished(&result));
+        let info = task.info().clone();
+        let Some(permit) = jobs.next(&info, options, &mut summary, reporters).await else {
             continue;
-        }
-        emit(
-            reporters,
-            &Event::CaseStarted {
-                suite: &info.suite,
-                case: &info.name,
-            },
-        );
-        let work = task.clone();
-        let client = client.clone();
-        let stop = options.stop.clone();
-        let fail_fast = options.fail_fast;
-        let handle = tasks.spawn(async move {
-            let _permit = permit;
-            let info = work.info().clone();
-            let result = tokio::select! {
-                biased;
-                reason = stop.aborted() => {
-                    return task_skipped(&info, format!("interrupted: {}", reason.why));
-                }
-                result = work.run(client) => result,
-            };
-            if fail_fast && result.outcome == Outcome::Failed {
-                stop.request(format!("--fail-fast: {} failed", result.id()), false);
-            }
-            result
-        });
+        };
         let masker = plans
             .iter()
             .find(|p| p.suite.name == info.suite)
             .map(|p| p.masker.clone())
             .unwrap_or_default();
-        task_cases.insert(handle.id(), Work::Task(info.clone(), masker));
+        let work = Work::Task(info.clone(), masker);
+        jobs.spawn(
+            permit,
+            info,
+            options,
+            task.clone().run(client.clone()),
+            work,
+        );
     }
-    while let Some(joined) = tasks.join_next_with_id().await {
-        finish(joined, &task_cases, options, &mut summary, reporters);
-    }
+    jobs.drain(options, &mut summary, reporters).await;
     summary.duration = started.elapsed();
     summary.stopped = options.stop.reason().map(|r| r.why);
     emit(reporters, &Event::RunFinished(&summary));
     summary
-}
-
-fn task_skipped(info: &TaskInfo, reason: String) -> CaseResult {
-    CaseResult {
-        outcome: Outcome::Skipped,
-        skip_reason: Some(reason),
-        ..CaseResult::named(info.clone())
-    }
 }
 
 /// Runs a case that is not one of the plan's suite (one a task generated)
@@ -347,7 +264,7 @@ pub async fn run_case(
 ) -> CaseResult {
     let case = &plan.suite.cases[index];
     match plan::skip_reason(plan, case) {
-        Some(reason) => step::skipped(plan, case, reason),
+        Some(reason) => step::skipped(&step::info_of(plan, case), reason),
         None => execute(plan, index, client, fresh, hooks).await,
     }
 }
@@ -377,25 +294,97 @@ enum Work {
 
 type TaskCases = std::collections::HashMap<tokio::task::Id, Work>;
 
-/// A free job (the run never closes the semaphore: never an error),
-/// reporting what finishes while it waits for one.
-async fn free_job(
-    permits: &Arc<Semaphore>,
-    tasks: &mut JoinSet<CaseResult>,
-    task_cases: &TaskCases,
-    options: &RunOptions,
-    summary: &mut Summary,
-    reporters: &mut [&mut dyn Reporter],
-) -> Result<tokio::sync::OwnedSemaphorePermit, tokio::sync::AcquireError> {
-    loop {
-        tokio::select! {
-            biased;
-            permit = permits.clone().acquire_owned() => return permit,
-            Some(joined) = tasks.join_next_with_id() => {
-                finish(joined, task_cases, options, summary, reporters);
+/// The jobs of a run: at most `--jobs` tokio tasks at once, and what each works on.
+struct Jobs {
+    permits: Arc<Semaphore>,
+    tasks: JoinSet<CaseResult>,
+    work: TaskCases,
+}
+
+type Permit = Result<tokio::sync::OwnedSemaphorePermit, tokio::sync::AcquireError>;
+
+impl Jobs {
+    /// A free job for `info`, reporting what finishes while it waits for
+    /// one; `None` (and `info` reported as not run) once the run is stopped.
+    async fn next(
+        &mut self,
+        info: &TaskInfo,
+        options: &RunOptions,
+        summary: &mut Summary,
+        reporters: &mut [&mut dyn Reporter],
+    ) -> Option<Permit> {
+        // The run never closes the semaphore: never an error.
+        let permit = loop {
+            tokio::select! {
+                biased;
+                permit = self.permits.clone().acquire_owned() => break permit,
+                Some(joined) = self.tasks.join_next_with_id() => {
+                    finish(joined, &self.work, options, summary, reporters);
+                }
             }
+        };
+        if let Some(reason) = options.stop.reason() {
+            let result = step::skipped(info, format!("not run: {}", reason.why));
+            report(summary, reporters, &result);
+            return None;
+        }
+        emit(
+            reporters,
+            &Event::CaseStarted {
+                suite: &info.suite,
+                case: &info.name,
+            },
+        );
+        Some(permit)
+    }
+
+    /// Waits for every job left, reporting each as it finishes.
+    async fn drain(
+        &mut self,
+        options: &RunOptions,
+        summary: &mut Summary,
+        reporters: &mut [&mut dyn Reporter],
+    ) {
+        while let Some(joined) = self.tasks.join_next_with_id().await {
+            finish(joined, &self.work, options, summary, reporters);
         }
     }
+
+    /// Runs `run` on the job `permit` holds: abandoned as skipped when the
+    /// run is aborted; a failure under --fail-fast stops the run before the
+    /// job is freed, so the next case already sees it.
+    fn spawn(
+        &mut self,
+        permit: Permit,
+        info: TaskInfo,
+        options: &RunOptions,
+        run: impl Future<Output = CaseResult> + Send + 'static,
+        work: Work,
+    ) {
+        let stop = options.stop.clone();
+        let fail_fast = options.fail_fast;
+        let handle = self.tasks.spawn(async move {
+            let _permit = permit;
+            let result = tokio::select! {
+                biased;
+                reason = stop.aborted() => {
+                    return step::skipped(&info, format!("interrupted: {}", reason.why));
+                }
+                result = run => result,
+            };
+            if fail_fast && result.outcome == Outcome::Failed {
+                stop.request(format!("--fail-fast: {} failed", result.id()), false);
+            }
+            result
+        });
+        self.work.insert(handle.id(), work);
+    }
+}
+
+/// Counts a finished case or task and tells the reporters.
+fn report(summary: &mut Summary, reporters: &mut [&mut dyn Reporter], result: &CaseResult) {
+    summary.add(result);
+    emit(reporters, &Event::CaseFinished(result));
 }
 
 /// Reports a finished task's case; a task that panicked is a failed case.
@@ -410,9 +399,11 @@ fn finish(
         Ok((_, result)) => result,
         Err(e) => {
             let result = match &task_cases[&e.id()] {
-                Work::Case(plan, index) => {
-                    step::crashed(plan, &plan.suite.cases[*index], &e.to_string())
-                }
+                Work::Case(plan, index) => step::task_failed(
+                    &step::info_of(plan, &plan.suite.cases[*index]),
+                    &plan.masker,
+                    &e.to_string(),
+                ),
                 Work::Task(info, masker) => step::task_failed(info, masker, &e.to_string()),
             };
             if options.fail_fast {
@@ -423,8 +414,7 @@ fn finish(
             result
         }
     };
-    summary.add(&result);
-    emit(reporters, &Event::CaseFinished(&result));
+    report(summary, reporters, &result);
 }
 
 fn emit(reporters: &mut [&mut dyn Reporter], event: &Event<'_>) {

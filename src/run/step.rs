@@ -57,35 +57,33 @@ pub async fn run_case(
     }
 }
 
-/// A result naming the case, with no steps yet.
-fn result_of(plan: &SuitePlan, case: &Case) -> CaseResult {
-    CaseResult::named(TaskInfo {
+/// What a result says of the case it is about.
+pub fn info_of(plan: &SuitePlan, case: &Case) -> TaskInfo {
+    TaskInfo {
         suite: plan.suite.name.clone(),
         name: case.name.clone(),
         description: case.description.clone(),
         doc: case.doc.clone(),
         source: case.pos.clone(),
-    })
-}
-
-pub fn skipped(plan: &SuitePlan, case: &Case, reason: String) -> CaseResult {
-    CaseResult {
-        outcome: Outcome::Skipped,
-        skip_reason: Some(reason),
-        ..result_of(plan, case)
     }
 }
 
-/// A case whose task panicked: reported as failed, the run goes on.
-pub fn crashed(plan: &SuitePlan, case: &Case, why: &str) -> CaseResult {
-    let mut result = result_of(plan, case);
-    result
-        .steps
-        .push(internal_error(&case.pos, &plan.masker, why));
-    result
+/// A result naming the case, with no steps yet.
+fn result_of(plan: &SuitePlan, case: &Case) -> CaseResult {
+    CaseResult::named(info_of(plan, case))
 }
 
-/// A [`super::Task`] that failed to do its work, or panicked.
+/// A case or task that did not run, and why.
+pub fn skipped(info: &TaskInfo, reason: String) -> CaseResult {
+    CaseResult {
+        outcome: Outcome::Skipped,
+        skip_reason: Some(reason),
+        ..CaseResult::named(info.clone())
+    }
+}
+
+/// A case or [`super::Task`] that failed inside verity (a task that could
+/// not do its work, or panicked): reported as failed, the run goes on.
 pub fn task_failed(info: &TaskInfo, masker: &Masker, why: &str) -> CaseResult {
     let mut result = CaseResult::named(info.clone());
     result.steps.push(internal_error(&info.source, masker, why));
