@@ -1,7 +1,7 @@
 //! A request as a `curl` command a person can paste, built only from the
 //! masked request summary: a secret shows as `***`, never as itself.
 
-use crate::run::result::RequestSummary;
+use crate::run::result::{CaseResult, RequestSummary};
 
 /// Quotes for a POSIX shell.
 fn quote(text: &str) -> String {
@@ -22,6 +22,16 @@ pub fn command(request: &RequestSummary) -> String {
         parts.push(format!("--data-raw {}", quote(body)));
     }
     parts.join(" \\\n  ")
+}
+
+/// The case's requests that were sent, in order, each as `# step `NAME``
+/// and its command: what replays the case.
+pub fn reproduce(case: &CaseResult) -> Vec<String> {
+    case.steps
+        .iter()
+        .filter(|s| !s.request.url.is_empty())
+        .map(|s| format!("# step `{}`\n{}", s.name, command(&s.request)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -127,12 +127,9 @@ fn failure_text(case: &CaseResult) -> String {
         text.push_str(&describe_step(step, &Style::plain()));
     }
     text.push_str("\nreproduce:\n");
-    for step in case.steps.iter().filter(|s| !s.request.url.is_empty()) {
-        text.push_str(&format!(
-            "# step `{}`\n{}\n",
-            step.name,
-            curl::command(&step.request)
-        ));
+    for command in curl::reproduce(case) {
+        text.push_str(&command);
+        text.push('\n');
     }
     text
 }

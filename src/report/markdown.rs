@@ -147,28 +147,20 @@ fn failures(report: &Report, out: &mut String) {
         for step in case.failed_steps() {
             out.push_str(&fenced("text", &describe_step(step, &Style::plain())));
         }
-        let sent: Vec<_> = case
-            .steps
-            .iter()
-            .filter(|s| !s.request.url.is_empty())
-            .collect();
-        if !sent.is_empty() {
+        let commands = curl::reproduce(case);
+        if !commands.is_empty() {
             let _ = writeln!(
                 out,
                 "Reproduce ({}):\n",
-                if sent.len() == 1 {
+                if commands.len() == 1 {
                     "the failing request".to_string()
                 } else {
                     format!(
                         "the case's {} requests, in order; later ones use what earlier ones created",
-                        sent.len()
+                        commands.len()
                     )
                 }
             );
-            let commands: Vec<String> = sent
-                .iter()
-                .map(|s| format!("# step `{}`\n{}", s.name, curl::command(&s.request)))
-                .collect();
             out.push_str(&fenced("sh", &commands.join("\n\n")));
         }
     }
