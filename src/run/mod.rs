@@ -167,6 +167,7 @@ pub async fn run(
     reporters: &mut [&mut dyn Reporter],
 ) -> Summary {
     let started = Instant::now();
+    let tasks: Vec<&Arc<dyn Task>> = selected_tasks(options).collect();
     let infos: Vec<SuiteInfo> = plans
         .iter()
         .map(|p| SuiteInfo {
@@ -174,7 +175,8 @@ pub async fn run(
             base_url: p.masker.mask(p.target.base_url.as_str()),
             embedded: p.target.embedded,
             cases: selected_cases(options, p)
-                + selected_tasks(options)
+                + tasks
+                    .iter()
                     .filter(|t| t.info().suite == p.suite.name)
                     .count(),
         })
@@ -215,7 +217,7 @@ pub async fn run(
             jobs.spawn(permit, info, options, run, Work::Case(plan.clone(), index));
         }
     }
-    for task in selected_tasks(options) {
+    for task in tasks {
         let info = task.info().clone();
         let Some(permit) = jobs.next(&info, options, &mut summary, reporters).await else {
             continue;
