@@ -296,6 +296,19 @@ pub fn doc_from_file<T: DeserializeOwned>(file: &Path, what: &str) -> Result<T, 
     }
 }
 
+/// [`doc_from_file`] of bytes held rather than read, as if read from `file`.
+pub fn doc_from_bytes<T: DeserializeOwned>(
+    file: &Path,
+    bytes: &[u8],
+    what: &str,
+) -> Result<T, LoadErrors> {
+    let mut cx = Loader::default();
+    match cx.parse_bytes(file, bytes, what) {
+        Some(doc) => cx.finish(doc),
+        None => Err(LoadErrors(cx.errors)),
+    }
+}
+
 const SUITE_FILE_WHAT: &str = "a suite (name, base_path, variables, ...)";
 const CASE_FILE_WHAT: &str = "`cases:` with a list of cases";
 

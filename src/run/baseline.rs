@@ -20,6 +20,7 @@ use serde_saphyr::Spanned;
 use super::CaseHook;
 use super::plan::SuitePlan;
 use super::result::{CaseResult, KnownFailure, Outcome};
+use crate::case::load::{doc_from_bytes, doc_from_file};
 use crate::case::model::{Case, Suite};
 
 #[derive(Debug, Deserialize)]
@@ -47,6 +48,10 @@ pub struct Entry {
     pub at: String,
 }
 
+/// What a baseline file holds, for messages about it.
+const WHAT: &str =
+    "`known_failures:` with a list of `case`, `reason` and an optional `expires: YYYY-MM-DD`";
+
 #[derive(Debug)]
 pub struct Baseline {
     entries: BTreeMap<String, Entry>,
@@ -56,23 +61,19 @@ pub struct Baseline {
 }
 
 impl Baseline {
+    /// Read as case files are: size cap, UTF-8, positions, plain messages.
     pub fn load(path: &Path, today: NaiveDate) -> Result<Baseline, String> {
-        let shown = path.display();
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
-        Baseline::parse(&text, &shown.to_string(), today)
+        let doc = doc_from_file(path, WHAT).map_err(|e| e.to_string())?;
+        Baseline::from_doc(doc, &path.display().to_string(), today)
     }
 
     pub fn parse(text: &str, file: &str, today: NaiveDate) -> Result<Baseline, String> {
-        let doc: BaselineDoc = serde_saphyr::from_str(text).map_err(|e| {
-            let at = e
-                .location()
-                .map(|l| format!("{file}:{}:{}", l.line().max(1), l.column().max(1)))
-                .unwrap_or_else(|| file.to_string());
-            format!(
-                "{at}: {} (a baseline is `known_failures:` with a list of `case`, `reason` and an optional `expires: YYYY-MM-DD`)",
-                e.without_snippet()
-            )
-        })?;
+        let doc =
+            doc_from_bytes(Path::new(file), text.as_bytes(), WHAT).map_err(|e| e.to_string())?;
+        Baseline::from_doc(doc, file, today)
+    }
+
+    fn from_doc(doc: BaselineDoc, file: &str, today: NaiveDate) -> Result<Baseline, String> {
         let mut entries = BTreeMap::new();
         for spanned in doc.known_failures {
             let at = format!("{file}:{}", spanned.referenced.line());
@@ -294,5 +295,17 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("give a reason"), "{e}");
+        // Read as case files are: a duplicate key in plain words, a file of
+        // comments alone named as such.
+        let e = Baseline::parse(
+            "known_failures:\n  - case: s::a\n    case: s::b\n    reason: r\n",
+            "b.yaml",
+            today,
+        )
+        .unwrap_err();
+        assert!(e.starts_with("b.yaml:3:"), "{e}");
+        assert!(!e.contains("Options"), "no Rust API in the message: {e}");
+        let e = Baseline::parse("# nothing\n", "b.yaml", today).unwrap_err();
+        assert!(e.starts_with("b.yaml:1:1: only comments"), "{e}");
     }
 }
