@@ -79,10 +79,9 @@ pub struct PropertyTask {
     settings: Settings,
     /// The case name a counterexample gets: unique in the suite.
     regression_name: String,
-    /// What generated cases are read from, in messages.
-    file: PathBuf,
-    /// The file of the positions that stand in for places in a generated
-    /// case's text until it is written.
+    /// What generated cases are read from, in messages, and the file of the
+    /// positions that stand in for places in a generated case's text until
+    /// it is written.
     stand_ins: Arc<PathBuf>,
 }
 
@@ -137,7 +136,6 @@ impl PropertyTask {
             property,
             settings,
             regression_name,
-            file: PathBuf::from(GENERATED_FILE),
             stand_ins: Arc::new(PathBuf::from(GENERATED_FILE)),
         }
     }
@@ -348,7 +346,7 @@ impl PropertyTask {
         fresh: &Arc<Fresh>,
     ) -> Result<(Option<String>, CaseResult, u64), String> {
         let built = compile_doc(&self.spec, scenario, about).and_then(|doc| {
-            case_from_doc(&self.plan.suite, &self.file, doc).map_err(|e| e.to_string())
+            case_from_doc(&self.plan.suite, &self.stand_ins, doc).map_err(|e| e.to_string())
         });
         let case = match built {
             Ok(mut case) => {
@@ -394,7 +392,7 @@ impl PropertyTask {
     fn load_text(&self, scenario: &Scenario, about: &About) -> Result<(String, Case), String> {
         let text = compile(&self.spec, scenario, about)
             .map_err(|e| format!("cannot write the generated case: {e}"))?;
-        let case = cases_from_bytes(&self.plan.suite, &self.file, text.as_bytes())
+        let case = cases_from_bytes(&self.plan.suite, &self.stand_ins, text.as_bytes())
             .map_err(|e| format!("the generated case does not load: {e}"))?
             .into_iter()
             .next()
