@@ -84,11 +84,11 @@ pub struct Tally {
 impl Tally {
     /// `N passed, N failed[, N skipped]`.
     pub fn line(&self) -> String {
-        crate::run::Summary {
+        crate::run::result::Counts {
             passed: self.passed,
             failed: self.failed,
             skipped: self.skipped,
-            ..crate::run::Summary::default()
+            known: 0,
         }
         .line()
     }

@@ -316,14 +316,14 @@ impl<W: Write> Reporter for Console<W> {
                         let _ = writeln!(self.out, "  {id}");
                     }
                 }
-                if summary.known > 0 {
+                if summary.counts.known > 0 {
                     let _ = writeln!(
                         self.out,
                         "{}",
                         s.skip(&format!(
                             "{} known failure{} (listed in the baseline)",
-                            summary.known,
-                            if summary.known == 1 { "" } else { "s" }
+                            summary.counts.known,
+                            if summary.counts.known == 1 { "" } else { "s" }
                         ))
                     );
                 }
@@ -339,7 +339,7 @@ impl<W: Write> Reporter for Console<W> {
                     ))
                 );
                 let line = summary.line();
-                let painted = if summary.failed > 0 {
+                let painted = if summary.counts.failed > 0 {
                     s.fail(&line)
                 } else {
                     s.pass(&line)

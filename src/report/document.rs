@@ -8,7 +8,8 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use super::spool::{self, Spool};
-use crate::run::result::{CaseResult, Order, Outcome};
+pub use crate::run::result::Counts;
+use crate::run::result::{CaseResult, Order};
 use crate::run::{Event, Reporter, SuiteInfo};
 
 /// The `schema` field of every JSON report.
@@ -16,43 +17,6 @@ pub const SCHEMA: &str = "verity-report";
 /// Raised when a field changes meaning or goes away; new optional fields
 /// keep the version.
 pub const VERSION: u32 = 1;
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Counts {
-    pub passed: usize,
-    pub failed: usize,
-    pub known: usize,
-    pub skipped: usize,
-}
-
-impl Counts {
-    pub fn of<'a>(results: impl IntoIterator<Item = &'a CaseResult>) -> Counts {
-        let mut counts = Counts::default();
-        for r in results {
-            match r.outcome {
-                Outcome::Passed => counts.passed += 1,
-                Outcome::Failed => counts.failed += 1,
-                Outcome::KnownFailure => counts.known += 1,
-                Outcome::Skipped => counts.skipped += 1,
-            }
-        }
-        counts
-    }
-
-    pub fn total(&self) -> usize {
-        self.passed + self.failed + self.known + self.skipped
-    }
-
-    /// `N passed, N failed[, N skipped]`, as the console ends (CI systems read
-    /// that line); known failures are told on a line of their own.
-    pub fn line(&self) -> String {
-        let mut line = format!("{} passed, {} failed", self.passed, self.failed);
-        if self.skipped > 0 {
-            line.push_str(&format!(", {} skipped", self.skipped));
-        }
-        line
-    }
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
@@ -136,7 +100,7 @@ impl std::ops::DerefMut for Results {
 impl Report {
     /// Every case that ran passed or failed as known, and the run was whole.
     pub fn success(&self) -> bool {
-        self.summary.failed == 0 && self.stopped.is_none()
+        self.summary.success(self.stopped.as_deref())
     }
 
     pub fn suite_results<'a>(&'a self, suite: &'a str) -> impl Iterator<Item = &'a CaseResult> {

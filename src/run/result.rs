@@ -192,50 +192,80 @@ pub struct Counterexample {
 /// How much of a response body a result keeps for the reports.
 pub const BODY_KEPT: usize = 64 * 1024;
 
-/// The counts of a finished run.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Summary {
+/// How many cases (and tasks) ended each way.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Counts {
     pub passed: usize,
     pub failed: usize,
-    pub skipped: usize,
-    /// Failures listed in the baseline: reported, not failing.
     pub known: usize,
-    /// `suite::case` of each failure, in the order they finished.
-    pub failures: Vec<String>,
-    #[serde(serialize_with = "millis", deserialize_with = "from_millis")]
-    pub duration: Duration,
-    /// Why the run stopped before every case ran (Ctrl-C, `--max-time`,
-    /// `--fail-fast`); the cases it did not finish are reported as skipped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stopped: Option<String>,
+    pub skipped: usize,
 }
 
-impl Summary {
-    pub fn add(&mut self, case: &CaseResult) {
-        match case.outcome {
+impl Counts {
+    pub fn of<'a>(results: impl IntoIterator<Item = &'a CaseResult>) -> Counts {
+        let mut counts = Counts::default();
+        for r in results {
+            counts.add(r.outcome);
+        }
+        counts
+    }
+
+    pub fn add(&mut self, outcome: Outcome) {
+        match outcome {
             Outcome::Passed => self.passed += 1,
-            Outcome::Failed => {
-                self.failed += 1;
-                self.failures.push(case.id());
-            }
-            Outcome::Skipped => self.skipped += 1,
+            Outcome::Failed => self.failed += 1,
             Outcome::KnownFailure => self.known += 1,
+            Outcome::Skipped => self.skipped += 1,
         }
     }
 
-    /// Every case that ran passed (or failed as known) and the run was not
-    /// cut short.
-    pub fn success(&self) -> bool {
-        self.failed == 0 && self.stopped.is_none()
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.known + self.skipped
     }
 
-    /// `N passed, N failed` and `, N skipped` when any were skipped.
+    /// Every case that ran passed (or failed as known) and the run, stopped
+    /// for `stopped` if at all, was not cut short.
+    pub fn success(&self, stopped: Option<&str>) -> bool {
+        self.failed == 0 && stopped.is_none()
+    }
+
+    /// `N passed, N failed[, N skipped]`, as the console ends (CI systems read
+    /// that line); known failures are told on a line of their own.
     pub fn line(&self) -> String {
         let mut line = format!("{} passed, {} failed", self.passed, self.failed);
         if self.skipped > 0 {
             line.push_str(&format!(", {} skipped", self.skipped));
         }
         line
+    }
+}
+
+/// The counts of a finished run.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub counts: Counts,
+    /// `suite::case` of each failure, in the order they finished.
+    pub failures: Vec<String>,
+    pub duration: Duration,
+    /// Why the run stopped before every case ran (Ctrl-C, `--max-time`,
+    /// `--fail-fast`); the cases it did not finish are reported as skipped.
+    pub stopped: Option<String>,
+}
+
+impl Summary {
+    pub fn add(&mut self, case: &CaseResult) {
+        self.counts.add(case.outcome);
+        if case.outcome == Outcome::Failed {
+            self.failures.push(case.id());
+        }
+    }
+
+    pub fn success(&self) -> bool {
+        self.counts.success(self.stopped.as_deref())
+    }
+
+    pub fn line(&self) -> String {
+        self.counts.line()
     }
 }
 
