@@ -36,7 +36,7 @@ use verity::reference::{self, Api, Running};
 use verity::report::console::{describe_property, describe_step};
 use verity::report::diff::unified_between;
 use verity::report::style::Style;
-use verity::run::plan::{self, Inputs, Target};
+use verity::run::plan;
 use verity::run::{self, CaseResult, Fresh, Outcome, SuitePlan};
 use verity::snapshot::file::{normalize, same_contents};
 use verity::snapshot::store::Stored;
@@ -116,21 +116,9 @@ impl Harness {
             .runtime
             .block_on(reference::start(([127, 0, 0, 1], 0).into(), &options))
             .map_err(|e| format!("cannot start the {} reference server: {e}", api.name()))?;
-        let target = Target {
-            base_url: url::Url::parse(&server.base_url()).map_err(|e| e.to_string())?,
-            embedded: true,
-        };
-        let inputs = Inputs {
-            embedded_values: reference::embedded_values(&options),
-            ..Inputs::default()
-        };
-        let plan = plan::build(
-            vec![suite],
-            &BTreeMap::from([(name.to_string(), target)]),
-            &inputs,
-        )?
-        .pop()
-        .ok_or("planning gave no plan")?;
+        let plan = plan::build_embedded(vec![suite], &server.url(), &options)?
+            .pop()
+            .ok_or("planning gave no plan")?;
         Ok(SuiteTarget {
             plan: Arc::new(plan),
             server: Mutex::new(Some(server)),

@@ -12,7 +12,7 @@ use verity::case::{self, Suite};
 use verity::http::{Client, ClientOptions};
 use verity::properties::{self, Settings};
 use verity::reference::{self, Faults, Options, Running};
-use verity::run::plan::{self, Inputs, Target};
+use verity::run::plan;
 use verity::run::{CaseResult, Outcome};
 
 async fn server(faults: &[&str]) -> (Running, Options) {
@@ -29,21 +29,8 @@ async fn server(faults: &[&str]) -> (Running, Options) {
 /// The plan of one suite against `server`, as `verity run` builds it for an
 /// embedded server.
 fn plan_for(suite: Suite, server: &Running, options: &Options) -> Arc<plan::SuitePlan> {
-    let url = url::Url::parse(&server.base_url()).unwrap();
-    let targets = [(
-        suite.name.clone(),
-        Target {
-            base_url: url,
-            embedded: true,
-        },
-    )]
-    .into();
-    let inputs = Inputs {
-        embedded_values: reference::embedded_values(options),
-        ..Inputs::default()
-    };
     Arc::new(
-        plan::build(vec![suite], &targets, &inputs)
+        plan::build_embedded(vec![suite], &server.url(), options)
             .unwrap()
             .remove(0),
     )

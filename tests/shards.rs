@@ -27,7 +27,7 @@ async fn the_union_of_the_shards_is_the_unsharded_run() {
     let server = reference::start(([127, 0, 0, 1], 0).into(), &Options::default())
         .await
         .unwrap();
-    let url = url::Url::parse(&server.base_url()).unwrap();
+    let url = server.url();
     let all: BTreeSet<String> = ids(&url, None).await.into_iter().collect();
     assert!(all.len() > 50, "{}", all.len());
     for count in [2, 3, 7] {

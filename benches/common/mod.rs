@@ -26,9 +26,9 @@ use std::sync::Arc;
 
 use verity::case;
 use verity::properties::{self, PropertySpec};
-use verity::reference::{self, Options};
+use verity::reference::Options;
 use verity::run::SuitePlan;
-use verity::run::plan::{self, Inputs, Target};
+use verity::run::plan;
 
 /// The committed suites planned against a reference server at `base_url`
 /// (default options), each with its property declarations.
@@ -39,21 +39,7 @@ pub fn reference_plans(base_url: &str) -> Vec<(Arc<SuitePlan>, Option<Arc<Proper
         .iter()
         .map(|s| properties::load(s).expect("the declarations load"))
         .collect();
-    let targets = suites
-        .iter()
-        .map(|s| {
-            let target = Target {
-                base_url: url.clone(),
-                embedded: true,
-            };
-            (s.name.clone(), target)
-        })
-        .collect();
-    let inputs = Inputs {
-        embedded_values: reference::embedded_values(&Options::default()),
-        ..Inputs::default()
-    };
-    plan::build(suites, &targets, &inputs)
+    plan::build_embedded(suites, &url, &Options::default())
         .expect("the plans build")
         .into_iter()
         .map(Arc::new)

@@ -11,7 +11,7 @@ use super::{load_errors, snapshots, usage};
 use crate::case::{self, Suite};
 use crate::http::{Client, ClientOptions, RetryPolicy, rate};
 use crate::properties::{self, PropertySpec, Settings};
-use crate::reference::{self, Api};
+use crate::reference;
 use crate::report::progress::{self, Progress};
 use crate::report::{Collector, Console};
 use crate::run::baseline::{self, Baseline};
@@ -193,20 +193,13 @@ pub(crate) async fn prepare(
     let client_options = client_options(args).map_err(usage)?;
 
     // Suites without a URL run against the embedded reference servers.
-    let mut needed = Vec::new();
-    for suite in suites.iter().filter(|s| !targets.contains_key(&s.name)) {
-        let api = suite.reference.as_deref().and_then(Api::from_name);
-        match api {
-            Some(api) if !needed.contains(&api) => needed.push(api),
-            Some(_) => {}
-            None => {
-                return Err(usage(format!(
-                    "suite `{}` has no embedded reference server: pass --base-url {}=URL",
-                    suite.name, suite.name
-                )));
-            }
-        }
-    }
+    let needed = plan::embedded_apis(suites.iter().filter(|s| !targets.contains_key(&s.name)))
+        .map_err(|suite| {
+            usage(format!(
+                "suite `{}` has no embedded reference server: pass --base-url {}=URL",
+                suite.name, suite.name
+            ))
+        })?;
     let options = reference::Options {
         apis: needed.clone(),
         ..reference::Options::default()
@@ -214,22 +207,13 @@ pub(crate) async fn prepare(
     let embedded = if needed.is_empty() {
         None
     } else {
-        match reference::start(([127, 0, 0, 1], 0).into(), &options).await {
-            Ok(server) => Some(server),
-            Err(e) => {
-                return Err(usage(format!(
-                    "cannot start the embedded reference servers: {e}"
-                )));
-            }
-        }
+        Some(reference::start_local(&options).await.map_err(usage)?)
     };
     if let Some(server) = &embedded {
-        let url = url::Url::parse(&server.base_url()).expect("a socket address is a valid URL");
         for suite in &suites {
-            targets.entry(suite.name.clone()).or_insert_with(|| Target {
-                base_url: url.clone(),
-                embedded: true,
-            });
+            targets
+                .entry(suite.name.clone())
+                .or_insert_with(|| Target::embedded(server));
         }
     }
     let inputs = Inputs {

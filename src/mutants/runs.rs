@@ -14,7 +14,7 @@ use crate::http::{Client, ClientOptions};
 use crate::properties::{self, PropertySpec, Settings};
 use crate::reference::{self, Api, FaultInfo, Faults};
 use crate::report::document::timestamp;
-use crate::run::plan::{self, Inputs, SuitePlan, Target};
+use crate::run::plan::{self, SuitePlan, Target};
 use crate::run::secrets::Masker;
 use crate::run::{self, Event as RunEvent, Fresh, Reporter, RunOptions, Stop};
 
@@ -72,21 +72,13 @@ pub enum Event<'a> {
 
 /// The reference servers the suites need, or which suite has none.
 fn apis(suites: &[Suite]) -> Result<Vec<Api>, String> {
-    let mut apis = Vec::new();
-    for suite in suites {
-        match suite.reference.as_deref().and_then(Api::from_name) {
-            Some(api) if !apis.contains(&api) => apis.push(api),
-            Some(_) => {}
-            None => {
-                return Err(format!(
-                    "suite `{}` has no embedded reference server (`reference:` in its suite.yaml): \
-                     mutants runs against the embedded servers only",
-                    suite.name
-                ));
-            }
-        }
-    }
-    Ok(apis)
+    plan::embedded_apis(suites).map_err(|suite| {
+        format!(
+            "suite `{}` has no embedded reference server (`reference:` in its suite.yaml): \
+             mutants runs against the embedded servers only",
+            suite.name
+        )
+    })
 }
 
 /// Runs the clean servers, then each fault, and returns the matrix with
@@ -122,23 +114,15 @@ pub async fn run(
     let client = Client::new(ClientOptions::default())
         .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
 
-    let server = start(&clean_options).await?;
-    let inputs = Inputs {
-        embedded_values: reference::embedded_values(&clean_options),
-        ..Inputs::default()
-    };
-    let targets: BTreeMap<String, Target> = setup
-        .suites
-        .iter()
-        .map(|s| (s.name.clone(), target(&server)))
-        .collect();
-    let plans: Vec<Arc<SuitePlan>> = match plan::build(setup.suites, &targets, &inputs) {
-        Ok(plans) => plans.into_iter().map(Arc::new).collect(),
-        Err(e) => {
-            server.stop().await;
-            return Err(e);
-        }
-    };
+    let server = reference::start_local(&clean_options).await?;
+    let plans: Vec<Arc<SuitePlan>> =
+        match plan::build_embedded(setup.suites, &server.url(), &clean_options) {
+            Ok(plans) => plans.into_iter().map(Arc::new).collect(),
+            Err(e) => {
+                server.stop().await;
+                return Err(e);
+            }
+        };
     let masker = plans
         .iter()
         .fold(Masker::default(), |m, p| m.merge(&p.masker));
@@ -180,7 +164,7 @@ pub async fn run(
                 let options = server_options(
                     Faults::from_names(&names).expect("a catalogue entry names itself"),
                 );
-                match start(&options).await {
+                match reference::start_local(&options).await {
                     Ok(server) => {
                         let outcome = runner.run(&retarget(&plans, &server)).await;
                         server.stop().await;
@@ -208,19 +192,6 @@ pub async fn run(
     Ok((report, masker))
 }
 
-async fn start(options: &reference::Options) -> Result<reference::Running, String> {
-    reference::start(([127, 0, 0, 1], 0).into(), options)
-        .await
-        .map_err(|e| format!("cannot start the embedded reference servers: {e}"))
-}
-
-fn target(server: &reference::Running) -> Target {
-    Target {
-        base_url: url::Url::parse(&server.base_url()).expect("a socket address is a valid URL"),
-        embedded: true,
-    }
-}
-
 /// The same plans against another server. The variables' values do not
 /// depend on the server's faults (the API key, the seeded members).
 fn retarget(plans: &[Arc<SuitePlan>], server: &reference::Running) -> Vec<Arc<SuitePlan>> {
@@ -229,7 +200,7 @@ fn retarget(plans: &[Arc<SuitePlan>], server: &reference::Running) -> Vec<Arc<Su
         .map(|p| {
             Arc::new(SuitePlan {
                 suite: p.suite.clone(),
-                target: target(server),
+                target: Target::embedded(server),
                 values: p.values.clone(),
                 masker: p.masker.clone(),
                 pacing: p.pacing,

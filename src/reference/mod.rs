@@ -163,6 +163,11 @@ impl Running {
         format!("http://{}", self.addr)
     }
 
+    /// [`Self::base_url`] as a URL.
+    pub fn url(&self) -> url::Url {
+        url::Url::parse(&self.base_url()).expect("a socket address is a valid URL")
+    }
+
     /// Stops accepting connections and waits for open ones to finish.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -183,6 +188,13 @@ impl Drop for Running {
 }
 
 /// Binds `addr` (use `127.0.0.1:0` for a free port) and serves in the background.
+/// [`start`] on a free loopback port, for this process's own runs.
+pub async fn start_local(options: &Options) -> Result<Running, String> {
+    start(([127, 0, 0, 1], 0).into(), options)
+        .await
+        .map_err(|e| format!("cannot start the embedded reference servers: {e}"))
+}
+
 pub async fn start(addr: SocketAddr, options: &Options) -> std::io::Result<Running> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;

@@ -20,6 +20,59 @@ pub struct Target {
     pub embedded: bool,
 }
 
+impl Target {
+    /// The embedded reference servers of this process, at `server`.
+    pub fn embedded(server: &crate::reference::Running) -> Target {
+        Target {
+            base_url: server.url(),
+            embedded: true,
+        }
+    }
+}
+
+/// Every suite planned against the embedded reference servers at
+/// `base_url`, started with `options`, as `verity run` plans them when no
+/// URL is given (their seeded values fill the suites' variables).
+pub fn build_embedded(
+    suites: Vec<Suite>,
+    base_url: &Url,
+    options: &crate::reference::Options,
+) -> Result<Vec<SuitePlan>, String> {
+    let target = Target {
+        base_url: base_url.clone(),
+        embedded: true,
+    };
+    let targets = suites
+        .iter()
+        .map(|s| (s.name.clone(), target.clone()))
+        .collect();
+    let inputs = Inputs {
+        embedded_values: crate::reference::embedded_values(options),
+        ..Inputs::default()
+    };
+    build(suites, &targets, &inputs)
+}
+
+/// The embedded reference servers these suites need (their `reference:`),
+/// each once; `Err` names the first suite that has none.
+pub fn embedded_apis<'a>(
+    suites: impl IntoIterator<Item = &'a Suite>,
+) -> Result<Vec<crate::reference::Api>, &'a Suite> {
+    let mut apis = Vec::new();
+    for suite in suites {
+        match suite
+            .reference
+            .as_deref()
+            .and_then(crate::reference::Api::from_name)
+        {
+            Some(api) if !apis.contains(&api) => apis.push(api),
+            Some(_) => {}
+            None => return Err(suite),
+        }
+    }
+    Ok(apis)
+}
+
 #[derive(Debug)]
 pub struct SuitePlan {
     pub suite: Arc<Suite>,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use verity::case::{self, Suite};
 use verity::http::{Client, ClientOptions};
 use verity::reference::{self, Faults, Options};
-use verity::run::plan::{self, Inputs, Target};
+use verity::run::plan;
 use verity::run::{self, CaseResult, Event, Fresh, Reporter, RunOptions, Summary};
 
 pub fn repo() -> PathBuf {
@@ -118,8 +118,7 @@ pub async fn run_suites(faults: Faults) -> (Summary, Vec<CaseResult>) {
     let server = reference::start(([127, 0, 0, 1], 0).into(), &options)
         .await
         .expect("the reference server starts");
-    let url = url::Url::parse(&server.base_url()).unwrap();
-    let outcome = run_against(&url, &options, &RunOptions::default()).await;
+    let outcome = run_against(&server.url(), &options, &RunOptions::default()).await;
     server.stop().await;
     outcome
 }
@@ -131,24 +130,7 @@ pub async fn run_against(
     server: &Options,
     run_options: &RunOptions,
 ) -> (Summary, Vec<CaseResult>) {
-    let suites = load_suites();
-    let targets = suites
-        .iter()
-        .map(|s| {
-            (
-                s.name.clone(),
-                Target {
-                    base_url: url.clone(),
-                    embedded: true,
-                },
-            )
-        })
-        .collect();
-    let inputs = Inputs {
-        embedded_values: reference::embedded_values(server),
-        ..Inputs::default()
-    };
-    let plans: Vec<_> = plan::build(suites, &targets, &inputs)
+    let plans: Vec<_> = plan::build_embedded(load_suites(), url, server)
         .unwrap()
         .into_iter()
         .map(Arc::new)
