@@ -91,8 +91,11 @@ fn config() -> Config {
             "--only" => config
                 .only
                 .push(args.next().expect("--only takes a section")),
-            // cargo bench passes `--bench`; filters mean nothing here.
-            _ => {}
+            // cargo bench passes `--bench`.
+            "--bench" => {}
+            other => panic!(
+                "unknown option {other}: --runs N, --concurrency N, --seconds N, --quick, --only SECTION"
+            ),
         }
     }
     config
@@ -158,13 +161,19 @@ impl Server {
     }
 }
 
-/// CPU time (user and system) this process, or its reaped children, used.
-fn cpu_seconds(who: libc::c_int) -> f64 {
+/// `getrusage(who)`: this process, or its reaped children.
+fn rusage(who: libc::c_int) -> libc::rusage {
     // SAFETY: an all-zero `rusage` is a valid value of the plain C struct.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: `usage` outlives the call, which only writes into it.
     let got = unsafe { libc::getrusage(who, &mut usage) };
     assert_eq!(got, 0, "getrusage: {}", std::io::Error::last_os_error());
+    usage
+}
+
+/// CPU time (user and system) this process, or its reaped children, used.
+fn cpu_seconds(who: libc::c_int) -> f64 {
+    let usage = rusage(who);
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
@@ -195,13 +204,8 @@ fn measure_wrapper(args: &[String]) -> ! {
         .args(&args[1..])
         .status()
         .expect("the measured program starts");
-    // SAFETY: an all-zero `rusage` is a valid value of the plain C struct.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `usage` outlives the call, which only writes into it.
-    let got = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    assert_eq!(got, 0, "getrusage: {}", std::io::Error::last_os_error());
     // Linux reports ru_maxrss in KiB.
-    eprintln!("{PEAK_RSS_LINE}{}", usage.ru_maxrss);
+    eprintln!("{PEAK_RSS_LINE}{}", rusage(libc::RUSAGE_CHILDREN).ru_maxrss);
     std::process::exit(status.code().unwrap_or(1));
 }
 
