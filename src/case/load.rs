@@ -27,6 +27,9 @@ pub const SCHEMA_DIR: &str = "schemas";
 /// A suite's field declarations for generated partial updates
 /// (`crate::properties`); they are not case files.
 pub const PROPERTY_FILES: [&str; 3] = ["properties.yaml", "properties.yml", "properties.json"];
+/// A suite's registry of documented statements, which cases name in
+/// `checks:`; not a case file.
+pub const STATEMENT_FILES: [&str; 3] = ["statements.yaml", "statements.yml", "statements.json"];
 /// Case files bigger than this are refused rather than parsed.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
@@ -98,6 +101,7 @@ pub fn load_path(path: &Path) -> Result<Vec<Suite>, LoadErrors> {
     if SUITE_FILES
         .iter()
         .chain(PROPERTY_FILES.iter())
+        .chain(STATEMENT_FILES.iter())
         .any(|n| path.file_name() == Some(n.as_ref()))
     {
         return load_suite(&dir, None).map(|s| vec![s]);
@@ -158,6 +162,7 @@ fn case_files(dir: &Path) -> Vec<PathBuf> {
                 && SUITE_FILES
                     .iter()
                     .chain(PROPERTY_FILES.iter())
+                    .chain(STATEMENT_FILES.iter())
                     .any(|n| name == *n);
             if is_case_ext && !is_suite_file {
                 out.push(path);
@@ -832,6 +837,7 @@ impl Loader {
             name,
             description: doc.description.trim().to_string(),
             doc: doc.doc.trim().to_string(),
+            checks: statement_refs(file, doc.checks),
             strict: doc.strict,
             pos,
             vars,
@@ -1056,6 +1062,7 @@ impl Loader {
         uses: &mut BTreeSet<String>,
     ) -> Expect {
         let mut expect = Expect {
+            checks: statement_refs(file, doc.checks),
             pos: Some(pos),
             ..Expect::default()
         };
@@ -1333,6 +1340,14 @@ impl Loader {
             path,
             predicates,
             optional: doc.optional,
+            checks: doc
+                .checks
+                .into_iter()
+                .map(|id| StatementRef {
+                    id: id.trim().to_string(),
+                    pos: pos.clone(),
+                })
+                .collect(),
             pos,
         })
     }
@@ -1393,6 +1408,15 @@ impl Loader {
             }
         }
     }
+}
+
+fn statement_refs(file: &Arc<PathBuf>, ids: Vec<Spanned<String>>) -> Vec<StatementRef> {
+    ids.into_iter()
+        .map(|id| StatementRef {
+            pos: spanned_pos(file, &id),
+            id: id.value.trim().to_string(),
+        })
+        .collect()
 }
 
 fn valid_name(name: &str) -> bool {

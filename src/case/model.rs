@@ -134,11 +134,22 @@ pub enum RedactTarget {
     Regex(Regex),
 }
 
+/// A documented statement a case or check names (`checks: [T-update-404]`),
+/// by its id in the suite's `statements.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementRef {
+    pub id: String,
+    pub pos: Pos,
+}
+
 #[derive(Debug)]
 pub struct Case {
     pub name: String,
     pub description: String,
     pub doc: String,
+    /// The statements the case checks; its checks check these unless their
+    /// expectation or assertion names its own.
+    pub checks: Vec<StatementRef>,
     pub strict: bool,
     pub pos: Pos,
     pub vars: IndexMap<String, Template>,
@@ -239,6 +250,8 @@ pub struct Expect {
     pub echo: Option<Echo>,
     pub unchanged: Option<Unchanged>,
     pub any_of: Vec<Expect>,
+    /// The statements these checks check, instead of the case's.
+    pub checks: Vec<StatementRef>,
     pub pos: Option<Pos>,
 }
 
@@ -343,6 +356,8 @@ pub struct PathAssert {
     pub path: JsonPath,
     pub predicates: Vec<Predicate>,
     pub optional: bool,
+    /// The statements this assertion checks, instead of its expectation's.
+    pub checks: Vec<StatementRef>,
     pub pos: Pos,
 }
 

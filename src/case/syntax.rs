@@ -124,6 +124,10 @@ pub struct CaseDoc {
     /// The documentation statement the case checks, with its source.
     #[serde(default)]
     pub doc: String,
+    /// The ids of the documented statements the case checks
+    /// (`statements.yaml`); its checks check these unless they name their own.
+    #[serde(default)]
+    pub checks: Vec<Spanned<String>>,
     /// Conventional but undocumented behaviour: runs only with `--strict`.
     #[serde(default)]
     pub strict: bool,
@@ -191,6 +195,9 @@ pub struct ExpectDoc {
     /// step passes when any one of them holds (and everything else above).
     #[serde(default)]
     pub any_of: Vec<Spanned<ExpectDoc>>,
+    /// The statements this expectation's checks check, instead of the case's.
+    #[serde(default)]
+    pub checks: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -234,6 +241,9 @@ pub struct PathAssertDoc {
     /// The key may be missing altogether; the other predicates apply when it is there.
     #[serde(default)]
     pub optional: bool,
+    /// The statements this assertion checks, instead of its expectation's.
+    #[serde(default)]
+    pub checks: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -111,6 +111,7 @@ mod tests {
             path: JsonPath::parse(path).unwrap(),
             predicates: preds,
             optional,
+            checks: Vec::new(),
             pos: pos(),
         };
         check(&a, &observed(200, b"x", Some(body)), &MapScope::default())
@@ -184,6 +185,7 @@ mod tests {
                 fixed: None,
             })],
             optional: false,
+            checks: Vec::new(),
             pos: pos(),
         };
         let mut s = MapScope::default();

@@ -81,6 +81,7 @@ fn doc_of(
         name: unplaced(about.name.clone()),
         description: about.description.clone(),
         doc: about.doc.clone(),
+        checks: Vec::new(),
         strict: false,
         vars: vars.into_iter().map(|(k, v)| (k, unplaced(v))).collect(),
         steps,

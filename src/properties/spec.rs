@@ -21,7 +21,7 @@ use super::Property;
 use super::value::{ValueDoc, ValueSpec};
 use crate::case::load::{PROPERTY_FILES, doc_from_file};
 use crate::case::template::Template;
-use crate::case::{LoadError, LoadErrors, Pos, Suite};
+use crate::case::{LoadError, LoadErrors, Pos, StatementRef, Suite};
 
 /// The file's syntax, as serde reads it.
 #[derive(Debug, Deserialize)]
@@ -30,6 +30,10 @@ pub struct PropertiesDoc {
     /// Per property, the documentation statement it checks.
     #[serde(default)]
     pub doc: IndexMap<String, Spanned<String>>,
+    /// Per property, the ids of the documented statements it checks
+    /// (`statements.yaml`).
+    #[serde(default)]
+    pub checks: IndexMap<String, Vec<Spanned<String>>>,
     pub resource: Spanned<ResourceDoc>,
     /// A schema of `suite.yaml` every generated valid body must meet: a
     /// check of these declarations against the vendor's own schema.
@@ -162,6 +166,8 @@ pub enum ReadBackDoc {
 pub struct PropertySpec {
     pub file: Arc<PathBuf>,
     pub docs: BTreeMap<Property, String>,
+    /// Per property, the documented statements it checks.
+    pub checks: BTreeMap<Property, Vec<StatementRef>>,
     /// Where each property is declared (its `doc:` entry, else the file).
     pub sources: BTreeMap<Property, Pos>,
     pub resource: Resource,
@@ -331,6 +337,34 @@ impl Checker {
         for p in Property::ALL {
             sources.entry(p).or_insert_with(|| file_pos.clone());
         }
+        let mut checks = BTreeMap::new();
+        for (name, ids) in doc.checks {
+            match Property::from_name(&name) {
+                Some(p) => {
+                    let refs = ids
+                        .into_iter()
+                        .map(|id| StatementRef {
+                            pos: self.pos(&id),
+                            id: id.value.trim().to_string(),
+                        })
+                        .collect();
+                    checks.insert(p, refs);
+                }
+                None => {
+                    let pos = ids
+                        .first()
+                        .map(|id| self.pos(id))
+                        .unwrap_or(file_pos.clone());
+                    self.error(
+                        &pos,
+                        format!(
+                            "checks: no property `{name}` (properties: {})",
+                            Property::names().join(", ")
+                        ),
+                    );
+                }
+            }
+        }
         let resource = self.resource(suite, doc.resource);
         let suite_known = |name: &str| suite.variables.contains_key(name);
         let mut fields = Vec::new();
@@ -390,6 +424,7 @@ impl Checker {
         PropertySpec {
             file: self.file.clone(),
             docs,
+            checks,
             sources,
             resource,
             fields,
