@@ -270,7 +270,7 @@ fn assert_snapshots(
         settings.set_snapshot_path(harness.snapshots.suite_dir(suite));
         settings.set_prepend_module_to_snapshot(false);
         settings.set_description(snap.description.clone());
-        settings.set_input_file(relative(&case.pos.file));
+        settings.set_input_file(relative(&case.origin.pos().file));
         let insta_passed = settings.bind(|| {
             catch_unwind(AssertUnwindSafe(|| {
                 insta::assert_snapshot!(

@@ -589,10 +589,11 @@ fields:
     let (_, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     let file = path_str(&dir.path().join("s").join("properties.yaml"));
-    // A step is checked as the case loader checks it, at the step's place.
+    // A step is checked as the case loader checks it, at the place in the
+    // step (the path's value) that is wrong.
     assert!(
         stderr.contains(&format!(
-            "{file}:6:5: resource.read: unknown variable `${{idd}}`"
+            "{file}:6:35: resource.read: unknown variable `${{idd}}`"
         )),
         "{stderr}"
     );

@@ -17,7 +17,7 @@ use super::error::{LoadError, LoadErrors};
 use super::model::*;
 use super::schema;
 use super::syntax::*;
-use super::template::Template;
+use super::template::{JsonTemplate, Template};
 use super::yaml_error;
 
 /// The suite file's names, in the order they are looked for.
@@ -288,6 +288,46 @@ pub fn case_from_doc(suite: &Suite, file: &Path, doc: CaseDoc) -> Result<Case, L
     }
 }
 
+/// Lowers one step written outside a case file (a declaration of
+/// `properties.yaml`) as a case file's first step, against `suite`: `known`
+/// holds the names it may read, and gains the names it captures.
+pub fn step_from_doc(
+    suite: &Suite,
+    file: &Arc<PathBuf>,
+    doc: Spanned<StepDoc>,
+    known: &mut BTreeSet<String>,
+) -> Result<Step, LoadErrors> {
+    let mut cx = Loader::default();
+    let step = cx.step(suite, file, doc, 0, known, &[], &mut BTreeSet::new());
+    match step {
+        Some(step) => cx.finish(step),
+        None => Err(LoadErrors(cx.errors)),
+    }
+}
+
+/// Lowers one expectation written outside a case file, as the expectation
+/// of a first step that may read `known`.
+pub fn expect_from_doc(
+    suite: &Suite,
+    file: &Arc<PathBuf>,
+    doc: Spanned<ExpectDoc>,
+    known: &BTreeSet<String>,
+) -> Result<Expect, LoadErrors> {
+    let mut cx = Loader::default();
+    let pos = spanned_pos(file, &doc);
+    let this_step = ["(this step)".to_string()];
+    let expect = cx.expect(
+        suite,
+        file,
+        doc.value,
+        pos,
+        known,
+        &this_step,
+        &mut BTreeSet::new(),
+    );
+    cx.finish(expect)
+}
+
 /// Reads and parses another YAML or JSON file of a suite (such as its
 /// property declarations) with the same limits and messages as case files.
 pub fn doc_from_file<T: DeserializeOwned>(file: &Path, what: &str) -> Result<T, LoadErrors> {
@@ -343,7 +383,7 @@ impl Loader {
         for case in cases {
             if let Some(first) = names.get(&case.name) {
                 self.error(
-                    &case.pos,
+                    case.origin.pos(),
                     format!(
                         "duplicate case name `{}` in suite `{suite}` (first at {first})",
                         case.name
@@ -351,7 +391,7 @@ impl Loader {
                 );
                 continue;
             }
-            names.insert(case.name.clone(), case.pos.clone());
+            names.insert(case.name.clone(), case.origin.pos().clone());
             kept.push(case);
         }
     }
@@ -601,7 +641,11 @@ impl Loader {
                 continue;
             }
             if let Some(target) = target {
-                redactions.push(Redaction { target, label, pos });
+                redactions.push(Redaction {
+                    target,
+                    label,
+                    origin: Origin::File(pos),
+                });
             }
         }
         redactions
@@ -719,36 +763,61 @@ impl Loader {
         }
     }
 
-    /// Checks the templates in the strings of a JSON value.
-    fn json_templates(
+    /// Parses the strings of a JSON value as templates, checking their
+    /// variables; a string in error stands as `null` (the case is refused).
+    fn json_template(
         &mut self,
         value: &Value,
         pos: &Pos,
         known: &BTreeSet<String>,
         what: &str,
-        at: &str,
-    ) {
-        match value {
-            Value::String(text) => {
-                let place = if at.is_empty() {
-                    what.to_string()
-                } else {
-                    format!("{what} at {at}")
-                };
-                self.template(text, pos, known, &place);
-            }
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    self.json_templates(item, pos, known, what, &format!("{at}/{i}"));
+        uses: &mut BTreeSet<String>,
+    ) -> JsonTemplate {
+        fn walk(
+            cx: &mut Loader,
+            value: &Value,
+            pos: &Pos,
+            known: &BTreeSet<String>,
+            what: &str,
+            at: &str,
+            uses: &mut BTreeSet<String>,
+        ) -> JsonTemplate {
+            match value {
+                Value::String(text) => {
+                    let place = if at.is_empty() {
+                        what.to_string()
+                    } else {
+                        format!("{what} at {at}")
+                    };
+                    match cx.template(text, pos, known, &place) {
+                        Some(t) => {
+                            uses.extend(t.variables().map(String::from));
+                            JsonTemplate::String(t)
+                        }
+                        None => JsonTemplate::Plain(Value::Null),
+                    }
                 }
+                Value::Array(items) => JsonTemplate::Array(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| {
+                            walk(cx, item, pos, known, what, &format!("{at}/{i}"), uses)
+                        })
+                        .collect(),
+                ),
+                Value::Object(map) => JsonTemplate::Object(
+                    map.iter()
+                        .map(|(k, v)| {
+                            let item = walk(cx, v, pos, known, what, &format!("{at}/{k}"), uses);
+                            (k.clone(), item)
+                        })
+                        .collect(),
+                ),
+                plain => JsonTemplate::Plain(plain.clone()),
             }
-            Value::Object(map) => {
-                for (k, v) in map {
-                    self.json_templates(v, pos, known, what, &format!("{at}/{k}"));
-                }
-            }
-            _ => {}
         }
+        walk(self, value, pos, known, what, "", uses)
     }
 
     fn case_file(&mut self, suite: &Suite, path: &Path) -> Vec<Case> {
@@ -839,7 +908,7 @@ impl Loader {
             doc: doc.doc.trim().to_string(),
             checks: statement_refs(file, doc.checks),
             strict: doc.strict,
-            pos,
+            origin: Origin::File(pos),
             vars,
             steps,
             uses_variables: uses
@@ -922,7 +991,7 @@ impl Loader {
                 captures.push(Capture {
                     name: cap_name.clone(),
                     source,
-                    pos: cpos,
+                    origin: Origin::File(cpos),
                 });
             }
             known.insert(cap_name);
@@ -936,7 +1005,7 @@ impl Loader {
         }
         Some(Step {
             name,
-            pos,
+            origin: Origin::File(pos),
             request: request?,
             expect,
             captures,
@@ -1018,8 +1087,13 @@ impl Loader {
             }
             (Some(json), None) => {
                 let jpos = spanned_pos(file, &json);
-                self.json_templates(&json.value, &jpos, known, "json body", "");
-                Some(Body::Json(json.value))
+                Some(Body::Json(self.json_template(
+                    &json.value,
+                    &jpos,
+                    known,
+                    "json body",
+                    uses,
+                )))
             }
             (None, Some(raw)) => {
                 let rpos = spanned_pos(file, &raw);
@@ -1035,10 +1109,8 @@ impl Loader {
         {
             uses.extend(t.variables().map(String::from));
         }
-        match &body {
-            Some(Body::Json(v)) => collect_json_variables(v, uses),
-            Some(Body::Raw(t)) => uses.extend(t.variables().map(String::from)),
-            None => {}
+        if let Some(Body::Raw(t)) = &body {
+            uses.extend(t.variables().map(String::from));
         }
         let _ = pos;
         Some(Request {
@@ -1063,7 +1135,7 @@ impl Loader {
     ) -> Expect {
         let mut expect = Expect {
             checks: statement_refs(file, doc.checks),
-            pos: Some(pos),
+            origin: Some(Origin::File(pos)),
             ..Expect::default()
         };
         if let Some(status) = doc.status {
@@ -1078,7 +1150,7 @@ impl Loader {
                         StatusPatternDoc::Class(c) => StatusPattern::Class(c),
                     })
                     .collect(),
-                pos: spos,
+                origin: Origin::File(spos),
             });
         }
         for (hname, matcher) in doc.headers {
@@ -1122,7 +1194,7 @@ impl Loader {
                 expect.headers.push(HeaderExpect {
                     name,
                     matcher,
-                    pos: hpos,
+                    origin: Origin::File(hpos),
                 });
             }
         }
@@ -1132,25 +1204,23 @@ impl Loader {
             if let Some(empty) = body.empty {
                 expect.body.push(BodyExpect::Empty {
                     empty,
-                    pos: bpos.clone(),
+                    origin: Origin::File(bpos.clone()),
                 });
             }
             if let Some(json) = body.json {
                 let jpos = spanned_pos(file, &json);
-                self.json_templates(&json.value, &jpos, known, "body.json", "");
-                collect_json_variables(&json.value, uses);
+                let value = self.json_template(&json.value, &jpos, known, "body.json", uses);
                 expect.body.push(BodyExpect::Json {
-                    value: json.value,
-                    pos: jpos,
+                    value,
+                    origin: Origin::File(jpos),
                 });
             }
             if let Some(subset) = body.subset {
                 let spos = spanned_pos(file, &subset);
-                self.json_templates(&subset.value, &spos, known, "body.subset", "");
-                collect_json_variables(&subset.value, uses);
+                let value = self.json_template(&subset.value, &spos, known, "body.subset", uses);
                 expect.body.push(BodyExpect::Subset {
-                    value: subset.value,
-                    pos: spos,
+                    value,
+                    origin: Origin::File(spos),
                 });
             }
             for assert in body.paths {
@@ -1165,7 +1235,7 @@ impl Loader {
             if suite.schemas.contains_key(&schema.value) {
                 expect.schema = Some(SchemaRef {
                     name: schema.value,
-                    pos: spos,
+                    origin: Origin::File(spos),
                 });
             } else {
                 let known: Vec<&String> = suite.schemas.keys().collect();
@@ -1195,14 +1265,14 @@ impl Loader {
                 EchoDoc::Flag(false) => {}
                 EchoDoc::Flag(true) => {
                     expect.echo = Some(Echo {
-                        of_step: current,
+                        of: EchoOf::ThisStep,
                         ignore: Vec::new(),
-                        pos: epos,
+                        origin: Origin::File(epos),
                     })
                 }
                 EchoDoc::Options(o) => {
-                    let of_step = match &o.of {
-                        None => Some(current),
+                    let of = match &o.of {
+                        None => Some(EchoOf::ThisStep),
                         Some(of) => {
                             let found = steps.iter().position(|s| s == of);
                             if found.is_none() {
@@ -1214,14 +1284,20 @@ impl Loader {
                                     ),
                                 );
                             }
-                            found
+                            found.map(|i| {
+                                if i == current {
+                                    EchoOf::ThisStep
+                                } else {
+                                    EchoOf::Step(i)
+                                }
+                            })
                         }
                     };
-                    if let Some(of_step) = of_step {
+                    if let Some(of) = of {
                         expect.echo = Some(Echo {
-                            of_step,
+                            of,
                             ignore: o.ignore,
-                            pos: epos,
+                            origin: Origin::File(epos),
                         });
                     }
                 }
@@ -1237,7 +1313,7 @@ impl Loader {
                 expect.unchanged = Some(Unchanged {
                     of: u.of,
                     except: u.except,
-                    pos: upos,
+                    origin: Origin::File(upos),
                 });
             }
         }
@@ -1267,9 +1343,8 @@ impl Loader {
         let path = self.jsonpath(&doc.path, &pos)?;
         let mut predicates = Vec::new();
         if let Some(v) = doc.equals {
-            self.json_templates(&v, &pos, known, "equals", "");
-            collect_json_variables(&v, uses);
-            predicates.push(Predicate::Equals(v));
+            let value = self.json_template(&v, &pos, known, "equals", uses);
+            predicates.push(Predicate::Equals(value));
         }
         if let Some(t) = doc.type_ {
             match JsonType::parse(&t) {
@@ -1296,16 +1371,15 @@ impl Loader {
             if values.is_empty() {
                 self.error(&pos, "`one_of` is empty: nothing could match");
             }
-            for v in &values {
-                self.json_templates(v, &pos, known, "one_of", "");
-                collect_json_variables(v, uses);
-            }
+            let values = values
+                .iter()
+                .map(|v| self.json_template(v, &pos, known, "one_of", uses))
+                .collect();
             predicates.push(Predicate::OneOf(values));
         }
         if let Some(v) = doc.contains {
-            self.json_templates(&v, &pos, known, "contains", "");
-            collect_json_variables(&v, uses);
-            predicates.push(Predicate::Contains(v));
+            let value = self.json_template(&v, &pos, known, "contains", uses);
+            predicates.push(Predicate::Contains(value));
         }
         if let Some(n) = doc.count {
             predicates.push(Predicate::Count(n));
@@ -1345,10 +1419,10 @@ impl Loader {
                 .into_iter()
                 .map(|id| StatementRef {
                     id: id.trim().to_string(),
-                    pos: pos.clone(),
+                    origin: Origin::File(pos.clone()),
                 })
                 .collect(),
-            pos,
+            origin: Origin::File(pos),
         })
     }
 
@@ -1413,7 +1487,7 @@ impl Loader {
 fn statement_refs(file: &Arc<PathBuf>, ids: Vec<Spanned<String>>) -> Vec<StatementRef> {
     ids.into_iter()
         .map(|id| StatementRef {
-            pos: spanned_pos(file, &id),
+            origin: Origin::File(spanned_pos(file, &id)),
             id: id.value.trim().to_string(),
         })
         .collect()
@@ -1436,19 +1510,6 @@ fn unknown_variable(name: &str, known: &BTreeSet<String>, what: &str) -> String 
             list.join(", ")
         }
     )
-}
-
-fn collect_json_variables(value: &Value, out: &mut BTreeSet<String>) {
-    match value {
-        Value::String(text) => {
-            if let Ok(t) = Template::parse(text) {
-                out.extend(t.variables().map(String::from));
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_json_variables(v, out)),
-        Value::Object(map) => map.values().for_each(|v| collect_json_variables(v, out)),
-        _ => {}
-    }
 }
 
 /// Names of every case file the loader would read, for `verity list`.

@@ -5,9 +5,11 @@ mod compiled;
 pub mod error;
 pub mod load;
 pub mod model;
+pub mod print;
 pub mod schema;
 pub mod syntax;
 pub mod template;
+pub mod visit;
 mod yaml_error;
 
 pub use error::{LoadError, LoadErrors};

@@ -14,7 +14,7 @@ use regex::Regex;
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
-use super::template::Template;
+use super::template::{JsonTemplate, Template};
 
 /// A place in a case file, for `file:line:column` messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,6 +56,39 @@ impl<'de> serde::Deserialize<'de> for Pos {
 impl fmt::Display for Pos {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+/// Where a node of the model comes from: written in a case file, or made by
+/// verity (a generated case) from a declaration. Results point at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Written at this place of a case file.
+    File(Pos),
+    /// Generated from the declaration at this place (in `properties.yaml`).
+    Generated(Pos),
+}
+
+impl Origin {
+    /// The place to point at: the text, or the declaration it was made from.
+    pub fn pos(&self) -> &Pos {
+        match self {
+            Origin::File(pos) | Origin::Generated(pos) => pos,
+        }
+    }
+
+    /// The same place, as the origin of what is generated from it.
+    pub fn generated(&self) -> Origin {
+        Origin::Generated(self.pos().clone())
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File(pos) => write!(f, "{pos}"),
+            Origin::Generated(pos) => write!(f, "generated from {pos}"),
+        }
     }
 }
 
@@ -118,15 +151,15 @@ pub struct SnapshotSpec {
     pub redactions: Vec<Redaction>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Redaction {
     pub target: RedactTarget,
     /// What stands in place of a redacted value.
     pub label: String,
-    pub pos: Pos,
+    pub origin: Origin,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum RedactTarget {
     /// Each non-null value the JSONPath selects in a JSON body.
     Path { source: String, path: JsonPath },
@@ -139,10 +172,10 @@ pub enum RedactTarget {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatementRef {
     pub id: String,
-    pub pos: Pos,
+    pub origin: Origin,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Case {
     pub name: String,
     pub description: String,
@@ -151,34 +184,17 @@ pub struct Case {
     /// expectation or assertion names its own.
     pub checks: Vec<StatementRef>,
     pub strict: bool,
-    pub pos: Pos,
+    pub origin: Origin,
     pub vars: IndexMap<String, Template>,
     pub steps: Vec<Step>,
     /// Suite variables the case reads (directly or through its steps).
     pub uses_variables: Vec<String>,
 }
 
-impl Case {
-    /// Every position the case holds, in one fixed order: the case, then
-    /// each step with what it expects, captures and redacts. Two cases of
-    /// the same shape list theirs alike, which is how positions move from
-    /// a case built in memory to the same case read from its text.
-    pub fn positions_mut(&mut self) -> Vec<&mut Pos> {
-        let mut out = vec![&mut self.pos];
-        for step in &mut self.steps {
-            out.push(&mut step.pos);
-            step.expect.positions_mut(&mut out);
-            out.extend(step.captures.iter_mut().map(|c| &mut c.pos));
-            out.extend(step.snapshot_redactions.iter_mut().map(|r| &mut r.pos));
-        }
-        out
-    }
-}
-
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Step {
     pub name: String,
-    pub pos: Pos,
+    pub origin: Origin,
     pub request: Request,
     pub expect: Expect,
     pub captures: Vec<Capture>,
@@ -224,7 +240,7 @@ impl Method {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Request {
     pub method: Method,
     pub path: Template,
@@ -234,14 +250,13 @@ pub struct Request {
     pub body: Option<Body>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Body {
-    /// JSON whose strings may hold templates.
-    Json(Value),
+    Json(JsonTemplate),
     Raw(Template),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Expect {
     pub status: Option<StatusExpect>,
     pub headers: Vec<HeaderExpect>,
@@ -252,35 +267,14 @@ pub struct Expect {
     pub any_of: Vec<Expect>,
     /// The statements these checks check, instead of the case's.
     pub checks: Vec<StatementRef>,
-    pub pos: Option<Pos>,
-}
-
-impl Expect {
-    fn positions_mut<'a>(&'a mut self, out: &mut Vec<&'a mut Pos>) {
-        out.extend(self.pos.as_mut());
-        out.extend(self.status.as_mut().map(|s| &mut s.pos));
-        out.extend(self.headers.iter_mut().map(|h| &mut h.pos));
-        for body in &mut self.body {
-            out.push(match body {
-                BodyExpect::Empty { pos, .. }
-                | BodyExpect::Json { pos, .. }
-                | BodyExpect::Subset { pos, .. } => pos,
-                BodyExpect::Path(assert) => &mut assert.pos,
-            });
-        }
-        out.extend(self.schema.as_mut().map(|s| &mut s.pos));
-        out.extend(self.echo.as_mut().map(|e| &mut e.pos));
-        out.extend(self.unchanged.as_mut().map(|u| &mut u.pos));
-        for alternative in &mut self.any_of {
-            alternative.positions_mut(out);
-        }
-    }
+    /// `None` for an expectation no file writes (a step without `expect:`).
+    pub origin: Option<Origin>,
 }
 
 #[derive(Debug, Clone)]
 pub struct StatusExpect {
     pub patterns: Vec<StatusPattern>,
-    pub pos: Pos,
+    pub origin: Origin,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -307,15 +301,15 @@ impl fmt::Display for StatusPattern {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct HeaderExpect {
     /// Lower-case header name.
     pub name: String,
     pub matcher: HeaderMatcher,
-    pub pos: Pos,
+    pub origin: Origin,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum HeaderMatcher {
     Present,
     Absent,
@@ -325,32 +319,32 @@ pub enum HeaderMatcher {
 
 /// A regular expression that may hold `${...}` placeholders; the values
 /// substituted into it are escaped, so they match literally.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Pattern {
     pub source: Template,
     /// The compiled regex, when the pattern holds no placeholder.
     pub fixed: Option<Regex>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum BodyExpect {
     /// `empty: true` or `empty: false` (the body has content).
     Empty {
         empty: bool,
-        pos: Pos,
+        origin: Origin,
     },
     Json {
-        value: Value,
-        pos: Pos,
+        value: JsonTemplate,
+        origin: Origin,
     },
     Subset {
-        value: Value,
-        pos: Pos,
+        value: JsonTemplate,
+        origin: Origin,
     },
     Path(PathAssert),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PathAssert {
     pub source: String,
     pub path: JsonPath,
@@ -358,19 +352,38 @@ pub struct PathAssert {
     pub optional: bool,
     /// The statements this assertion checks, instead of its expectation's.
     pub checks: Vec<StatementRef>,
-    pub pos: Pos,
+    pub origin: Origin,
 }
 
-#[derive(Debug)]
+impl PathAssert {
+    /// An assertion built in memory (a generated case) rather than read.
+    pub fn new(
+        path: impl Into<String>,
+        predicates: Vec<Predicate>,
+        optional: bool,
+        origin: Origin,
+    ) -> Result<PathAssert, serde_json_path::ParseError> {
+        let source = path.into();
+        Ok(PathAssert {
+            path: super::compiled::jsonpath(&source)?,
+            source,
+            predicates,
+            optional,
+            checks: Vec::new(),
+            origin,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
 pub enum Predicate {
-    /// JSON whose strings may hold templates.
-    Equals(Value),
+    Equals(JsonTemplate),
     Type(JsonType),
     Regex(Pattern),
     Present,
     Absent,
-    OneOf(Vec<Value>),
-    Contains(Value),
+    OneOf(Vec<JsonTemplate>),
+    Contains(JsonTemplate),
     Count(usize),
 }
 
@@ -432,32 +445,69 @@ impl JsonType {
 #[derive(Debug, Clone)]
 pub struct SchemaRef {
     pub name: String,
-    pub pos: Pos,
+    pub origin: Origin,
 }
 
 #[derive(Debug, Clone)]
 pub struct Echo {
-    /// Index of the step whose request body is echoed.
-    pub of_step: usize,
+    pub of: EchoOf,
     pub ignore: Vec<String>,
-    pub pos: Pos,
+    pub origin: Origin,
+}
+
+/// Whose request body an answer echoes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EchoOf {
+    /// The step's own: the same step wherever the step is placed.
+    ThisStep,
+    /// An earlier step of the case, by index.
+    Step(usize),
+}
+
+impl EchoOf {
+    /// The index of the echoed step, for the step at `current`.
+    pub fn index(self, current: usize) -> usize {
+        match self {
+            EchoOf::ThisStep => current,
+            EchoOf::Step(index) => index,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Unchanged {
     pub of: String,
     pub except: Vec<String>,
-    pub pos: Pos,
+    pub origin: Origin,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Capture {
     pub name: String,
     pub source: CaptureSource,
-    pub pos: Pos,
+    pub origin: Origin,
 }
 
-#[derive(Debug)]
+impl Capture {
+    /// A capture of the JSON a JSONPath selects, built in memory.
+    pub fn json_path(
+        name: impl Into<String>,
+        path: impl Into<String>,
+        origin: Origin,
+    ) -> Result<Capture, serde_json_path::ParseError> {
+        let source = path.into();
+        Ok(Capture {
+            name: name.into(),
+            source: CaptureSource::JsonPath {
+                path: super::compiled::jsonpath(&source)?,
+                source,
+            },
+            origin,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
 pub enum CaptureSource {
     JsonPath { source: String, path: JsonPath },
     Header(String),

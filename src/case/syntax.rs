@@ -1,74 +1,77 @@
-//! The case-file syntax as serde reads it: one struct per YAML/JSON mapping,
-//! unknown keys rejected, positions kept with [`Spanned`]. The loader turns
-//! these into the validated model of [`super::model`].
+//! The case-file syntax, as serde reads and writes it: one struct per
+//! YAML/JSON mapping, unknown keys rejected, positions kept with
+//! [`Spanned`]. The loader turns these into the validated model of
+//! [`super::model`]; a case built in memory (a generated counterexample) is
+//! written back through the same types ([`super::print`]), so what verity
+//! writes is what it reads. Keys are written in the order of the fields.
 
 use indexmap::IndexMap;
-use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
-use serde_saphyr::Spanned;
+use serde_saphyr::{FlowMap, Spanned};
 use std::fmt;
 
 /// `cases/<suite>/suite.yaml`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SuiteDoc {
     pub name: Spanned<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// Prefix of every step path, after the base URL.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_path: Option<Spanned<String>>,
     /// The embedded reference server that serves this suite when no URL is given.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Spanned<String>>,
     /// Headers sent with every request; a step may override or remove them.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub headers: IndexMap<String, Spanned<Option<String>>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub variables: IndexMap<String, Spanned<VariableDoc>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub schemas: IndexMap<String, Spanned<SchemaDoc>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pacing: Option<Spanned<PacingDoc>>,
     /// What a snapshot keeps of each answer and what it hides; a suite
     /// without this section is not snapshotted.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshots: Option<Spanned<SnapshotsDoc>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct VariableDoc {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub secret: bool,
     /// When set and no value is given, the suite cannot run (exit 2). When
     /// unset and no value is given, cases that use the variable are skipped.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub required: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SchemaDoc {
     /// A JSON file, relative to the suite directory.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     /// A JSON pointer into `file` (for a schema inside an OpenAPI document).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
     /// The schema itself.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inline: Option<Value>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PacingDoc {
     /// Least time between two requests of one case, against real servers.
@@ -84,191 +87,225 @@ pub struct PacingDoc {
 ///     - { path: "$..memberId", as: "[memberId]" }         # every value a JSONPath selects
 ///     - { regex: "mem_[a-z0-9]{20}", as: "[memberId]" }  # every match inside a string
 /// ```
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotsDoc {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub headers: Vec<Spanned<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redact: Vec<Spanned<RedactDoc>>,
 }
 
 /// One redaction: a value that changes from run to run or between targets.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedactDoc {
     /// An RFC 9535 JSONPath into the JSON body: each non-null value it selects.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// A regex: each match inside body strings, text bodies and kept headers.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
     /// What the snapshot shows instead (default `[redacted]`).
-    #[serde(default, rename = "as")]
+    #[serde(default, rename = "as", skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
 }
 
 /// Any other `*.yaml|*.yml|*.json` file of a suite directory.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseFileDoc {
     pub cases: Vec<Spanned<CaseDoc>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseDoc {
     pub name: Spanned<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// The documentation statement the case checks, with its source.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub doc: String,
     /// The ids of the documented statements the case checks
     /// (`statements.yaml`); its checks check these unless they name their own.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Spanned<String>>,
     /// Conventional but undocumented behaviour: runs only with `--strict`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub strict: bool,
     /// Values fixed once per case run, e.g. `code: ${fresh.member_code}`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub vars: IndexMap<String, Spanned<String>>,
     pub steps: Vec<Spanned<StepDoc>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepDoc {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Spanned<String>>,
+    #[serde(serialize_with = "flow")]
     pub request: Spanned<RequestDoc>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<Spanned<ExpectDoc>>,
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "IndexMap::is_empty",
+        serialize_with = "flow"
+    )]
     pub capture: IndexMap<String, Spanned<CaptureDoc>>,
     /// Redactions for this step's snapshot on top of the suite's, for an
     /// answer that holds what other cases did (a search over the account).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<Spanned<StepSnapshotDoc>>,
 }
 
 /// `snapshot: { redact: [...] }` on a step; same items as the suite's `redact`.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct StepSnapshotDoc {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redact: Vec<Spanned<RedactDoc>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestDoc {
     pub method: Spanned<String>,
     pub path: Spanned<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub query: IndexMap<String, Spanned<QueryValueDoc>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub headers: IndexMap<String, Spanned<Option<String>>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub json: Option<Spanned<Value>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectDoc {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Spanned<StatusDoc>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub headers: IndexMap<String, Spanned<HeaderMatchDoc>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Spanned<BodyDoc>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<Spanned<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub echo: Option<Spanned<EchoDoc>>,
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "flow"
+    )]
     pub unchanged: Option<Spanned<UnchangedDoc>>,
     /// Alternatives, for behaviour the docs allow in several readings: the
     /// step passes when any one of them holds (and everything else above).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub any_of: Vec<Spanned<ExpectDoc>>,
     /// The statements this expectation's checks check, instead of the case's.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct BodyDoc {
     /// `true`: the body is empty (zero bytes, or only whitespace);
     /// `false`: it is not.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub empty: Option<bool>,
     /// The body is exactly this JSON.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub json: Option<Spanned<Value>>,
     /// The body contains this JSON: every key and array element given here.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub subset: Option<Spanned<Value>>,
     /// JSONPath (RFC 9535) assertions.
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "flow_items"
+    )]
     pub paths: Vec<Spanned<PathAssertDoc>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PathAssertDoc {
     pub path: String,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub equals: Option<Value>,
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub present: Option<bool>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub absent: Option<bool>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub one_of: Option<Vec<Value>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub contains: Option<Value>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<usize>,
     /// The key may be missing altogether; the other predicates apply when it is there.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub optional: bool,
     /// The statements this assertion checks, instead of its expectation's.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UnchangedDoc {
     /// A capture holding the resource as read earlier.
     pub of: String,
     /// Fields allowed to differ (`name`, or `a.b` for a nested key).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub except: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EchoOptionsDoc {
     /// The step whose request body is echoed; default: this step.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub of: Option<String>,
     /// Sent fields not compared.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignore: Vec<String>,
 }
 
 /// `echo: true` or `echo: { of: step, ignore: [...] }`.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
 pub enum EchoDoc {
     Flag(bool),
     Options(EchoOptionsDoc),
@@ -286,46 +323,63 @@ pub enum StatusPatternDoc {
 }
 
 /// `header: text` (equals) or `header: { equals | regex | present | absent }`.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
 pub enum HeaderMatchDoc {
     Equals(String),
     Options(HeaderOptionsDoc),
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct HeaderOptionsDoc {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub equals: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub present: Option<bool>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub absent: Option<bool>,
 }
 
 /// `name: $.json.path` or `name: { jsonpath: ... }` / `name: { header: ... }`.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
 pub enum CaptureDoc {
     JsonPath(String),
     Options(CaptureOptionsDoc),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaptureOptionsDoc {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jsonpath: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
 }
 
 /// A query parameter: one value, or a list sent as repeated parameters.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
 pub enum QueryValueDoc {
     One(String),
     Many(Vec<String>),
+}
+
+fn is_false(flag: &bool) -> bool {
+    !*flag
+}
+
+/// Written on one line, as people write requests, captures and `unchanged`.
+fn flow<T: Serialize, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    FlowMap(value).serialize(serializer)
+}
+
+/// A list of mappings, each written on one line (path assertions).
+fn flow_items<T: Serialize, S: Serializer>(items: &[T], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(items.iter().map(FlowMap))
 }
 
 /// Keeps a present `null` as `Some(Value::Null)`: `equals: null` means "is null".
@@ -354,6 +408,25 @@ impl<'de> Deserialize<'de> for EchoDoc {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+impl Serialize for StatusPatternDoc {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            StatusPatternDoc::Code(code) => serializer.serialize_u16(*code),
+            StatusPatternDoc::Class(class) => serializer.serialize_str(&format!("{class}xx")),
+        }
+    }
+}
+
+/// One status as itself, several as a list (written on one line).
+impl Serialize for StatusDoc {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => one.serialize(serializer),
+            many => serde_saphyr::FlowSeq(many).serialize(serializer),
+        }
     }
 }
 

@@ -12,6 +12,8 @@
 
 use std::fmt;
 
+use serde_json::Value;
+
 /// A value generator, written `${fresh.NAME}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Generator {
@@ -41,7 +43,7 @@ impl Generator {
             .unwrap_or("?")
     }
 
-    fn from_name(name: &str) -> Option<Generator> {
+    pub fn from_name(name: &str) -> Option<Generator> {
         Generator::ALL
             .iter()
             .find(|(n, _)| *n == name)
@@ -190,6 +192,31 @@ impl Template {
             .map(|parts| parts.concat())
     }
 
+    /// Renames the variables `names` maps, leaving the others.
+    pub fn rename(&mut self, names: &dyn Fn(&str) -> Option<String>) {
+        for part in &mut self.parts {
+            if let Part::Variable(name) = part
+                && let Some(new) = names(name)
+            {
+                *name = new;
+            }
+        }
+    }
+
+    /// A template that is one variable, `${name}`.
+    pub fn variable(name: impl Into<String>) -> Template {
+        Template {
+            parts: vec![Part::Variable(name.into())],
+        }
+    }
+
+    /// A template that is one generator, `${fresh.NAME}`.
+    pub fn fresh(generator: Generator) -> Template {
+        Template {
+            parts: vec![Part::Fresh(generator)],
+        }
+    }
+
     pub fn is_literal(&self) -> bool {
         self.parts.iter().all(|p| matches!(p, Part::Literal(_)))
     }
@@ -206,6 +233,170 @@ impl fmt::Display for Template {
             }
         }
         Ok(())
+    }
+}
+
+/// JSON whose strings are templates (a request body, an expected value),
+/// parsed once when the case is loaded: rendering walks the parts and
+/// parses nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonTemplate {
+    /// `null`, a boolean or a number: no template inside.
+    Plain(Value),
+    String(Template),
+    Array(Vec<JsonTemplate>),
+    /// Keys in serde_json's order (sorted), as the value they render to.
+    Object(Vec<(String, JsonTemplate)>),
+}
+
+/// Where in a JSON value a template is wrong (`/a/0`), and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonTemplateError {
+    /// A JSON pointer to the string; empty for the value itself.
+    pub at: String,
+    pub error: TemplateError,
+}
+
+impl JsonTemplate {
+    /// Parses every string of `value` as a template.
+    pub fn parse(value: &Value) -> Result<JsonTemplate, JsonTemplateError> {
+        fn walk(value: &Value, at: &mut String) -> Result<JsonTemplate, JsonTemplateError> {
+            Ok(match value {
+                Value::String(text) => {
+                    JsonTemplate::String(Template::parse(text).map_err(|error| {
+                        JsonTemplateError {
+                            at: at.clone(),
+                            error,
+                        }
+                    })?)
+                }
+                Value::Array(items) => {
+                    let mut out = Vec::with_capacity(items.len());
+                    for (i, item) in items.iter().enumerate() {
+                        let len = at.len();
+                        at.push_str(&format!("/{i}"));
+                        out.push(walk(item, at)?);
+                        at.truncate(len);
+                    }
+                    JsonTemplate::Array(out)
+                }
+                Value::Object(map) => {
+                    let mut out = Vec::with_capacity(map.len());
+                    for (key, item) in map {
+                        let len = at.len();
+                        at.push('/');
+                        at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                        out.push((key.clone(), walk(item, at)?));
+                        at.truncate(len);
+                    }
+                    JsonTemplate::Object(out)
+                }
+                plain => JsonTemplate::Plain(plain.clone()),
+            })
+        }
+        walk(value, &mut String::new())
+    }
+
+    /// A value whose strings are plain text, not templates (text a
+    /// generator made): it renders to itself, `${` included.
+    pub fn literal(value: &Value) -> JsonTemplate {
+        match value {
+            Value::String(text) => JsonTemplate::String(Template::literal(text.clone())),
+            Value::Array(items) => JsonTemplate::Array(items.iter().map(Self::literal).collect()),
+            Value::Object(map) => JsonTemplate::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Self::literal(v)))
+                    .collect(),
+            ),
+            plain => JsonTemplate::Plain(plain.clone()),
+        }
+    }
+
+    /// An object of these entries, in serde_json's key order.
+    pub fn object(entries: impl IntoIterator<Item = (String, JsonTemplate)>) -> JsonTemplate {
+        let mut entries: Vec<(String, JsonTemplate)> = entries.into_iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, earlier| {
+            // The last value of a key wins, as in a JSON object built in order.
+            if later.0 == earlier.0 {
+                std::mem::swap(later, earlier);
+                true
+            } else {
+                false
+            }
+        });
+        JsonTemplate::Object(entries)
+    }
+
+    /// Adds or replaces the entries of an object; anything else is left as is.
+    pub fn extend(&mut self, entries: impl IntoIterator<Item = (String, JsonTemplate)>) {
+        if let JsonTemplate::Object(own) = self {
+            let all = std::mem::take(own).into_iter().chain(entries);
+            *self = JsonTemplate::object(all);
+        }
+    }
+
+    /// The value as a case file writes it: templates in their source form.
+    pub fn to_value(&self) -> Value {
+        match self {
+            JsonTemplate::Plain(v) => v.clone(),
+            JsonTemplate::String(t) => Value::String(t.to_string()),
+            JsonTemplate::Array(items) => Value::Array(items.iter().map(Self::to_value).collect()),
+            JsonTemplate::Object(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_value()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The templates of its strings, in order.
+    pub fn templates(&self) -> Vec<&Template> {
+        let mut out = Vec::new();
+        self.each_template(&mut |t| out.push(t));
+        out
+    }
+
+    fn each_template<'a>(&'a self, f: &mut dyn FnMut(&'a Template)) {
+        match self {
+            JsonTemplate::Plain(_) => {}
+            JsonTemplate::String(t) => f(t),
+            JsonTemplate::Array(items) => items.iter().for_each(|i| i.each_template(f)),
+            JsonTemplate::Object(entries) => entries.iter().for_each(|(_, v)| v.each_template(f)),
+        }
+    }
+
+    /// The templates of its strings, to change in place (renaming).
+    pub fn templates_mut(&mut self, f: &mut dyn FnMut(&mut Template)) {
+        match self {
+            JsonTemplate::Plain(_) => {}
+            JsonTemplate::String(t) => f(t),
+            JsonTemplate::Array(items) => items.iter_mut().for_each(|i| i.templates_mut(f)),
+            JsonTemplate::Object(entries) => {
+                entries.iter_mut().for_each(|(_, v)| v.templates_mut(f))
+            }
+        }
+    }
+
+    /// Whether a `${fresh.*}` stands in it: such a value is new at each
+    /// render, so it equals nothing, not even itself.
+    pub fn has_fresh(&self) -> bool {
+        self.templates()
+            .iter()
+            .any(|t| t.parts().iter().any(|p| matches!(p, Part::Fresh(_))))
+    }
+
+    /// The entry `key` of an object.
+    pub fn get(&self, key: &str) -> Option<&JsonTemplate> {
+        match self {
+            JsonTemplate::Object(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, JsonTemplate::Plain(Value::Null))
     }
 }
 

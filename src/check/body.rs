@@ -10,7 +10,7 @@ pub fn check(expect: &BodyExpect, observed: &Observed, scope: &dyn Scope) -> Che
     match expect {
         BodyExpect::Empty {
             empty: want_empty,
-            pos,
+            origin,
         } => {
             let empty = observed.body.iter().all(u8::is_ascii_whitespace);
             let actual = if empty {
@@ -30,9 +30,9 @@ pub fn check(expect: &BodyExpect, observed: &Observed, scope: &dyn Scope) -> Che
                 actual,
                 empty == *want_empty,
             )
-            .from(pos)
+            .from(origin)
         }
-        BodyExpect::Json { value, pos } => {
+        BodyExpect::Json { value, origin } => {
             let want = scope.render_json(value);
             match observed.json {
                 Some(actual) => CheckResult::new(
@@ -43,11 +43,11 @@ pub fn check(expect: &BodyExpect, observed: &Observed, scope: &dyn Scope) -> Che
                     equal(&want, actual),
                 )
                 .at("$")
-                .from(pos),
-                None => not_json(observed, pretty(&want)).from(pos),
+                .from(origin),
+                None => not_json(observed, pretty(&want)).from(origin),
             }
         }
-        BodyExpect::Subset { value, pos } => {
+        BodyExpect::Subset { value, origin } => {
             let want = scope.render_json(value);
             match observed.json {
                 Some(actual) => {
@@ -61,13 +61,13 @@ pub fn check(expect: &BodyExpect, observed: &Observed, scope: &dyn Scope) -> Che
                         misses.is_empty(),
                     )
                     .at("$")
-                    .from(pos);
+                    .from(origin);
                     if !misses.is_empty() {
                         r = r.because(misses.join("; "));
                     }
                     r
                 }
-                None => not_json(observed, pretty(&want)).from(pos),
+                None => not_json(observed, pretty(&want)).from(origin),
             }
         }
         BodyExpect::Path(_) => unreachable!("path assertions are checked by jsonpath::check"),
@@ -140,7 +140,7 @@ fn subset_misses(want: &Value, actual: &Value, path: &str, out: &mut Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{MapScope, observed, pos};
+    use crate::check::testing::{MapScope, observed, pos, tj};
     use serde_json::json;
 
     #[test]
@@ -148,14 +148,14 @@ mod tests {
         let s = MapScope::default();
         let e = BodyExpect::Empty {
             empty: true,
-            pos: pos(),
+            origin: pos(),
         };
         assert!(check(&e, &observed(201, b"", None), &s).passed);
         assert!(check(&e, &observed(201, b"  \n", None), &s).passed);
         assert!(!check(&e, &observed(201, b"{}", None), &s).passed);
         let e = BodyExpect::Empty {
             empty: false,
-            pos: pos(),
+            origin: pos(),
         };
         assert!(!check(&e, &observed(409, b"", None), &s).passed);
         assert!(check(&e, &observed(409, b"{}", None), &s).passed);
@@ -166,8 +166,8 @@ mod tests {
         let mut s = MapScope::default();
         s.values.insert("id".into(), json!("mem_1"));
         let e = BodyExpect::Json {
-            value: json!({"memberId": "${id}"}),
-            pos: pos(),
+            value: tj(json!({"memberId": "${id}"})),
+            origin: pos(),
         };
         let good = json!({"memberId": "mem_1"});
         assert!(check(&e, &observed(200, b"x", Some(&good)), &s).passed);
@@ -182,8 +182,8 @@ mod tests {
     fn subset_reports_each_miss() {
         let s = MapScope::default();
         let e = BodyExpect::Subset {
-            value: json!({"a": 1, "b": {"c": true}, "list": [{"id": 2}]}),
-            pos: pos(),
+            value: tj(json!({"a": 1, "b": {"c": true}, "list": [{"id": 2}]})),
+            origin: pos(),
         };
         let good = json!({"a": 1.0, "b": {"c": true, "d": 0}, "list": [{"id": 1}, {"id": 2, "x": 0}], "z": 9});
         assert!(check(&e, &observed(200, b"x", Some(&good)), &s).passed);

@@ -14,7 +14,7 @@ use crate::case::model::Echo;
 
 pub fn check(echo: &Echo, observed: &Observed, scope: &dyn Scope) -> Vec<CheckResult> {
     let subject = "echo";
-    let Some(sent) = scope.sent_body(echo.of_step) else {
+    let Some(sent) = scope.sent_body(echo.of) else {
         return vec![
             CheckResult::new(
                 CheckKind::Echo,
@@ -23,7 +23,7 @@ pub fn check(echo: &Echo, observed: &Observed, scope: &dyn Scope) -> Vec<CheckRe
                 "no JSON body was sent",
                 false,
             )
-            .from(&echo.pos),
+            .from(&echo.origin),
         ];
     };
     let Value::Object(sent) = sent else {
@@ -36,12 +36,12 @@ pub fn check(echo: &Echo, observed: &Observed, scope: &dyn Scope) -> Vec<CheckRe
                 false,
             )
             .because("echo compares the fields of a sent JSON object")
-            .from(&echo.pos),
+            .from(&echo.origin),
         ];
     };
     let Some(json) = observed.json else {
         return vec![
-            not_json(observed, "a JSON object echoing the request".into()).from(&echo.pos),
+            not_json(observed, "a JSON object echoing the request".into()).from(&echo.origin),
         ];
     };
     let Value::Object(actual) = json else {
@@ -53,7 +53,7 @@ pub fn check(echo: &Echo, observed: &Observed, scope: &dyn Scope) -> Vec<CheckRe
                 compact(json),
                 false,
             )
-            .from(&echo.pos),
+            .from(&echo.origin),
         ];
     };
     let mut results = Vec::new();
@@ -77,7 +77,7 @@ pub fn check(echo: &Echo, observed: &Observed, scope: &dyn Scope) -> Vec<CheckRe
                 passed,
             )
             .at(path)
-            .from(&echo.pos),
+            .from(&echo.origin),
         );
     }
     if results.is_empty() {
@@ -89,7 +89,7 @@ pub fn check(echo: &Echo, observed: &Observed, scope: &dyn Scope) -> Vec<CheckRe
                 "(nothing to compare)",
                 true,
             )
-            .from(&echo.pos),
+            .from(&echo.origin),
         );
     }
     results
@@ -98,6 +98,7 @@ pub fn check(echo: &Echo, observed: &Observed, scope: &dyn Scope) -> Vec<CheckRe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::model::EchoOf;
     use crate::check::testing::{MapScope, observed, pos};
     use serde_json::json;
 
@@ -111,9 +112,9 @@ mod tests {
     #[test]
     fn every_sent_field_must_come_back() {
         let e = Echo {
-            of_step: 0,
+            of: EchoOf::ThisStep,
             ignore: vec![],
-            pos: pos(),
+            origin: pos(),
         };
         let s = scope(
             json!({"firstName": "Ann", "accountDetails": {"accountHolder": "A", "iban": "X"}, "gender": null}),
@@ -137,9 +138,9 @@ mod tests {
     #[test]
     fn ignored_fields_and_missing_bodies() {
         let e = Echo {
-            of_step: 0,
+            of: EchoOf::ThisStep,
             ignore: vec!["Email".into()],
-            pos: pos(),
+            origin: pos(),
         };
         let s = scope(json!({"Email": "a@b.c"}));
         let body = json!({});

@@ -39,11 +39,11 @@ pub fn check(
                     false,
                 )
                 .because(e)
-                .from(&expect.pos);
+                .from(&expect.origin);
             }
         },
     };
-    CheckResult::new(CheckKind::Header, subject, expected, actual, passed).from(&expect.pos)
+    CheckResult::new(CheckKind::Header, subject, expected, actual, passed).from(&expect.origin)
 }
 
 #[cfg(test)]
@@ -56,7 +56,7 @@ mod tests {
         HeaderExpect {
             name: name.into(),
             matcher: m,
-            pos: pos(),
+            origin: pos(),
         }
     }
 

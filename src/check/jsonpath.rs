@@ -9,13 +9,15 @@ use crate::case::model::{PathAssert, Predicate};
 
 pub fn check(assert: &PathAssert, observed: &Observed, scope: &dyn Scope) -> Vec<CheckResult> {
     let Some(json) = observed.json else {
-        return vec![not_json(observed, format!("JSON with {}", assert.source)).from(&assert.pos)];
+        return vec![
+            not_json(observed, format!("JSON with {}", assert.source)).from(&assert.origin),
+        ];
     };
     let nodes: Vec<&Value> = assert.path.query(json).all();
     assert
         .predicates
         .iter()
-        .map(|p| predicate(assert, p, &nodes, scope).from(&assert.pos))
+        .map(|p| predicate(assert, p, &nodes, scope).from(&assert.origin))
         .collect()
 }
 
@@ -101,7 +103,7 @@ fn predicate(
 mod tests {
     use super::*;
     use crate::case::model::JsonType;
-    use crate::check::testing::{MapScope, observed, pos};
+    use crate::check::testing::{MapScope, observed, pos, tj};
     use serde_json::json;
     use serde_json_path::JsonPath;
 
@@ -112,7 +114,7 @@ mod tests {
             predicates: preds,
             optional,
             checks: Vec::new(),
-            pos: pos(),
+            origin: pos(),
         };
         check(&a, &observed(200, b"x", Some(body)), &MapScope::default())
     }
@@ -123,7 +125,7 @@ mod tests {
         assert!(
             run(
                 "$.status",
-                vec![Predicate::Equals(json!("invited"))],
+                vec![Predicate::Equals(tj(json!("invited")))],
                 false,
                 &body
             )[0]
@@ -132,7 +134,7 @@ mod tests {
         assert!(
             !run(
                 "$.status",
-                vec![Predicate::Equals(json!("active"))],
+                vec![Predicate::Equals(tj(json!("active")))],
                 false,
                 &body
             )[0]
@@ -158,7 +160,10 @@ mod tests {
         assert!(
             run(
                 "$.status",
-                vec![Predicate::OneOf(vec![json!("active"), json!("invited")])],
+                vec![Predicate::OneOf(vec![
+                    tj(json!("active")),
+                    tj(json!("invited"))
+                ])],
                 false,
                 &body
             )[0]
@@ -167,7 +172,7 @@ mod tests {
         // Several values selected where one is needed: a failure that says so.
         let r = &run(
             "$.issues[*].path",
-            vec![Predicate::Equals(json!("dob"))],
+            vec![Predicate::Equals(tj(json!("dob")))],
             false,
             &body,
         )[0];
@@ -186,7 +191,7 @@ mod tests {
             })],
             optional: false,
             checks: Vec::new(),
-            pos: pos(),
+            origin: pos(),
         };
         let mut s = MapScope::default();
         s.values.insert("id".into(), json!("A.b"));
@@ -202,7 +207,7 @@ mod tests {
         assert!(
             run(
                 "$.issues[*].path",
-                vec![Predicate::Contains(json!("x-api-key"))],
+                vec![Predicate::Contains(tj(json!("x-api-key")))],
                 false,
                 &body
             )[0]
@@ -211,7 +216,7 @@ mod tests {
         assert!(
             run(
                 "$.tags",
-                vec![Predicate::Contains(json!("b"))],
+                vec![Predicate::Contains(tj(json!("b")))],
                 false,
                 &body
             )[0]
@@ -220,7 +225,7 @@ mod tests {
         assert!(
             !run(
                 "$.tags",
-                vec![Predicate::Contains(json!("c"))],
+                vec![Predicate::Contains(tj(json!("c")))],
                 false,
                 &body
             )[0]
@@ -238,7 +243,7 @@ mod tests {
         assert!(
             run(
                 "$.missing",
-                vec![Predicate::Equals(json!(null))],
+                vec![Predicate::Equals(tj(json!(null)))],
                 true,
                 &body
             )[0]
@@ -247,7 +252,7 @@ mod tests {
         assert!(
             !run(
                 "$.gender",
-                vec![Predicate::Equals(json!(null))],
+                vec![Predicate::Equals(tj(json!(null)))],
                 true,
                 &body
             )[0]
@@ -256,7 +261,7 @@ mod tests {
         assert!(
             !run(
                 "$.missing",
-                vec![Predicate::Equals(json!(null))],
+                vec![Predicate::Equals(tj(json!(null)))],
                 false,
                 &body
             )[0]

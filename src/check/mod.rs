@@ -19,44 +19,39 @@ use serde_json::Value;
 
 use regex::Regex;
 
-use crate::case::model::{BodyExpect, Expect, Pattern, Pos, Schema};
-use crate::case::template::Template;
+use crate::case::model::{BodyExpect, EchoOf, Expect, Origin, Pattern, Pos, Schema};
+use crate::case::template::{JsonTemplate, Template};
 
 /// What a check needs from the run: template rendering and captured values.
 pub trait Scope {
     fn render(&self, template: &Template) -> String;
     /// Renders a regex template, escaping the substituted values.
     fn render_regex(&self, template: &Template) -> String;
-    /// Renders the templates in the strings of a JSON value. A string that is
-    /// one placeholder alone takes the value's JSON type (`"${before}"` is the
+    /// Renders the templates of a JSON value. A string that is one
+    /// placeholder alone takes the value's JSON type (`"${before}"` is the
     /// captured object, not its text).
-    fn render_json(&self, value: &Value) -> Value {
+    fn render_json(&self, value: &JsonTemplate) -> Value {
         match value {
-            Value::String(text) => match Template::parse(text) {
-                // `$${` in a literal is an escaped `${`.
-                Ok(t) if t.is_literal() => Value::String(t.literal_text().unwrap_or_default()),
-                Ok(t) => match t.sole_variable().and_then(|n| self.lookup(n)) {
-                    Some(v) => v,
-                    None => Value::String(self.render(&t)),
-                },
-                // The loader has refused malformed templates already.
-                Err(_) => value.clone(),
+            JsonTemplate::Plain(v) => v.clone(),
+            JsonTemplate::String(t) => match t.sole_variable().and_then(|n| self.lookup(n)) {
+                Some(v) => v,
+                None => Value::String(self.render(t)),
             },
-            Value::Array(items) => {
+            JsonTemplate::Array(items) => {
                 Value::Array(items.iter().map(|v| self.render_json(v)).collect())
             }
-            Value::Object(map) => Value::Object(
-                map.iter()
+            JsonTemplate::Object(entries) => Value::Object(
+                entries
+                    .iter()
                     .map(|(k, v)| (k.clone(), self.render_json(v)))
                     .collect(),
             ),
-            other => other.clone(),
         }
     }
     /// A variable or capture, as JSON.
     fn lookup(&self, name: &str) -> Option<Value>;
-    /// The JSON body sent by step `index` of this case, if it sent one.
-    fn sent_body(&self, index: usize) -> Option<&Value>;
+    /// The JSON body the step `of` names sent, if it sent one.
+    fn sent_body(&self, of: EchoOf) -> Option<&Value>;
 }
 
 /// The response as the checks see it.
@@ -139,8 +134,9 @@ impl CheckResult {
         self
     }
 
-    pub fn from(mut self, pos: &Pos) -> CheckResult {
-        self.source = Some(pos.clone());
+    /// Where the expectation is written, or what it was generated from.
+    pub fn from(mut self, origin: &Origin) -> CheckResult {
+        self.source = Some(origin.pos().clone());
         self
     }
 }
@@ -216,8 +212,8 @@ fn any_of(
         passed,
     );
     result.alternatives = alternatives;
-    if let Some(pos) = &expect.pos {
-        result.source = Some(pos.clone());
+    if let Some(origin) = &expect.origin {
+        result = result.from(origin);
     }
     result
 }
@@ -268,17 +264,26 @@ pub(crate) mod testing {
         fn lookup(&self, name: &str) -> Option<Value> {
             self.values.get(name).cloned()
         }
-        fn sent_body(&self, index: usize) -> Option<&Value> {
-            self.sent.get(index).and_then(|v| v.as_ref())
+        fn sent_body(&self, of: EchoOf) -> Option<&Value> {
+            match of {
+                EchoOf::ThisStep => self.sent.last(),
+                EchoOf::Step(index) => self.sent.get(index),
+            }
+            .and_then(|v| v.as_ref())
         }
     }
 
-    pub fn pos() -> Pos {
-        Pos {
+    pub fn pos() -> Origin {
+        Origin::File(Pos {
             file: std::sync::Arc::new("case.yaml".into()),
             line: 1,
             column: 1,
-        }
+        })
+    }
+
+    /// A JSON value as a case file writes it: its strings are templates.
+    pub fn tj(value: Value) -> JsonTemplate {
+        JsonTemplate::parse(&value).expect("a valid template")
     }
 
     pub fn observed<'a>(status: u16, body: &'a [u8], json: Option<&'a Value>) -> Observed<'a> {

@@ -23,12 +23,13 @@ pub fn check(
                 "unknown schema",
                 false,
             )
-            .from(&schema_ref.pos),
+            .from(&schema_ref.origin),
         ];
     };
     let Some(json) = observed.json else {
         return vec![
-            not_json(observed, format!("JSON valid against {}", schema.name)).from(&schema_ref.pos),
+            not_json(observed, format!("JSON valid against {}", schema.name))
+                .from(&schema_ref.origin),
         ];
     };
     let failures: Vec<CheckResult> = schema
@@ -50,7 +51,7 @@ pub fn check(
             )
             .at(path)
             .because(error.to_string())
-            .from(&schema_ref.pos)
+            .from(&schema_ref.origin)
         })
         .collect();
     if failures.is_empty() {
@@ -63,7 +64,7 @@ pub fn check(
                 true,
             )
             .at("$")
-            .from(&schema_ref.pos),
+            .from(&schema_ref.origin),
         ]
     } else {
         failures
@@ -109,7 +110,7 @@ mod tests {
         );
         let r = SchemaRef {
             name: "M".into(),
-            pos: pos(),
+            origin: pos(),
         };
         let good = json!({"email": "a@b.c", "list": [1]});
         let res = check(&r, &schemas, &observed(200, b"x", Some(&good)));

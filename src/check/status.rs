@@ -16,7 +16,7 @@ pub fn check(expect: &StatusExpect, status: u16) -> CheckResult {
         status.to_string(),
         passed,
     )
-    .from(&expect.pos)
+    .from(&expect.origin)
 }
 
 #[cfg(test)]
@@ -29,7 +29,7 @@ mod tests {
     fn codes_and_classes() {
         let e = StatusExpect {
             patterns: vec![StatusPattern::Code(404), StatusPattern::Class(2)],
-            pos: pos(),
+            origin: pos(),
         };
         assert!(check(&e, 404).passed);
         assert!(check(&e, 204).passed);

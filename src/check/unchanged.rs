@@ -19,11 +19,11 @@ pub fn check(u: &Unchanged, observed: &Observed, scope: &dyn Scope) -> Vec<Check
                 "nothing captured",
                 false,
             )
-            .from(&u.pos),
+            .from(&u.origin),
         ];
     };
     let Some(now) = observed.json else {
-        return vec![not_json(observed, format!("JSON equal to {}", u.of)).from(&u.pos)];
+        return vec![not_json(observed, format!("JSON equal to {}", u.of)).from(&u.origin)];
     };
     let except: Vec<Vec<&str>> = u.except.iter().map(|e| e.split('.').collect()).collect();
     let mut diffs = Vec::new();
@@ -38,7 +38,7 @@ pub fn check(u: &Unchanged, observed: &Observed, scope: &dyn Scope) -> Vec<Check
                 true,
             )
             .at("$")
-            .from(&u.pos),
+            .from(&u.origin),
         ];
     }
     diffs
@@ -46,7 +46,7 @@ pub fn check(u: &Unchanged, observed: &Observed, scope: &dyn Scope) -> Vec<Check
         .map(|(path, was, is)| {
             CheckResult::new(CheckKind::Unchanged, subject.clone(), was, is, false)
                 .at(path)
-                .from(&u.pos)
+                .from(&u.origin)
         })
         .collect()
 }
@@ -111,7 +111,7 @@ mod tests {
         let u = Unchanged {
             of: "before".into(),
             except: except.iter().map(|e| e.to_string()).collect(),
-            pos: pos(),
+            origin: pos(),
         };
         check(&u, &observed(200, b"x", Some(now)), &s)
     }
@@ -147,7 +147,7 @@ mod tests {
         let u = Unchanged {
             of: "nope".into(),
             except: vec![],
-            pos: pos(),
+            origin: pos(),
         };
         let body = json!({});
         assert!(!check(&u, &observed(200, b"x", Some(&body)), &s)[0].passed);

@@ -30,7 +30,11 @@ pub fn list(args: ListArgs) -> u8 {
         );
         for case in &suite.cases {
             let strict = if case.strict { " [strict]" } else { "" };
-            let _ = writeln!(out, "  {}::{}{strict}  {}", suite.name, case.name, case.pos);
+            let _ = writeln!(
+                out,
+                "  {}::{}{strict}  {}",
+                suite.name, case.name, case.origin
+            );
         }
         if let Some(spec) = spec {
             for property in properties::available(&spec) {

@@ -1,8 +1,9 @@
 //! Checks a suite's declarations the way they will be used, before anything
-//! is sent: representative scenarios of every property are written as case
-//! files and loaded by the case loader, and an error in one is reported at
-//! the declaration it comes from. Generated valid bodies are also checked
-//! against the suite's `request_schema`, the vendor's own description.
+//! is sent: representative scenarios of every property are built into
+//! cases (an error is reported at the declaration it comes from), and each
+//! is written and read back by the case loader, as a saved counterexample
+//! would be. Generated valid bodies are also checked against the suite's
+//! `request_schema`, the vendor's own description.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,15 +11,16 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestRunner};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::compile::{About, compile_located};
+use super::build::{About, build};
 use super::scenario::{Action, Body, Broken, Scenario, Slot, Who};
 use super::spec::{PropertySpec, UnknownKeys};
 use super::value::Gen;
 use super::{Property, scenario};
 use crate::case::load::cases_from_bytes;
-use crate::case::{LoadError, Pos, Suite};
+use crate::case::template::JsonTemplate;
+use crate::case::{LoadError, Suite, print};
 use crate::check::Scope;
 use crate::run::Fresh;
 use crate::run::scope::CaseScope;
@@ -26,7 +28,7 @@ use crate::run::scope::CaseScope;
 /// Bodies drawn at random for the schema check, besides the simplest one.
 const SCHEMA_SAMPLES: u32 = 48;
 
-pub fn by_compiling(spec: &PropertySpec, suite: &Suite) -> Vec<LoadError> {
+pub fn by_building(spec: &PropertySpec, suite: &Suite) -> Vec<LoadError> {
     let mut errors: Vec<LoadError> = Vec::new();
     let mut push = |error: LoadError| {
         if !errors.iter().any(|e| e.message == error.message) {
@@ -39,51 +41,42 @@ pub fn by_compiling(spec: &PropertySpec, suite: &Suite) -> Vec<LoadError> {
             name: format!("check-{}", property.name()),
             description: "a case generated to check the declarations".into(),
             doc: String::new(),
+            checks: Vec::new(),
+            source: spec.sources[&property].clone(),
         };
         let generated = format!("the case generated for {}", property.case_name());
-        match compile_located(spec, &scenario, &about) {
-            Err(message) => push(at(spec, &message, format!("{message} ({generated})"))),
-            Ok((text, starts)) => {
-                let file = Path::new(&generated);
-                if let Err(e) = cases_from_bytes(suite, file, text.as_bytes()) {
-                    for error in e.0 {
-                        let origin = starts
-                            .iter()
-                            .rev()
-                            .find(|(line, _)| *line <= error.line as usize)
-                            .map(|(_, what)| *what)
-                            .unwrap_or("resource.vars");
-                        let message = format!("{origin}: {} ({generated})", error.message);
-                        push(at(spec, origin, message));
-                    }
-                }
+        let built = match build(suite, spec, &scenario, &about) {
+            Ok(built) => built,
+            Err(e) => {
+                push(LoadError::new(
+                    &e.at.file,
+                    e.at.line,
+                    e.at.column,
+                    format!("{} ({generated})", e.message),
+                ));
+                continue;
             }
+        };
+        // What a saved counterexample would hold must load as a case file.
+        let written = print::case_file("", &[&built.case]).map_err(|e| e.to_string());
+        let loaded = written.and_then(|text| {
+            cases_from_bytes(suite, Path::new(&generated), text.as_bytes())
+                .map_err(|e| e.to_string())
+        });
+        if let Err(why) = loaded {
+            let at = &spec.sources[&property];
+            push(LoadError::new(
+                &at.file,
+                at.line,
+                at.column,
+                format!("{generated} does not read back as a case file: {why}"),
+            ));
         }
     }
     for error in against_request_schema(spec, suite) {
         push(error);
     }
     errors
-}
-
-/// An error placed at the declaration `what` names.
-fn at(spec: &PropertySpec, what: &str, message: String) -> LoadError {
-    let r = &spec.resource;
-    let snippets = [
-        &r.create,
-        &r.read,
-        &r.update,
-        &r.refused,
-        &r.not_found_read,
-        &r.not_found_update,
-    ];
-    let pos: Pos = snippets
-        .into_iter()
-        .chain(r.remove.as_ref())
-        .find(|s| what.starts_with(s.what))
-        .map(|s| s.pos.clone())
-        .unwrap_or_else(|| r.create.pos.clone());
-    LoadError::new(&pos.file, pos.line, pos.column, message)
 }
 
 fn simplest_body(spec: &PropertySpec) -> Body {
@@ -132,7 +125,7 @@ fn representatives(spec: &PropertySpec) -> Vec<(Property, Scenario)> {
         let broken = Broken {
             slot: Slot::UnknownKey("unknownKey".into()),
             form: "unknown key".into(),
-            value: Gen::Json(Value::String("x".into())),
+            value: Gen::Text("x".into()),
         };
         out.push((
             Property::InvalidPartialUpdate,
@@ -226,21 +219,21 @@ fn against_request_schema(spec: &PropertySpec, suite: &Suite) -> Vec<LoadError> 
     for body in bodies {
         let mut scope = CaseScope::new(&defaults, fresh.clone());
         let mut bound = Vec::new();
-        let mut object = Map::new();
+        let mut object = Vec::new();
         for (field, value) in spec.fields.iter().zip(&body.0) {
             if let Some(value) = value {
-                let json = value.to_case_json(&mut |g| {
+                let json = value.to_template(&mut |g| {
                     let name = format!("v{}", bound.len() + 1);
                     bound.push((name.clone(), g));
                     name
                 });
-                object.insert(field.name.clone(), json);
+                object.push((field.name.clone(), json));
             }
         }
         for (name, generator) in bound {
             scope.set(&name, Value::String(fresh.generate(generator)));
         }
-        let sent = scope.render_json(&Value::Object(object));
+        let sent = scope.render_json(&JsonTemplate::object(object));
         for error in schema.validator.iter_errors(&sent) {
             let pointer = error.instance_path().to_string();
             let name = pointer

@@ -23,8 +23,8 @@
 //! its properties, [`task`] builds one by name, and [`PropertyTask::check`]
 //! runs it (inside a tokio runtime).
 
+mod build;
 mod check;
-mod compile;
 mod model;
 mod save;
 mod scenario;
@@ -108,7 +108,7 @@ pub fn load(suite: &Suite) -> Result<Option<Arc<PropertySpec>>, LoadErrors> {
         return Ok(None);
     };
     let spec = spec::read(suite, &path)?;
-    let errors = check::by_compiling(&spec, suite);
+    let errors = check::by_building(&spec, suite);
     if errors.is_empty() {
         Ok(Some(Arc::new(spec)))
     } else {

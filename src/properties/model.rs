@@ -1,19 +1,23 @@
 //! The in-memory model of the resources a scenario acts on: what each
 //! update must do under the documented rules, and what a read must then
-//! show. Values are kept as they stand in the case file (JSON whose strings
-//! are templates), so `${v3}` is the same value wherever it appears.
+//! show. Values are kept as the case holds them (JSON templates), so
+//! `${v3}` is the same value wherever it appears.
 //!
 //! Where the documentation allows more than one outcome, the model answers
 //! [`Outcome::Skip`] and the action is left out: a generated case asserts
 //! only what every reading agrees on.
 
 use indexmap::IndexMap;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::spec::{Field, PropertySpec, ReadBack};
 use super::value::format_date;
-use crate::case::template::{Part, Template};
+use crate::case::template::{JsonTemplate, Template};
+use crate::case::{Origin, PathAssert, Predicate, Unchanged};
 use crate::check::json::{child_path, equal};
+
+/// A generated JSONPath did not parse: verity's mistake, not the file's.
+pub type PathError = serde_json_path::ParseError;
 
 /// What an update must be answered with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,10 +41,10 @@ pub struct Member {
     pub refused_only: bool,
     pub status: Option<String>,
     /// The value of each field, where the model knows it.
-    known: IndexMap<String, Value>,
+    known: IndexMap<String, JsonTemplate>,
     /// Fields changed since the resource was first read, with the value a
     /// read must show.
-    changed: IndexMap<String, Value>,
+    changed: IndexMap<String, JsonTemplate>,
     status_changed: bool,
 }
 
@@ -63,11 +67,11 @@ impl Member {
     }
 
     /// What the creating request set.
-    pub fn know(&mut self, field: &str, value: Value) {
+    pub fn know(&mut self, field: &str, value: JsonTemplate) {
         self.known.insert(field.to_string(), value);
     }
 
-    pub fn known(&self, field: &str) -> Option<&Value> {
+    pub fn known(&self, field: &str) -> Option<&JsonTemplate> {
         self.known.get(field)
     }
 
@@ -110,7 +114,7 @@ impl<'a> Model<'a> {
 
     /// The outcome of sending `fields` (all valid) to `on`, plus an invalid
     /// part when `broken`.
-    pub fn outcome(&self, on: &str, fields: &[(String, Value)], broken: bool) -> Outcome {
+    pub fn outcome(&self, on: &str, fields: &[(String, JsonTemplate)], broken: bool) -> Outcome {
         let member = self.member(on);
         if !member.exists {
             return Outcome::NotFound;
@@ -153,7 +157,7 @@ impl<'a> Model<'a> {
         Outcome::Applied
     }
 
-    pub fn apply(&mut self, on: &str, fields: &[(String, Value)]) {
+    pub fn apply(&mut self, on: &str, fields: &[(String, JsonTemplate)]) {
         let spec = self.spec;
         let member = self.member_mut(on);
         for (name, value) in fields {
@@ -189,7 +193,7 @@ impl<'a> Model<'a> {
 
     /// What a read of `on` must show: path assertions, and the rest equal
     /// to the first read except what changed.
-    pub fn read_checks(&self, on: &str) -> (Vec<Value>, Value) {
+    pub fn read_checks(&self, on: &str) -> Result<(Vec<PathAssert>, Unchanged), PathError> {
         let member = self.member(on);
         let mut paths = Vec::new();
         let mut except: Vec<String> = Vec::new();
@@ -197,55 +201,59 @@ impl<'a> Model<'a> {
             let Some(field) = self.field(name) else {
                 continue;
             };
-            paths.extend(read_back(field, value));
+            paths.extend(read_back(field, value)?);
             except.push(name.clone());
             except.extend(field.also_changes.iter().cloned());
         }
         if let (Some(rule), true) = (&self.spec.resource.status, member.status_changed) {
-            paths.push(json!({ "path": child_path("$", &rule.field), "equals": member.status }));
+            paths.extend(status_is(rule, member.status.as_deref())?);
             except.push(rule.field.clone());
         }
         except.dedup();
-        let mut unchanged = Map::new();
-        unchanged.insert("of".into(), Value::String(member.before()));
-        if !except.is_empty() {
-            unchanged.insert("except".into(), json!(except));
-        }
-        (paths, Value::Object(unchanged))
+        let unchanged = Unchanged {
+            of: member.before(),
+            except,
+            origin: self.spec.resource.read.origin.generated(),
+        };
+        Ok((paths, unchanged))
     }
 
     /// What the first read of `on` must show: the status the model assumes.
-    pub fn first_read_checks(&self, on: &str) -> Vec<Value> {
+    pub fn first_read_checks(&self, on: &str) -> Result<Vec<PathAssert>, PathError> {
         let member = self.member(on);
         match (&self.spec.resource.status, &member.status) {
-            (Some(rule), Some(status)) => {
-                vec![json!({ "path": child_path("$", &rule.field), "equals": status })]
-            }
-            _ => Vec::new(),
+            (Some(rule), Some(status)) => status_is(rule, Some(status)),
+            _ => Ok(Vec::new()),
         }
     }
 }
 
-/// Whether two case-file values are certainly the same value once rendered.
-/// A `${fresh.*}` written inline is new at each use, so it equals nothing.
-pub fn same_value(a: &Value, b: &Value) -> bool {
-    !has_inline_fresh(a) && !has_inline_fresh(b) && equal(a, b)
+/// The status field of a read holds `status`.
+fn status_is(
+    rule: &super::spec::StatusRule,
+    status: Option<&str>,
+) -> Result<Vec<PathAssert>, PathError> {
+    let value = match status {
+        Some(s) => JsonTemplate::String(Template::literal(s)),
+        None => JsonTemplate::Plain(Value::Null),
+    };
+    Ok(vec![PathAssert::new(
+        child_path("$", &rule.field),
+        vec![Predicate::Equals(value)],
+        false,
+        Origin::Generated(rule.pos.clone()),
+    )?])
 }
 
-fn has_inline_fresh(value: &Value) -> bool {
-    match value {
-        Value::String(text) => Template::parse(text)
-            .map(|t| t.parts().iter().any(|p| matches!(p, Part::Fresh(_))))
-            .unwrap_or(false),
-        Value::Array(items) => items.iter().any(has_inline_fresh),
-        Value::Object(map) => map.values().any(has_inline_fresh),
-        _ => false,
-    }
+/// Whether two case values are certainly the same value once rendered.
+/// A `${fresh.*}` written inline is new at each use, so it equals nothing.
+pub fn same_value(a: &JsonTemplate, b: &JsonTemplate) -> bool {
+    !a.has_fresh() && !b.has_fresh() && equal(&a.to_value(), &b.to_value())
 }
 
 /// Later items replace earlier ones with the same key; the rest stay.
-fn merge_items(before: &Value, update: &Value, key: &str) -> Value {
-    let (Value::Array(before), Value::Array(update)) = (before, update) else {
+fn merge_items(before: &JsonTemplate, update: &JsonTemplate, key: &str) -> JsonTemplate {
+    let (JsonTemplate::Array(before), JsonTemplate::Array(update)) = (before, update) else {
         return update.clone();
     };
     let mut merged = before.clone();
@@ -255,75 +263,106 @@ fn merge_items(before: &Value, update: &Value, key: &str) -> Value {
             None => merged.push(item.clone()),
         }
     }
-    Value::Array(merged)
+    JsonTemplate::Array(merged)
+}
+
+/// The text of a value that holds no placeholder.
+fn literal_text(value: &JsonTemplate) -> Option<String> {
+    match value {
+        JsonTemplate::String(t) => t.literal_text(),
+        _ => None,
+    }
+}
+
+fn text(text: String) -> JsonTemplate {
+    JsonTemplate::String(Template::literal(text))
 }
 
 /// The path assertions a read makes of a field sent as `value`.
-pub fn read_back(field: &Field, value: &Value) -> Vec<Value> {
+pub fn read_back(field: &Field, value: &JsonTemplate) -> Result<Vec<PathAssert>, PathError> {
     let path = child_path("$", &field.name);
-    match &field.reads_back {
+    let origin = Origin::Generated(field.pos.clone());
+    let assert = |path: String, predicate: Predicate, optional: bool| {
+        PathAssert::new(path, vec![predicate], optional, origin.clone())
+    };
+    let equals = |path: String, value: JsonTemplate| assert(path, Predicate::Equals(value), false);
+    Ok(match &field.reads_back {
         ReadBack::Nothing => Vec::new(),
+        // A null may also come back as a missing key: both say "no value".
         ReadBack::Same if value.is_null() => {
-            // A null may also come back as a missing key: both say "no value".
-            vec![json!({ "path": path, "equals": null, "optional": true })]
+            vec![assert(path, Predicate::Equals(value.clone()), true)?]
         }
-        ReadBack::Same => vec![json!({ "path": path, "equals": value })],
+        ReadBack::Same => vec![equals(path, value.clone())?],
         ReadBack::Boolean => {
             let flag = match value {
-                Value::Bool(b) => Some(*b),
-                Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-                Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
-                _ => None,
+                JsonTemplate::Plain(Value::Bool(b)) => Some(*b),
+                other => match literal_text(other) {
+                    Some(s) if s.eq_ignore_ascii_case("true") => Some(true),
+                    Some(s) if s.eq_ignore_ascii_case("false") => Some(false),
+                    _ => None,
+                },
             };
             match flag {
-                Some(b) => vec![json!({ "path": path, "equals": b })],
-                None => vec![json!({ "path": path, "equals": value })],
+                Some(b) => vec![equals(path, JsonTemplate::Plain(Value::Bool(b)))?],
+                None => vec![equals(path, value.clone())?],
             }
         }
-        ReadBack::NumberOrString => match value {
-            Value::String(text) if is_plain_integer(text) => {
-                let number: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-                vec![json!({ "path": path, "one_of": [text, number] })]
+        ReadBack::NumberOrString => match (value, literal_text(value)) {
+            (_, Some(digits)) if is_plain_integer(&digits) => {
+                let number: Value = serde_json::from_str(&digits).unwrap_or(Value::Null);
+                vec![assert(
+                    path,
+                    Predicate::OneOf(vec![text(digits), JsonTemplate::Plain(number)]),
+                    false,
+                )?]
             }
-            Value::Number(n) => vec![json!({ "path": path, "one_of": [n, n.to_string()] })],
-            _ => vec![json!({ "path": path, "equals": value })],
+            (JsonTemplate::Plain(Value::Number(n)), _) => vec![assert(
+                path,
+                Predicate::OneOf(vec![
+                    JsonTemplate::Plain(Value::Number(n.clone())),
+                    text(n.to_string()),
+                ]),
+                false,
+            )?],
+            _ => vec![equals(path, value.clone())?],
         },
         ReadBack::Date { sent, readings } => {
-            let date = value
-                .as_str()
-                .and_then(|text| chrono::NaiveDate::parse_from_str(text, sent).ok());
+            let date = literal_text(value)
+                .and_then(|text| chrono::NaiveDate::parse_from_str(&text, sent).ok());
             match date {
                 Some(date) => {
                     let mut shown: Vec<String> =
                         readings.iter().map(|f| format_date(date, f)).collect();
                     shown.dedup();
-                    vec![json!({ "path": path, "one_of": shown })]
+                    vec![assert(
+                        path,
+                        Predicate::OneOf(shown.into_iter().map(text).collect()),
+                        false,
+                    )?]
                 }
-                None => vec![json!({ "path": path, "equals": value })],
+                None => vec![equals(path, value.clone())?],
             }
         }
         ReadBack::Items { key, value: inner } => {
-            let Value::Array(items) = value else {
-                return vec![json!({ "path": path, "equals": value })];
+            let JsonTemplate::Array(items) = value else {
+                return Ok(vec![equals(path, value.clone())?]);
             };
-            items
-                .iter()
-                .filter_map(|item| {
-                    let k = item.get(key)?;
-                    let v = item.get(inner)?;
-                    // The key may sit in more than one list of the read
-                    // resource (Toluna shows answers twice): look everywhere.
-                    let filter = format!(
-                        "$..[?{} == {}]{}",
-                        child_path("@", key),
-                        serde_json::to_string(k).ok()?,
-                        descendant(inner)
-                    );
-                    Some(json!({ "path": filter, "contains": v }))
-                })
-                .collect()
+            let mut out = Vec::new();
+            for item in items {
+                let (Some(k), Some(v)) = (item.get(key), item.get(inner)) else {
+                    continue;
+                };
+                let Ok(k) = serde_json::to_string(&k.to_value()) else {
+                    continue;
+                };
+                // The key may sit in more than one list of the read
+                // resource (Toluna shows answers twice): look everywhere.
+                let filter = format!("$..[?{} == {k}]{}", child_path("@", key), descendant(inner));
+                out.push(assert(filter, Predicate::Contains(v.clone()), false)?);
+            }
+            out
         }
-    }
+    })
 }
 
 /// `..name` (or `..['odd name']`): a key at any depth below.
@@ -348,11 +387,12 @@ fn is_plain_integer(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn field(reads_back: ReadBack) -> Field {
         Field {
             name: "F".into(),
-            valid: super::super::value::ValueSpec::OneOf(vec![json!(1)]),
+            valid: super::super::value::ValueSpec::OneOf(vec![t(json!(1))]),
             invalid: Vec::new(),
             reads_back,
             also_changes: Vec::new(),
@@ -366,18 +406,32 @@ mod tests {
         }
     }
 
+    /// A value as a case file writes it.
+    fn t(value: Value) -> JsonTemplate {
+        JsonTemplate::parse(&value).unwrap()
+    }
+
+    /// The assertions a read makes, as a case file writes them.
+    fn written(field: &Field, sent: Value) -> Vec<Value> {
+        read_back(field, &t(sent))
+            .unwrap()
+            .iter()
+            .map(|a| serde_json::to_value(crate::case::print::path_doc(a)).unwrap())
+            .collect()
+    }
+
     #[test]
     fn read_backs_accept_each_documented_form() {
         assert_eq!(
-            read_back(&field(ReadBack::Boolean), &json!("false")),
+            written(&field(ReadBack::Boolean), json!("false")),
             vec![json!({"path": "$.F", "equals": false})]
         );
         assert_eq!(
-            read_back(&field(ReadBack::NumberOrString), &json!("90210")),
+            written(&field(ReadBack::NumberOrString), json!("90210")),
             vec![json!({"path": "$.F", "one_of": ["90210", 90210]})]
         );
         assert_eq!(
-            read_back(&field(ReadBack::NumberOrString), &json!("01234")),
+            written(&field(ReadBack::NumberOrString), json!("01234")),
             vec![json!({"path": "$.F", "equals": "01234"})]
         );
         let date = ReadBack::Date {
@@ -385,11 +439,11 @@ mod tests {
             readings: vec!["%m/%d/%Y".into(), "%-m/%-d/%Y".into(), "%Y-%m-%d".into()],
         };
         assert_eq!(
-            read_back(&field(date), &json!("06/01/1985")),
+            written(&field(date), json!("06/01/1985")),
             vec![json!({"path": "$.F", "one_of": ["06/01/1985", "6/1/1985", "1985-06-01"]})]
         );
         assert_eq!(
-            read_back(&field(ReadBack::Same), &json!(null)),
+            written(&field(ReadBack::Same), json!(null)),
             vec![json!({"path": "$.F", "equals": null, "optional": true})]
         );
         let items = ReadBack::Items {
@@ -397,7 +451,7 @@ mod tests {
             value: "A".into(),
         };
         assert_eq!(
-            read_back(&field(items), &json!([{"Q": 7, "A": 9}])),
+            written(&field(items), json!([{"Q": 7, "A": 9}])),
             vec![json!({"path": "$..[?@.Q == 7]..A", "contains": 9})]
         );
     }
@@ -405,20 +459,23 @@ mod tests {
     #[test]
     fn items_merge_by_key() {
         let merged = merge_items(
-            &json!([{"Q": 1, "A": 1}, {"Q": 2, "A": 2}]),
-            &json!([{"Q": 2, "A": 5}, {"Q": 3, "A": 3}]),
+            &t(json!([{"Q": 1, "A": 1}, {"Q": 2, "A": 2}])),
+            &t(json!([{"Q": 2, "A": 5}, {"Q": 3, "A": 3}])),
             "Q",
         );
         assert_eq!(
-            merged,
+            merged.to_value(),
             json!([{"Q": 1, "A": 1}, {"Q": 2, "A": 5}, {"Q": 3, "A": 3}])
         );
     }
 
     #[test]
     fn inline_fresh_values_equal_nothing() {
-        assert!(same_value(&json!("${v1}"), &json!("${v1}")));
-        assert!(!same_value(&json!("${v1}"), &json!("${v2}")));
-        assert!(!same_value(&json!("${fresh.id}"), &json!("${fresh.id}")));
+        assert!(same_value(&t(json!("${v1}")), &t(json!("${v1}"))));
+        assert!(!same_value(&t(json!("${v1}")), &t(json!("${v2}"))));
+        assert!(!same_value(
+            &t(json!("${fresh.id}")),
+            &t(json!("${fresh.id}"))
+        ));
     }
 }

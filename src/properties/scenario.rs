@@ -5,7 +5,6 @@
 
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Union};
-use serde_json::Value;
 
 use super::Property;
 use super::spec::{PropertySpec, UnknownKeys};
@@ -201,7 +200,7 @@ fn broken(spec: &PropertySpec) -> Option<BoxedStrategy<Broken>> {
                 .prop_map(|key| Broken {
                     slot: Slot::UnknownKey(key),
                     form: "unknown key".into(),
-                    value: Gen::Json(Value::String("x".into())),
+                    value: Gen::Text("x".into()),
                 })
                 .boxed(),
         );

@@ -4,24 +4,26 @@
 //! lines here, no code.
 //!
 //! The requests and expectations are written as case-file steps (the same
-//! keys, templates and checks); names bound in `resource.vars` and by the
-//! captures of `create` belong to one resource, and each generated resource
-//! gets its own copy of them.
+//! keys, templates and checks: the syntax types of `crate::case::syntax`),
+//! and lowered into the case model when the file is read, so a mistake in
+//! one is reported at its place in `properties.yaml`. Names bound in
+//! `resource.vars` and by the captures of `create` belong to one resource,
+//! and each generated resource gets its own copy of them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
-use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 
 use super::Property;
 use super::value::{ValueDoc, ValueSpec};
-use crate::case::load::{PROPERTY_FILES, doc_from_file};
+use crate::case::load::{PROPERTY_FILES, doc_from_file, expect_from_doc, step_from_doc};
+use crate::case::syntax::{ExpectDoc, StepDoc};
 use crate::case::template::Template;
-use crate::case::{LoadError, LoadErrors, Pos, StatementRef, Suite};
+use crate::case::{Body, Expect, LoadError, LoadErrors, Origin, Pos, StatementRef, Step, Suite};
 
 /// The file's syntax, as serde reads it.
 #[derive(Debug, Deserialize)]
@@ -68,19 +70,19 @@ pub struct ResourceDoc {
     #[serde(default)]
     pub vars: IndexMap<String, Spanned<String>>,
     /// Steps (request, expect, capture), as in case files.
-    pub create: Spanned<Value>,
-    pub read: Spanned<Value>,
+    pub create: Spanned<StepDoc>,
+    pub read: Spanned<StepDoc>,
     /// The update request; generated fields are added to its `json`.
-    pub update: Spanned<Value>,
+    pub update: Spanned<StepDoc>,
     pub echo: Spanned<EchoIn>,
     /// Expectations (an `expect:` mapping) for a refused update.
-    pub refused: Spanned<Value>,
+    pub refused: Spanned<ExpectDoc>,
     pub not_found: Spanned<NotFoundDoc>,
     /// Ways to name a resource that does not exist.
     #[serde(default)]
     pub unknown: Vec<Spanned<UnknownDoc>>,
     #[serde(default)]
-    pub remove: Option<Spanned<Value>>,
+    pub remove: Option<Spanned<StepDoc>>,
     /// The header that makes a replayed update idempotent.
     #[serde(default)]
     pub idempotency_key: Option<Spanned<String>>,
@@ -95,8 +97,8 @@ pub struct ResourceDoc {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotFoundDoc {
-    pub read: Spanned<Value>,
-    pub update: Spanned<Value>,
+    pub read: Spanned<ExpectDoc>,
+    pub update: Spanned<ExpectDoc>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -176,18 +178,22 @@ pub struct PropertySpec {
     pub request_schema: Option<String>,
 }
 
+/// The declared steps and expectations, lowered into the case model with
+/// the names of a resource unrenamed (`${id}`): each generated resource gets
+/// a copy with its own names (`${a_id}`).
 #[derive(Debug)]
 pub struct Resource {
-    pub vars: IndexMap<String, String>,
-    pub create: Snippet,
-    pub read: Snippet,
-    pub update: Snippet,
+    pub vars: IndexMap<String, Template>,
+    pub create: Step,
+    pub read: Step,
+    /// Its body, when it has one, is a JSON object.
+    pub update: Step,
     pub echo: EchoIn,
-    pub refused: Snippet,
-    pub not_found_read: Snippet,
-    pub not_found_update: Snippet,
+    pub refused: Expect,
+    pub not_found_read: Expect,
+    pub not_found_update: Expect,
     pub unknown: Vec<Unknown>,
-    pub remove: Option<Snippet>,
+    pub remove: Option<Step>,
     pub idempotency_key: Option<String>,
     pub status: Option<StatusRule>,
     pub existing: Option<Existing>,
@@ -198,21 +204,9 @@ impl Resource {
     /// captures of `create`.
     pub fn local_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.vars.keys().cloned().collect();
-        if let Some(Value::Object(captures)) = self.create.value.get("capture") {
-            names.extend(captures.keys().cloned());
-        }
+        names.extend(self.create.captures.iter().map(|c| c.name.clone()));
         names
     }
-}
-
-/// A step or an expectation, kept as the JSON it was written as, so that it
-/// can be copied into generated case files.
-#[derive(Debug, Clone)]
-pub struct Snippet {
-    pub value: Map<String, Value>,
-    pub pos: Pos,
-    /// Its key in the file, for messages.
-    pub what: &'static str,
 }
 
 #[derive(Debug)]
@@ -228,12 +222,13 @@ pub struct StatusRule {
     pub field: String,
     pub created: String,
     pub removed: Option<String>,
+    pub pos: Pos,
 }
 
 #[derive(Debug)]
 pub struct Existing {
     pub name: String,
-    pub vars: IndexMap<String, String>,
+    pub vars: IndexMap<String, Template>,
     pub status: String,
     pub pos: Pos,
 }
@@ -265,6 +260,17 @@ pub enum ReadBack {
     /// A list of objects: each sent item's `value` is found under its `key`;
     /// later updates of a key replace its value, other keys stay.
     Items { key: String, value: String },
+}
+
+impl PropertySpec {
+    /// The start of the file, for what concerns it as a whole.
+    pub fn file_pos(&self) -> Pos {
+        Pos {
+            file: self.file.clone(),
+            line: 1,
+            column: 1,
+        }
+    }
 }
 
 /// The declaration file of a suite, if it has one.
@@ -344,7 +350,7 @@ impl Checker {
                     let refs = ids
                         .into_iter()
                         .map(|id| StatementRef {
-                            pos: self.pos(&id),
+                            origin: Origin::File(self.pos(&id)),
                             id: id.value.trim().to_string(),
                         })
                         .collect();
@@ -387,18 +393,13 @@ impl Checker {
                 }
             }
         }
-        if let Some(Value::Object(body)) = resource
-            .update
-            .value
-            .get("request")
-            .and_then(|r| r.get("json"))
-        {
+        if let Some(Body::Json(body)) = &resource.update.request.body {
             for field in &fields {
-                if body.contains_key(&field.name) {
+                if body.get(&field.name).is_some() {
                     self.error(
-                        &resource.update.pos,
+                        resource.update.origin.pos(),
                         format!(
-                            "update: its json already holds `{}`, a generated field",
+                            "resource.update: its json already holds `{}`, a generated field",
                             field.name
                         ),
                     );
@@ -436,38 +437,120 @@ impl Checker {
         }
     }
 
-    fn snippet(&mut self, s: Spanned<Value>, what: &'static str) -> Snippet {
-        let pos = self.pos(&s);
-        let value = match s.value {
-            Value::Object(map) => map,
-            _ => {
-                self.error(&pos, format!("{what}: expected a mapping"));
-                Map::new()
+    /// What lowering a declaration gave; its errors name the declaration.
+    fn lowered<T>(
+        &mut self,
+        lowered: Result<T, LoadErrors>,
+        what: &str,
+        or: impl FnOnce() -> T,
+    ) -> T {
+        match lowered {
+            Ok(t) => t,
+            Err(LoadErrors(errors)) => {
+                for mut e in errors {
+                    e.message = format!("{what}: {}", e.message);
+                    self.errors.push(e);
+                }
+                or()
             }
-        };
-        Snippet { value, pos, what }
+        }
+    }
+
+    /// A declared step, lowered; `what` names its key for messages.
+    fn step(
+        &mut self,
+        suite: &Suite,
+        doc: Spanned<StepDoc>,
+        known: &mut BTreeSet<String>,
+        what: &str,
+    ) -> Step {
+        let pos = self.pos(&doc);
+        let file = self.file.clone();
+        let lowered = step_from_doc(suite, &file, doc, known);
+        let step = self.lowered(lowered, what, || placeholder_step(&pos));
+        self.no_unchanged(&step.expect, what);
+        step
+    }
+
+    /// A declared expectation, lowered.
+    fn expect(
+        &mut self,
+        suite: &Suite,
+        doc: Spanned<ExpectDoc>,
+        known: &BTreeSet<String>,
+        what: &str,
+    ) -> Expect {
+        let file = self.file.clone();
+        let lowered = expect_from_doc(suite, &file, doc, known);
+        let expect = self.lowered(lowered, what, Expect::default);
+        self.no_unchanged(&expect, what);
+        expect
+    }
+
+    /// The properties say what must be unchanged; a declaration that says
+    /// it too would be overridden.
+    fn no_unchanged(&mut self, expect: &Expect, what: &str) {
+        if let Some(unchanged) = &expect.unchanged {
+            self.error(
+                unchanged.origin.pos(),
+                format!(
+                    "{what}: a declared step cannot say `unchanged` itself: the properties add it"
+                ),
+            );
+        }
+        for alternative in &expect.any_of {
+            self.no_unchanged(alternative, what);
+        }
     }
 
     fn resource(&mut self, suite: &Suite, doc: Spanned<ResourceDoc>) -> Resource {
         let doc = doc.value;
+        let mut known: BTreeSet<String> = suite.variables.keys().cloned().collect();
         let mut vars = IndexMap::new();
         for (name, text) in doc.vars {
             let pos = self.pos(&text);
-            if let Err(e) = Template::parse(&text.value) {
-                self.error(&pos, format!("resource.vars.{name}: {e}"));
+            match Template::parse(&text.value) {
+                Ok(t) => {
+                    for var in t.variables() {
+                        if !known.contains(var) {
+                            self.error(
+                                &pos,
+                                format!("resource.vars.{name}: unknown variable `${{{var}}}`"),
+                            );
+                        }
+                    }
+                    vars.insert(name.clone(), t);
+                }
+                Err(e) => self.error(&pos, format!("resource.vars.{name}: {e}")),
             }
-            vars.insert(name, text.value);
+            known.insert(name);
         }
-        let status = doc.status.map(|s| StatusRule {
-            field: s.value.field,
-            created: s.value.created,
-            removed: s.value.removed,
+        let status = doc.status.map(|s| {
+            let pos = self.pos(&s);
+            StatusRule {
+                field: s.value.field,
+                created: s.value.created,
+                removed: s.value.removed,
+                pos,
+            }
         });
-        let remove = doc.remove.map(|r| self.snippet(r, "resource.remove"));
+        let create = self.step(suite, doc.create, &mut known, "resource.create");
+        let read = self.step(suite, doc.read, &mut known.clone(), "resource.read");
+        let update = self.step(suite, doc.update, &mut known.clone(), "resource.update");
+        match &update.request.body {
+            None | Some(Body::Json(crate::case::template::JsonTemplate::Object(_))) => {}
+            Some(_) => self.error(
+                update.origin.pos(),
+                "resource.update: its body must be a `json` mapping: the generated fields are added to it",
+            ),
+        }
+        let remove = doc
+            .remove
+            .map(|r| self.step(suite, r, &mut known.clone(), "resource.remove"));
         if let (Some(remove), Some(status)) = (&remove, &status)
             && status.removed.is_none()
         {
-            let pos = remove.pos.clone();
+            let pos = remove.origin.pos().clone();
             self.error(
                 &pos,
                 format!(
@@ -484,21 +567,49 @@ impl Checker {
                     "resource.existing needs resource.status: only updates its status refuses are sent to it",
                 );
             }
+            let suite_vars: BTreeSet<String> = suite.variables.keys().cloned().collect();
+            let mut vars = IndexMap::new();
+            for (name, text) in e.value.vars {
+                match Template::parse(&text) {
+                    Ok(t) => {
+                        for var in t.variables() {
+                            if !suite_vars.contains(var) {
+                                self.error(
+                                    &pos,
+                                    format!("resource.existing.vars.{name}: unknown suite variable `${{{var}}}`"),
+                                );
+                            }
+                        }
+                        vars.insert(name, t);
+                    }
+                    Err(e) => self.error(&pos, format!("resource.existing.vars.{name}: {e}")),
+                }
+            }
             Existing {
                 name: e.value.name,
-                vars: e.value.vars,
+                vars,
                 status: e.value.status,
                 pos,
             }
         });
-        let known = |name: &str| suite.variables.contains_key(name);
+        let suite_known = |name: &str| suite.variables.contains_key(name);
         let mut unknown = Vec::new();
         for u in doc.unknown {
             let pos = self.pos(&u);
             let mut specs = Vec::new();
             for (name, value) in u.value.vars {
                 let vpos = self.pos(&value);
-                match value.value.validate(&known) {
+                if !known.contains(&name) {
+                    self.error(
+                        &vpos,
+                        format!(
+                            "unknown `{}`: `{name}` is no name of the resource (resource.vars, the captures of create) nor a suite variable",
+                            u.value.name
+                        ),
+                    );
+                    continue;
+                }
+                match value.value.validate(&suite_known) {
                     Ok(spec) => specs.push((name, spec)),
                     Err(e) => self.error(&vpos, format!("unknown `{}`: {name}: {e}", u.value.name)),
                 }
@@ -522,13 +633,18 @@ impl Checker {
         let not_found = doc.not_found.value;
         Resource {
             vars,
-            create: self.snippet(doc.create, "resource.create"),
-            read: self.snippet(doc.read, "resource.read"),
-            update: self.snippet(doc.update, "resource.update"),
+            refused: self.expect(suite, doc.refused, &known, "resource.refused"),
+            not_found_read: self.expect(suite, not_found.read, &known, "resource.not_found.read"),
+            not_found_update: self.expect(
+                suite,
+                not_found.update,
+                &known,
+                "resource.not_found.update",
+            ),
+            create,
+            read,
+            update,
             echo: doc.echo.value,
-            refused: self.snippet(doc.refused, "resource.refused"),
-            not_found_read: self.snippet(not_found.read, "resource.not_found.read"),
-            not_found_update: self.snippet(not_found.update, "resource.not_found.update"),
             unknown,
             remove,
             idempotency_key: doc.idempotency_key.map(|k| k.value.to_ascii_lowercase()),
@@ -617,5 +733,23 @@ impl Checker {
             unique: doc.unique,
             pos,
         })
+    }
+}
+
+/// What stands for a declared step that did not lower (the file is refused).
+fn placeholder_step(pos: &Pos) -> Step {
+    Step {
+        name: String::new(),
+        origin: Origin::File(pos.clone()),
+        request: crate::case::Request {
+            method: crate::case::Method::Get,
+            path: Template::literal("/"),
+            query: Vec::new(),
+            headers: IndexMap::new(),
+            body: None,
+        },
+        expect: Expect::default(),
+        captures: Vec::new(),
+        snapshot_redactions: Vec::new(),
     }
 }

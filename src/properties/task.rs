@@ -1,11 +1,11 @@
 //! One property run: proptest generates scenarios from a fixed seed, each
-//! becomes a case file run against the server, and a failure is shrunk by
-//! replaying simpler scenarios (real requests, so within a budget of runs
-//! and time) down to the smallest that still fails.
+//! is built into a case and run against the server, and a failure is shrunk
+//! by replaying simpler scenarios (real requests, so within a budget of runs
+//! and time) down to the smallest that still fails, which is written as a
+//! case file.
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,20 +15,15 @@ use proptest::test_runner::{
 };
 use tokio::runtime::Handle;
 
-use super::compile::{About, compile, compile_doc};
+use super::build::{About, Built, build};
 use super::scenario::{self, Limits, Scenario};
 use super::spec::PropertySpec;
 use super::{Property, save};
-use crate::case::load::{case_from_doc, cases_from_bytes};
-use crate::case::{Case, Pos};
-use crate::check::CheckResult;
+use crate::case::print;
 use crate::http::Client;
 use crate::run::{
     self, CaseResult, Counterexample, Fresh, Outcome, PropertyReport, SuitePlan, Task, TaskInfo,
 };
-
-/// What a generated case file is called in messages (`counterexample:26:5`).
-const GENERATED_FILE: &str = "counterexample";
 
 /// How property runs go; the same for every property of a run.
 #[derive(Debug, Clone)]
@@ -79,10 +74,6 @@ pub struct PropertyTask {
     settings: Settings,
     /// The case name a counterexample gets: unique in the suite.
     regression_name: String,
-    /// What generated cases are read from, in messages, and the file of the
-    /// positions that stand in for places in a generated case's text until
-    /// it is written.
-    stand_ins: Arc<PathBuf>,
 }
 
 /// What the test closure keeps between the runs proptest asks for.
@@ -136,7 +127,6 @@ impl PropertyTask {
             property,
             settings,
             regression_name,
-            stand_ins: Arc::new(PathBuf::from(GENERATED_FILE)),
         }
     }
 
@@ -166,11 +156,9 @@ impl PropertyTask {
 
     fn limits(&self) -> Limits {
         let existing = self.spec.resource.existing.as_ref().is_some_and(|x| {
-            x.vars.values().all(|t| {
-                crate::case::template::Template::parse(t)
-                    .map(|t| t.variables().all(|v| self.plan.values.contains_key(v)))
-                    .unwrap_or(false)
-            })
+            x.vars
+                .values()
+                .all(|t| t.variables().all(|v| self.plan.values.contains_key(v)))
         });
         Limits {
             existing,
@@ -197,6 +185,13 @@ impl PropertyTask {
                 self.property.description()
             ),
             doc: self.info.doc.clone(),
+            checks: self
+                .spec
+                .checks
+                .get(&self.property)
+                .cloned()
+                .unwrap_or_default(),
+            source: self.info.source.clone(),
         }
     }
 
@@ -333,10 +328,8 @@ impl PropertyTask {
     }
 
     /// Runs a scenario: its result, the updates it sent (those of steps that
-    /// ran), and for a failure the text of its case file, the result's
-    /// positions pointing into it. The case is built in memory: text is
-    /// written and read only for a failure, or to say why a case does not
-    /// load.
+    /// ran), and for a failure the text of its case file. The case runs as
+    /// built; its text is written only for a failure.
     fn run_scenario(
         &self,
         scenario: &Scenario,
@@ -345,97 +338,41 @@ impl PropertyTask {
         client: &Client,
         fresh: &Arc<Fresh>,
     ) -> Result<(Option<String>, CaseResult, u64), String> {
-        let built = compile_doc(&self.spec, scenario, about).and_then(|doc| {
-            case_from_doc(&self.plan.suite, &self.stand_ins, doc).map_err(|e| e.to_string())
-        });
-        let case = match built {
-            Ok(mut case) => {
-                for (i, pos) in case.positions_mut().into_iter().enumerate() {
-                    *pos = self.stand_in(i);
-                }
-                case
-            }
-            // The text says where; and a case that does load from it runs.
-            Err(_) => self.load_text(scenario, about)?.1,
-        };
+        let Built { case, roles } = self.build(scenario, about)?;
         // On the runtime's workers, where the client's connections live:
         // driven from this blocking thread, every request would cross
         // threads twice.
         let (plan, client, fresh) = (self.plan.clone(), client.clone(), fresh.clone());
-        let ran =
-            handle.spawn(async move { run::run_generated(&plan, &case, &client, fresh).await });
-        let mut result = match handle.block_on(ran) {
-            Ok(result) => result,
+        let ran = handle.spawn(async move {
+            let result = run::run_generated(&plan, &case, &client, fresh).await;
+            (result, case)
+        });
+        let (result, case) = match handle.block_on(ran) {
+            Ok(done) => done,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(e) => return Err(format!("the generated case did not finish: {e}")),
         };
-        // Update steps are named `N. update ...` or `N. replay of M`.
-        let updates = result
-            .steps
+        let updates = roles
             .iter()
-            .filter(|s| s.name.contains(". update ") || s.name.contains(". replay of "))
+            .take(result.steps.len())
+            .filter(|r| r.updates())
             .count() as u64;
         if result.outcome == Outcome::Passed {
             return Ok((None, result, updates));
         }
-        let (text, mut placed) = self.load_text(scenario, about)?;
-        let places: Vec<Pos> = placed
-            .positions_mut()
-            .into_iter()
-            .map(|p| p.clone())
-            .collect();
-        self.place(&mut result, &places);
+        let text = print::case_file(&about.header, &[&case]).map_err(|e| e.to_string())?;
         Ok((Some(text), result, updates))
     }
 
-    /// The scenario's case file, and the case loaded from it.
-    fn load_text(&self, scenario: &Scenario, about: &About) -> Result<(String, Case), String> {
-        let text = compile(&self.spec, scenario, about)
-            .map_err(|e| format!("cannot write the generated case: {e}"))?;
-        let case = cases_from_bytes(&self.plan.suite, &self.stand_ins, text.as_bytes())
-            .map_err(|e| format!("the generated case does not load: {e}"))?
-            .into_iter()
-            .next()
-            .ok_or("the generated case file holds no case")?;
-        Ok((text, case))
+    fn build(&self, scenario: &Scenario, about: &About) -> Result<Built, String> {
+        build(&self.plan.suite, &self.spec, scenario, about)
+            .map_err(|e| format!("cannot build the generated case: {e}"))
     }
 
-    /// The position that stands for the `index`th of a case built in memory
-    /// until its text is written.
-    fn stand_in(&self, index: usize) -> Pos {
-        Pos {
-            file: self.stand_ins.clone(),
-            line: index as u64,
-            column: 0,
-        }
-    }
-
-    /// Replaces the stand-in positions of a result with the places in the
-    /// text they stand for.
-    fn place(&self, result: &mut CaseResult, places: &[Pos]) {
-        fn check(stand_ins: &Arc<PathBuf>, places: &[Pos], c: &mut CheckResult) {
-            if let Some(pos) = &mut c.source {
-                place(stand_ins, places, pos);
-            }
-            for alternative in &mut c.alternatives {
-                for c in alternative {
-                    check(stand_ins, places, c);
-                }
-            }
-        }
-        fn place(stand_ins: &Arc<PathBuf>, places: &[Pos], pos: &mut Pos) {
-            if Arc::ptr_eq(&pos.file, stand_ins)
-                && let Some(real) = places.get(pos.line as usize)
-            {
-                *pos = real.clone();
-            }
-        }
-        for step in &mut result.steps {
-            place(&self.stand_ins, places, &mut step.source);
-            for c in &mut step.checks {
-                check(&self.stand_ins, places, c);
-            }
-        }
+    /// The text of a scenario's case file.
+    fn text(&self, scenario: &Scenario, about: &About) -> Result<String, String> {
+        let built = self.build(scenario, about)?;
+        print::case_file(&about.header, &[&built.case]).map_err(|e| e.to_string())
     }
 
     /// The case file of the smallest failing scenario and its result: the
@@ -451,7 +388,7 @@ impl PropertyTask {
         fresh: &Arc<Fresh>,
     ) -> Option<(String, CaseResult)> {
         let last = progress.last_failure.take();
-        let text = compile(&self.spec, minimal, about).ok();
+        let text = self.text(minimal, about).ok();
         match (last, text) {
             (Some((seen, result)), Some(text)) if seen == text => Some((seen, result)),
             (last, _) => {

@@ -20,9 +20,9 @@ use indexmap::IndexMap;
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Union};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::case::template::{Generator, Part, Template};
+use crate::case::template::{Generator, JsonTemplate, Part, Template};
 
 /// The syntax of a value declaration.
 #[derive(Debug, Clone, Deserialize)]
@@ -63,7 +63,8 @@ pub struct ArrayDoc {
 /// A validated value declaration.
 #[derive(Debug, Clone)]
 pub enum ValueSpec {
-    OneOf(Vec<Value>),
+    /// Declared JSON values; their strings are templates (`"${tier}"`).
+    OneOf(Vec<JsonTemplate>),
     Regex(String),
     Integer {
         min: i64,
@@ -91,7 +92,7 @@ pub enum ValueSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Gen {
     /// A declared JSON value; its strings are templates.
-    Json(Value),
+    Json(JsonTemplate),
     /// Generated text, sent as is.
     Text(String),
     /// `${fresh.NAME}`: a value new at each run.
@@ -122,10 +123,12 @@ impl ValueDoc {
                 if values.is_empty() {
                     return Err(here("`one_of` is empty: nothing to choose from"));
                 }
+                let mut parsed = Vec::with_capacity(values.len());
                 for value in values {
                     check_templates(value, known).map_err(|e| here(&e))?;
+                    parsed.push(JsonTemplate::parse(value).map_err(|e| here(&e.error.message))?);
                 }
-                Ok(ValueSpec::OneOf(values.clone()))
+                Ok(ValueSpec::OneOf(parsed))
             }
             ValueDoc::Regex(source) => {
                 if source.starts_with('^') || source.ends_with('$') {
@@ -291,7 +294,7 @@ impl ValueSpec {
                 .prop_map(Gen::Text)
                 .boxed(),
             ValueSpec::Integer { min, max } => (*min..=*max)
-                .prop_map(|n| Gen::Json(Value::from(n)))
+                .prop_map(|n| Gen::Json(JsonTemplate::Plain(Value::from(n))))
                 .boxed(),
             ValueSpec::Date { format, from, to } => {
                 let (from, format) = (*from, format.clone());
@@ -347,7 +350,7 @@ impl ValueSpec {
                 while tree.simplify() {}
                 Gen::Text(tree.current())
             }
-            ValueSpec::Integer { min, .. } => Gen::Json(Value::from(*min)),
+            ValueSpec::Integer { min, .. } => Gen::Json(JsonTemplate::Plain(Value::from(*min))),
             ValueSpec::Date { format, from, .. } => Gen::Text(format_date(*from, format)),
             ValueSpec::Fresh(g) => Gen::Fresh(*g),
             ValueSpec::Object(entries) => Gen::Object(
@@ -367,9 +370,7 @@ impl ValueSpec {
     pub fn always_has_key(&self, key: &str) -> bool {
         match self {
             ValueSpec::Object(entries) => entries.iter().any(|(k, _)| k == key),
-            ValueSpec::OneOf(values) => values
-                .iter()
-                .all(|v| v.as_object().is_some_and(|o| o.contains_key(key))),
+            ValueSpec::OneOf(values) => values.iter().all(|v| v.get(key).is_some()),
             ValueSpec::AnyOf(specs) => specs.iter().all(|s| s.always_has_key(key)),
             _ => false,
         }
@@ -400,12 +401,6 @@ fn first_by_key(items: Vec<Gen>, key: &str) -> Vec<Gen> {
         .collect()
 }
 
-/// `$${` for every `${` in generated text, so that it reaches the server as
-/// written and not as a placeholder.
-pub fn escape_template(text: &str) -> String {
-    text.replace("${", "$${")
-}
-
 impl Gen {
     /// The value under `key` of an object.
     fn key(&self, key: &str) -> Option<Gen> {
@@ -414,26 +409,26 @@ impl Gen {
                 .iter()
                 .find(|(k, _)| k == key)
                 .map(|(_, v)| v.clone()),
-            Gen::Json(Value::Object(map)) => map.get(key).cloned().map(Gen::Json),
+            Gen::Json(json) => json.get(key).cloned().map(Gen::Json),
             _ => None,
         }
     }
 
-    /// The value as it stands in a case file: JSON whose strings are
-    /// templates. `fresh` names a case variable bound to a fresh generator.
-    pub fn to_case_json(&self, fresh: &mut dyn FnMut(Generator) -> String) -> Value {
+    /// The value as a case holds it: a JSON template in which generated
+    /// text is literal, and a fresh value is `${NAME}` of the case variable
+    /// that `fresh` binds to its generator.
+    pub fn to_template(&self, fresh: &mut dyn FnMut(Generator) -> String) -> JsonTemplate {
         match self {
             Gen::Json(value) => value.clone(),
-            Gen::Text(text) => Value::String(escape_template(text)),
-            Gen::Fresh(generator) => Value::String(format!("${{{}}}", fresh(*generator))),
-            Gen::Object(entries) => Value::Object(
+            Gen::Text(text) => JsonTemplate::String(Template::literal(text.clone())),
+            Gen::Fresh(generator) => JsonTemplate::String(Template::variable(fresh(*generator))),
+            Gen::Object(entries) => JsonTemplate::object(
                 entries
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.to_case_json(fresh)))
-                    .collect::<Map<String, Value>>(),
+                    .map(|(k, v)| (k.clone(), v.to_template(fresh))),
             ),
             Gen::Array(items) => {
-                Value::Array(items.iter().map(|v| v.to_case_json(fresh)).collect())
+                JsonTemplate::Array(items.iter().map(|v| v.to_template(fresh)).collect())
             }
         }
     }
@@ -515,15 +510,19 @@ mod tests {
         let g = Gen::Object(vec![
             ("a".into(), Gen::Text("x${y}".into())),
             ("b".into(), Gen::Fresh(Generator::Email)),
-            ("c".into(), Gen::Json(Value::String("${tier}".into()))),
+            (
+                "c".into(),
+                Gen::Json(JsonTemplate::parse(&Value::String("${tier}".into())).unwrap()),
+            ),
         ]);
         let mut n = 0;
-        let json = g.to_case_json(&mut |_| {
+        let json = g.to_template(&mut |_| {
             n += 1;
             format!("v{n}")
         });
+        // As a case file writes it: generated text escaped, the rest templates.
         assert_eq!(
-            json,
+            json.to_value(),
             serde_json::json!({"a": "x$${y}", "b": "${v1}", "c": "${tier}"})
         );
     }

@@ -146,7 +146,7 @@ mod tests {
     fn failed(name: &str, why: &str) -> StepResult {
         StepResult {
             name: name.into(),
-            source: pos(),
+            source: pos().pos().clone(),
             request: RequestSummary {
                 method: "GET".into(),
                 url: "http://127.0.0.1:1/x".into(),
@@ -171,7 +171,7 @@ mod tests {
             name: "c".into(),
             description: String::new(),
             doc: String::new(),
-            source: pos(),
+            source: pos().pos().clone(),
         });
         case.steps = vec![failed("first", "first-why"), failed("second", "second-why")];
         let text = failure_text(&case);

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::fresh::Fresh;
 use super::secrets::percent_encode_path;
+use crate::case::model::EchoOf;
 use crate::case::template::{Part, Template};
 use crate::check::Scope;
 
@@ -82,14 +83,20 @@ impl Scope for CaseScope {
         self.values.get(name).cloned()
     }
 
-    fn sent_body(&self, index: usize) -> Option<&Value> {
-        self.sent.get(index).and_then(Option::as_ref)
+    /// The step running now recorded its body before its checks run.
+    fn sent_body(&self, of: EchoOf) -> Option<&Value> {
+        match of {
+            EchoOf::ThisStep => self.sent.last(),
+            EchoOf::Step(index) => self.sent.get(index),
+        }
+        .and_then(Option::as_ref)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::testing::tj;
     use serde_json::json;
 
     fn scope() -> CaseScope {
@@ -104,14 +111,16 @@ mod tests {
     #[test]
     fn sole_placeholders_keep_their_json_type() {
         let s = scope();
-        let v = s.render_json(&json!({"b": "${before}", "f": "${flag}", "t": "c=${code}", "n": 3}));
+        let v = s.render_json(&tj(
+            json!({"b": "${before}", "f": "${flag}", "t": "c=${code}", "n": 3}),
+        ));
         assert_eq!(v, json!({"b": {"x": 1}, "f": true, "t": "c=a/b", "n": 3}));
     }
 
     #[test]
     fn escaped_placeholders_in_json_are_literal_text() {
         let s = scope();
-        let v = s.render_json(&json!({"a": "$${before}", "b": ["x$${y"]}));
+        let v = s.render_json(&tj(json!({"a": "$${before}", "b": ["x$${y"]})));
         assert_eq!(v, json!({"a": "${before}", "b": ["x${y"]}));
     }
 

@@ -64,7 +64,7 @@ pub fn info_of(plan: &SuitePlan, case: &Case) -> TaskInfo {
         name: case.name.clone(),
         description: case.description.clone(),
         doc: case.doc.clone(),
-        source: case.pos.clone(),
+        source: case.origin.pos().clone(),
     }
 }
 
@@ -217,7 +217,7 @@ async fn run_step(
     let failed =
         |request: RequestSummary, error: String, attempts: u32, retries: Vec<String>| StepResult {
             name: step.name.clone(),
-            source: step.pos.clone(),
+            source: step.origin.pos().clone(),
             request,
             response: None,
             error: Some(masker.mask(&error)),
@@ -272,7 +272,7 @@ async fn run_step(
                     false,
                 )
                 .because(why)
-                .from(&capture.pos),
+                .from(&capture.origin),
             ),
         }
     }
@@ -282,7 +282,7 @@ async fn run_step(
     let passed = checks.iter().all(|c| c.passed);
     StepResult {
         name: step.name.clone(),
-        source: step.pos.clone(),
+        source: step.origin.pos().clone(),
         request: request_summary,
         response: Some(ResponseSummary {
             status: response.status,

@@ -182,14 +182,14 @@ impl CaseHook for SnapshotHook {
         let Some(spec) = &plan.suite.snapshots else {
             return;
         };
-        let source = relative(&case.pos.file);
+        let source = relative(&case.origin.pos().file);
         for mut snap in Normalizer::new(spec, Some(&self.fresh)).case(case, result) {
             // Built from masked results already; masking again costs little
             // and keeps a secret out of files whatever the redactions do.
             snap.contents = plan.masker.mask(&snap.contents);
             let check = self
                 .check(&plan.suite.name, &source, &snap)
-                .from(&case.steps[snap.index].pos);
+                .from(&case.steps[snap.index].origin);
             let step = &mut result.steps[snap.index];
             if !check.passed {
                 step.passed = false;

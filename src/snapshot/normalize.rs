@@ -291,7 +291,7 @@ mod tests {
                 path: serde_json_path::JsonPath::parse(p).unwrap(),
             },
             label: label.into(),
-            pos: pos(),
+            origin: pos(),
         };
         SnapshotSpec {
             headers: vec!["content-type".into(), "location".into()],
@@ -301,7 +301,7 @@ mod tests {
                 Redaction {
                     target: RedactTarget::Regex(Regex::new("mem_[a-z0-9]{6}").unwrap()),
                     label: "[memberId]".into(),
-                    pos: pos(),
+                    origin: pos(),
                 },
             ],
         }
@@ -366,7 +366,7 @@ mod tests {
                 path: serde_json_path::JsonPath::parse("$.members").unwrap(),
             },
             label: "[members]".into(),
-            pos: pos(),
+            origin: pos(),
         }];
         let body = r#"{"members":[{"memberId":"mem_a"},{"memberId":"mem_b"}],"total":2}"#;
         let text = n.answer(
