@@ -276,8 +276,11 @@ fn check_errors(file: &Path, bytes: &[u8], errors: &LoadErrors) -> Result<(), Te
     let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64 + 1;
     for e in &errors.0 {
         prop_assert_eq!(&e.file, file, "{}", e);
-        prop_assert!(e.line >= 1 && e.column >= 1, "no position: {}", e);
-        prop_assert!(e.line <= lines + 1, "line {} of {}: {}", e.line, lines, e);
+        let Some(at) = e.at else {
+            return Err(TestCaseError::fail(format!("no position: {e}")));
+        };
+        prop_assert!(at.line >= 1 && at.column >= 1, "no position: {}", e);
+        prop_assert!(at.line <= lines + 1, "line {} of {}: {}", at.line, lines, e);
         prop_assert!(!e.message.trim().is_empty(), "no reason: {}", e);
         prop_assert!(
             !e.message.contains('\n'),

@@ -4,43 +4,60 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::model::Pos;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
     pub file: PathBuf,
-    /// 1-based; 0 when the error concerns the file as a whole.
+    /// Where in the file; `None` when the error concerns the file as a whole.
+    pub at: Option<LineColumn>,
+    pub message: String,
+}
+
+/// A place in a file: 1-based line and column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineColumn {
     pub line: u64,
     pub column: u64,
-    pub message: String,
 }
 
 impl LoadError {
     pub fn new(file: &Path, line: u64, column: u64, message: impl Into<String>) -> LoadError {
         LoadError {
             file: file.to_path_buf(),
-            line,
-            column,
+            // serde-saphyr says line 0 when it does not know the place.
+            at: (line > 0).then_some(LineColumn {
+                line,
+                column: column.max(1),
+            }),
             message: one_line(&message.into()),
         }
     }
 
+    /// An error at a place of the model.
+    pub fn at(pos: &Pos, message: impl Into<String>) -> LoadError {
+        LoadError::new(&pos.file, pos.line, pos.column, message)
+    }
+
     pub fn whole_file(file: &Path, message: impl Into<String>) -> LoadError {
-        LoadError::new(file, 0, 0, message)
+        LoadError {
+            file: file.to_path_buf(),
+            at: None,
+            message: one_line(&message.into()),
+        }
     }
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            write!(f, "{}: {}", self.file.display(), self.message)
-        } else {
-            write!(
+        match self.at {
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+            Some(LineColumn { line, column }) => write!(
                 f,
-                "{}:{}:{}: {}",
+                "{}:{line}:{column}: {}",
                 self.file.display(),
-                self.line,
-                self.column,
                 self.message
-            )
+            ),
         }
     }
 }

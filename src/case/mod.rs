@@ -12,6 +12,6 @@ pub mod template;
 pub mod visit;
 mod yaml_error;
 
-pub use error::{LoadError, LoadErrors};
+pub use error::{LineColumn, LoadError, LoadErrors};
 pub use load::{load_path, load_root, load_suite};
 pub use model::*;

@@ -172,6 +172,7 @@ mod tests {
     fn step(name: &str, error: Option<&str>, checks: Vec<CheckResult>) -> StepResult {
         StepResult {
             name: name.into(),
+            kind: crate::run::result::StepKind::Exchange,
             source: pos(3),
             request: RequestSummary {
                 method: "PATCH".into(),
@@ -298,11 +299,14 @@ mod tests {
             "property::stateful-sequence",
             1,
             Outcome::Failed,
-            vec![step(
-                crate::run::result::INTERNAL_STEP,
-                Some("internal error in verity: boom"),
-                Vec::new(),
-            )],
+            vec![crate::run::result::StepResult {
+                kind: crate::run::result::StepKind::Internal,
+                ..step(
+                    crate::run::result::INTERNAL_STEP,
+                    Some("internal error in verity: boom"),
+                    Vec::new(),
+                )
+            }],
         );
         crashed.seed = Some(1);
         outcome.add(&crashed);

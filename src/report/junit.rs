@@ -146,6 +146,7 @@ mod tests {
     fn failed(name: &str, why: &str) -> StepResult {
         StepResult {
             name: name.into(),
+            kind: crate::run::result::StepKind::Exchange,
             source: pos().pos().clone(),
             request: RequestSummary {
                 method: "GET".into(),

@@ -88,10 +88,10 @@ impl CaseResult {
         self.steps.iter().filter(|s| !s.passed)
     }
 
-    /// Whether it failed inside verity (a panic, a generated case that would
-    /// not load) rather than on what a server answered.
+    /// Whether it failed inside verity (a panic, a generated case that could
+    /// not be built) rather than on what a server answered.
     pub fn failed_inside_verity(&self) -> bool {
-        self.steps.iter().any(|s| s.name == INTERNAL_STEP)
+        self.steps.iter().any(|s| s.kind == StepKind::Internal)
     }
 }
 
@@ -116,12 +116,32 @@ impl Order {
     }
 }
 
-/// The name of the step that reports a failure inside verity itself.
+/// The name shown for the step that reports a failure inside verity.
 pub const INTERNAL_STEP: &str = "(internal)";
+
+/// What a step result reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// A request sent (or that could not be built) and its answer.
+    #[default]
+    Exchange,
+    /// A failure inside verity itself, not a step of the case.
+    Internal,
+}
+
+impl StepKind {
+    fn is_exchange(&self) -> bool {
+        *self == StepKind::Exchange
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StepResult {
     pub name: String,
+    /// A report written before `kind` existed holds exchanges only.
+    #[serde(default, skip_serializing_if = "StepKind::is_exchange")]
+    pub kind: StepKind,
     pub source: Pos,
     pub request: RequestSummary,
     #[serde(default, skip_serializing_if = "Option::is_none")]

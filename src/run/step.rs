@@ -9,7 +9,9 @@ use url::Url;
 
 use super::TaskInfo;
 use super::plan::SuitePlan;
-use super::result::{BODY_KEPT, CaseResult, Outcome, RequestSummary, ResponseSummary, StepResult};
+use super::result::{
+    BODY_KEPT, CaseResult, Outcome, RequestSummary, ResponseSummary, StepKind, StepResult,
+};
 use super::scope::CaseScope;
 use super::secrets::Masker;
 use crate::case::model::{Body, Capture, CaptureSource, Case, Pos, Step};
@@ -93,6 +95,7 @@ pub fn task_failed(info: &TaskInfo, masker: &Masker, why: &str) -> CaseResult {
 fn internal_error(source: &Pos, masker: &Masker, why: &str) -> StepResult {
     StepResult {
         name: super::result::INTERNAL_STEP.into(),
+        kind: StepKind::Internal,
         source: source.clone(),
         request: RequestSummary {
             method: String::new(),
@@ -217,6 +220,7 @@ async fn run_step(
     let failed =
         |request: RequestSummary, error: String, attempts: u32, retries: Vec<String>| StepResult {
             name: step.name.clone(),
+            kind: StepKind::Exchange,
             source: step.origin.pos().clone(),
             request,
             response: None,
@@ -282,6 +286,7 @@ async fn run_step(
     let passed = checks.iter().all(|c| c.passed);
     StepResult {
         name: step.name.clone(),
+        kind: StepKind::Exchange,
         source: step.origin.pos().clone(),
         request: request_summary,
         response: Some(ResponseSummary {
