@@ -160,10 +160,7 @@ pub async fn run(
         let result = match setup.stop.reason() {
             Some(reason) => FaultRun::not_run(fault, format!("not run: {}", reason.why)),
             None => {
-                let names = [fault.name];
-                let options = server_options(
-                    Faults::from_names(&names).expect("a catalogue entry names itself"),
-                );
+                let options = server_options(Faults::of([fault.fault]));
                 match reference::start_local(&options).await {
                     Ok(server) => {
                         let outcome = runner.run(&retarget(&plans, &server)).await;

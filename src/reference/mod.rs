@@ -8,12 +8,14 @@
 //! implementation bugs that can be switched on one at a time, so that tests
 //! (and `verity mutants`) can prove the suites catch them.
 
+mod fault;
 pub mod onsi;
 pub mod toluna;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+
+pub use fault::{Fault, FaultInfo, Faults, UnknownFault, catalogue};
 
 use axum::Router;
 
@@ -37,60 +39,6 @@ impl Api {
 
     pub fn from_name(name: &str) -> Option<Api> {
         Api::ALL.into_iter().find(|api| api.name() == name)
-    }
-}
-
-/// One entry of the fault catalogue.
-#[derive(Debug, Clone, Copy)]
-pub struct FaultInfo {
-    /// Kebab-case name used on the command line (`--fault NAME`).
-    pub name: &'static str,
-    pub api: Api,
-    /// What the fault breaks, and which documented statement it violates.
-    pub summary: &'static str,
-}
-
-/// Every fault of both servers.
-pub fn catalogue() -> impl Iterator<Item = &'static FaultInfo> {
-    toluna::FAULTS.iter().chain(onsi::FAULTS.iter())
-}
-
-/// The set of faults switched on in a server. Empty by default: a correct server.
-#[derive(Debug, Clone, Default)]
-pub struct Faults(Arc<BTreeSet<&'static str>>);
-
-impl Faults {
-    pub fn none() -> Faults {
-        Faults::default()
-    }
-
-    /// Builds the set from names, rejecting any name not in the catalogue.
-    pub fn from_names<S: AsRef<str>>(names: &[S]) -> Result<Faults, String> {
-        let mut set = BTreeSet::new();
-        for name in names {
-            let name = name.as_ref();
-            match catalogue().find(|fault| fault.name == name) {
-                Some(fault) => {
-                    set.insert(fault.name);
-                }
-                None => {
-                    let known: Vec<&str> = catalogue().map(|f| f.name).collect();
-                    return Err(format!(
-                        "unknown fault `{name}`; known faults: {}",
-                        known.join(", ")
-                    ));
-                }
-            }
-        }
-        Ok(Faults(Arc::new(set)))
-    }
-
-    pub fn has(&self, name: &str) -> bool {
-        self.0.contains(name)
-    }
-
-    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.0.iter().copied()
     }
 }
 

@@ -12,7 +12,7 @@ use email_address::EmailAddress;
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use super::fault;
+use super::Fault;
 use crate::reference::Faults;
 
 /// The email pattern of Onsi's OpenAPI document, verbatim.
@@ -234,7 +234,7 @@ impl Validator<'_> {
             Value::Bool(flag) => Some(flag),
             // The bug: a lenient binder that parses boolean text.
             Value::String(text)
-                if self.faults.has(fault::PAYROLL_STRING_ACCEPTED)
+                if self.faults.has(Fault::EnablePayrollStringAccepted)
                     && matches!(text.as_str(), "true" | "false") =>
             {
                 Some(text == "true")
@@ -245,7 +245,7 @@ impl Validator<'_> {
 
     fn email(&mut self, value: Value) -> Option<String> {
         let email = self.string("email", value)?;
-        let unchecked = self.kind == BodyKind::Update && self.faults.has(fault::ACCEPTS_BAD_EMAIL);
+        let unchecked = self.kind == BodyKind::Update && self.faults.has(Fault::AcceptsBadEmail);
         if unchecked || is_valid_email(&email) {
             Some(email)
         } else {
@@ -258,7 +258,7 @@ impl Validator<'_> {
     /// say string.
     fn worker_id(&mut self, value: Value) -> Option<Option<String>> {
         let nullable =
-            self.kind == BodyKind::Update && !self.faults.has(fault::WORKER_ID_NULL_REFUSED);
+            self.kind == BodyKind::Update && !self.faults.has(Fault::WorkerIdNullRefused);
         match value {
             Value::Null if nullable => Some(None),
             Value::String(text) => Some(Some(text)),
@@ -289,7 +289,7 @@ impl Validator<'_> {
         };
         let issues_before = self.issues.len();
         for &key in keys {
-            let optional = key == "iban" && self.faults.has(fault::ACCEPTS_EU_ACCOUNT_MISSING_IBAN);
+            let optional = key == "iban" && self.faults.has(Fault::AcceptsEuAccountMissingIban);
             if !account.contains_key(key) && !optional {
                 self.refuse(
                     &format!("accountDetails.{key}"),
@@ -301,11 +301,11 @@ impl Validator<'_> {
         for (key, value) in account {
             let path = format!("accountDetails.{key}");
             if !keys.contains(&key.as_str()) {
-                if !self.faults.has(fault::ACCEPTS_EXTRA_ACCOUNT_KEY) {
+                if !self.faults.has(Fault::AcceptsExtraAccountKey) {
                     self.refuse(&path, format!("Unrecognized key in {variant}"));
                 }
             } else if key == "sortCode"
-                && self.faults.has(fault::ACCEPTS_NUMERIC_SORT_CODE)
+                && self.faults.has(Fault::AcceptsNumericSortCode)
                 && let Value::Number(number) = &value
             {
                 // The bug: numbers coerced to text where a string is typed.
@@ -322,7 +322,7 @@ impl Validator<'_> {
         // field of its model only).
         if value.is_null()
             && self.kind == BodyKind::Update
-            && self.faults.has(fault::DOB_NULL_IGNORED)
+            && self.faults.has(Fault::DobNullIgnored)
         {
             return None;
         }
@@ -335,7 +335,7 @@ impl Validator<'_> {
             self.refuse("dob", "Not a calendar date");
             return None;
         };
-        if date.year() < FIRST_DOB_YEAR && !self.faults.has(fault::ACCEPTS_OLD_DOB) {
+        if date.year() < FIRST_DOB_YEAR && !self.faults.has(Fault::AcceptsOldDob) {
             self.refuse("dob", "Date of birth must be later than 1900");
             return None;
         }
@@ -344,10 +344,10 @@ impl Validator<'_> {
 
     fn gender(&mut self, value: Value) -> Option<Option<String>> {
         match value {
-            Value::Null if !self.faults.has(fault::GENDER_NULL_REFUSED) => Some(None),
+            Value::Null if !self.faults.has(Fault::GenderNullRefused) => Some(None),
             Value::String(gender)
                 if GENDERS.contains(&gender.as_str())
-                    || self.faults.has(fault::ACCEPTS_ANY_GENDER) =>
+                    || self.faults.has(Fault::AcceptsAnyGender) =>
             {
                 Some(Some(gender))
             }
@@ -360,7 +360,7 @@ impl Validator<'_> {
     }
 
     fn unknown_key(&mut self, key: &str) {
-        if self.kind == BodyKind::Update && self.faults.has(fault::ACCEPTS_UNKNOWN_KEYS) {
+        if self.kind == BodyKind::Update && self.faults.has(Fault::AcceptsUnknownKeys) {
             return;
         }
         self.refuse(key, format!("Unrecognized key '{key}'"));

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::member::TIERS;
 use super::reply::Reply;
 use super::store::{IdempotencyKey, Store};
-use super::{AppState, fault, ops, search};
+use super::{AppState, Fault, ops, search};
 use crate::reference::Faults;
 
 type MemberId = Result<Path<String>, PathRejection>;
@@ -130,7 +130,7 @@ impl AppState {
     ) -> Reply {
         let key = headers
             .get("x-idempotency-key")
-            .filter(|_| !self.faults.has(fault::IDEMPOTENCY_REPROCESSED))
+            .filter(|_| !self.faults.has(Fault::IdempotencyReprocessed))
             .map(|key| IdempotencyKey {
                 method,
                 path: uri.path().to_string(),

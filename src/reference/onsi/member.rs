@@ -3,8 +3,8 @@
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::Fault;
 use super::body::{Fields, FullFields};
-use super::fault;
 use crate::reference::Faults;
 
 /// The docs' example member, seeded as the one `active` member: no API call
@@ -101,7 +101,7 @@ impl Member {
     pub fn replace(&mut self, fields: FullFields, faults: &Faults) {
         let status = match self.status {
             // The bug copies the status over with the rest of the old member.
-            Status::Inactive if !faults.has(fault::PUT_KEEPS_INACTIVE) => Status::Active,
+            Status::Inactive if !faults.has(Fault::PutKeepsInactive) => Status::Active,
             other => other,
         };
         *self = Member {
@@ -112,7 +112,7 @@ impl Member {
 
     /// PATCH: only the fields the body carried change.
     pub fn patch(&mut self, fields: Fields, faults: &Faults) {
-        if faults.has(fault::PATCH_RESETS_OMITTED) {
+        if faults.has(Fault::PatchResetsOmitted) {
             self.phone = None;
             self.worker_id = None;
             self.account_details = None;
@@ -156,7 +156,7 @@ impl Member {
         object.insert("status".into(), json!(self.status.as_str()));
         object.insert("accountDetails".into(), json!(self.account_details));
         object.insert("enablePayroll".into(), json!(self.enable_payroll));
-        if self.dob.is_some() || !faults.has(fault::MEMBER_MISSING_DOB_KEY) {
+        if self.dob.is_some() || !faults.has(Fault::MemberMissingDobKey) {
             object.insert("dob".into(), json!(self.dob));
         }
         // Reading: the schema makes gender optional; this server always sends

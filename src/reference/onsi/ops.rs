@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
+use super::Fault;
 use super::body::{self, BodyKind, Fields, Issue};
-use super::fault;
 use super::member::{Member, Status, blank_member_json};
 use super::reply::Reply;
 use super::rules;
@@ -14,7 +14,7 @@ use crate::reference::Faults;
 pub fn get(store: &Store, id: &str, faults: &Faults) -> Reply {
     match store.member(id) {
         Some(member) => Reply::ok(member.to_json(faults)),
-        None if faults.has(fault::UNKNOWN_MEMBER_200) => Reply::ok(blank_member_json(id)),
+        None if faults.has(Fault::UnknownMember200) => Reply::ok(blank_member_json(id)),
         None => unknown_member(id, faults),
     }
 }
@@ -25,7 +25,7 @@ pub fn invite(store: &mut Store, body: &[u8], faults: &Faults) -> Reply {
         Ok(fields) => fields,
         // The bug reads a required field that is not there.
         Err(issues)
-            if faults.has(fault::INVITE_MISSING_FIELD_500)
+            if faults.has(Fault::InviteMissingField500)
                 && issues.iter().any(|issue| issue.message == body::REQUIRED) =>
         {
             return Reply::internal_error();
@@ -47,7 +47,7 @@ pub fn update(store: &mut Store, id: &str, body: &[u8], faults: &Faults) -> Repl
     let (mut fields, issues) = body::parse(body, BodyKind::Update, faults);
     let problems = rules::update_problems(store, &before, &mut fields, faults);
     if let Some(refusal) = update_refusal(id, &issues, &problems) {
-        if faults.has(fault::PATCH_HALF_APPLIED) {
+        if faults.has(Fault::PatchHalfApplied) {
             store.save(patched(&before, fields, faults));
         }
         return refusal;
@@ -77,10 +77,10 @@ fn update_refusal(id: &str, issues: &[Issue], problems: &[String]) -> Option<Rep
 
 /// The member a PATCH answers with: the updated one.
 fn update_echo(before: Member, after: Member, faults: &Faults) -> Member {
-    if faults.has(fault::PATCH_ECHO_STALE) {
+    if faults.has(Fault::PatchEchoStale) {
         return before;
     }
-    if faults.has(fault::PATCH_DROPS_PHONE_ECHO) {
+    if faults.has(Fault::PatchDropsPhoneEcho) {
         return Member {
             phone: before.phone,
             ..after
@@ -117,14 +117,14 @@ pub fn remove(store: &mut Store, id: &str, faults: &Faults) -> Reply {
     if store.member(id).is_none() {
         return unknown_member(id, faults);
     }
-    if !faults.has(fault::DELETE_KEEPS_STATUS) {
+    if !faults.has(Fault::DeleteKeepsStatus) {
         store.set_status(id, Status::Inactive);
     }
     Reply::ok(json!({ "message": "OK" }))
 }
 
 fn unknown_member(id: &str, faults: &Faults) -> Reply {
-    if faults.has(fault::UNKNOWN_MEMBER_500) {
+    if faults.has(Fault::UnknownMember500) {
         return Reply::internal_error();
     }
     Reply::member_not_found(id)

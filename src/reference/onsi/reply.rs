@@ -5,8 +5,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::Fault;
 use super::body::Issue;
-use super::fault;
 use crate::reference::Faults;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -159,7 +159,7 @@ impl Reply {
     }
 
     pub fn into_response(self, faults: &Faults) -> Response {
-        let content_type = if faults.has(fault::TEXT_CONTENT_TYPE) {
+        let content_type = if faults.has(Fault::TextContentType) {
             "text/plain"
         } else {
             "application/json"

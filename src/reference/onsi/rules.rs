@@ -2,8 +2,8 @@
 //! members: known tier, email changes only while invited, unique email and
 //! workerId.
 
+use super::Fault;
 use super::body::{Fields, FullFields};
-use super::fault;
 use super::member::{Member, Status, TIERS};
 use super::reply::Reply;
 use super::store::Store;
@@ -14,7 +14,7 @@ pub fn invite_refusal(store: &Store, fields: &FullFields, faults: &Faults) -> Op
     if let Some(problem) = tier_problem(&fields.tier) {
         return Some(Reply::invalid_add_rule(&problem));
     }
-    let duplicate_allowed = faults.has(fault::POST_DUPLICATE_EMAIL_ACCEPTED);
+    let duplicate_allowed = faults.has(Fault::PostDuplicateEmailAccepted);
     if !duplicate_allowed && store.email_in_use(&fields.email, None) {
         return Some(Reply::already_invited(&fields.email));
     }
@@ -44,7 +44,7 @@ pub fn update_problems(
         fields.email = None;
     }
     let worker_id = fields.worker_id.as_ref().and_then(Option::as_deref);
-    let check_worker_id = !faults.has(fault::WORKER_ID_NOT_UNIQUE);
+    let check_worker_id = !faults.has(Fault::WorkerIdNotUnique);
     if let Some(problem) = worker_id
         .filter(|_| check_worker_id)
         .and_then(|id| worker_id_problem(store, Some(&member.id), id, faults))
@@ -85,7 +85,7 @@ fn email_problem(store: &Store, member: &Member, email: &str, faults: &Faults) -
     if email == member.email {
         return None;
     }
-    let any_status = faults.has(fault::EMAIL_CHANGE_ANY_STATUS);
+    let any_status = faults.has(Fault::EmailChangeAnyStatus);
     if member.status != Status::Invited && !any_status {
         return Some(format!(
             "Email can only be changed while the member is invited; member is {}",

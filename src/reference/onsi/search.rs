@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
+use super::Fault;
 use super::body::Issue;
-use super::fault;
 use super::member::{Member, Status};
 use super::reply::Reply;
 use crate::reference::Faults;
@@ -73,7 +73,7 @@ fn required_count(name: &str, values: &[String], issues: &mut Vec<Issue>) -> Opt
 impl Search {
     fn matches(&self, member: &Member, faults: &Faults) -> bool {
         // The bug: the statuses filter is parsed but never applied.
-        let statuses: &[Status] = if faults.has(fault::SEARCH_IGNORES_STATUSES) {
+        let statuses: &[Status] = if faults.has(Fault::SearchIgnoresStatuses) {
             &[]
         } else {
             &self.statuses

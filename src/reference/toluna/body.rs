@@ -10,11 +10,7 @@ use serde_json::{Map, Number, Value};
 use uuid::Uuid;
 
 use super::store::{Answer, Answers, MemberKey, Patch};
-use super::{
-    ACCEPTS_ANY_PARTNER_GUID, ACCEPTS_BAD_BIRTHDATE, ACCEPTS_BAD_BOOLEAN, ACCEPTS_BAD_EMAIL,
-    ANSWER_ZERO_REFUSED, ANSWERED_QUESTIONS_WIN, Faults, MISSING_PARTNER_GUID_ACCEPTED,
-    REJECTS_JSON_BOOLEANS, REJECTS_STRING_BOOLEANS,
-};
+use super::{Fault, Faults};
 
 const PARTNER_GUID: &str = "PartnerGUID";
 const MEMBER_CODE: &str = "MemberCode";
@@ -146,14 +142,14 @@ fn partner_guid(value: Option<&Value>, faults: &Faults) -> Result<Uuid, String> 
     match value {
         // The bug binds the property as a string: any text names a partner.
         Some(Value::String(text))
-            if faults.has(ACCEPTS_ANY_PARTNER_GUID) && parse_guid(text).is_none() =>
+            if faults.has(Fault::AcceptsAnyPartnerGuid) && parse_guid(text).is_none() =>
         {
             Ok(text_as_guid(text))
         }
         Some(Value::String(text)) => partner_guid_text(PARTNER_GUID, text),
         Some(_) => Err(format!("{PARTNER_GUID} must be a string holding a GUID")),
         // The bug binds a missing GUID as Guid.Empty and carries on.
-        None if faults.has(MISSING_PARTNER_GUID_ACCEPTED) => Ok(Uuid::nil()),
+        None if faults.has(Fault::MissingPartnerGuidAccepted) => Ok(Uuid::nil()),
         None => Err(format!("{PARTNER_GUID} is required")),
     }
 }
@@ -197,9 +193,9 @@ fn member_code(value: Option<&Value>) -> Result<String, String> {
 /// (`"IsActive": "false"`); both are accepted, strings in any letter case.
 fn boolean(name: &str, value: &Value, faults: &Faults) -> Result<bool, String> {
     let parsed = match value {
-        Value::Bool(flag) if !faults.has(REJECTS_JSON_BOOLEANS) => Some(*flag),
-        Value::String(text) if !faults.has(REJECTS_STRING_BOOLEANS) => {
-            boolean_text(text).or_else(|| faults.has(ACCEPTS_BAD_BOOLEAN).then_some(false))
+        Value::Bool(flag) if !faults.has(Fault::RejectsJsonBooleans) => Some(*flag),
+        Value::String(text) if !faults.has(Fault::RejectsStringBooleans) => {
+            boolean_text(text).or_else(|| faults.has(Fault::AcceptsBadBoolean).then_some(false))
         }
         _ => None,
     };
@@ -224,7 +220,7 @@ fn email(value: &Value, faults: &Faults) -> Result<String, String> {
         .ok_or_else(|| format!("{EMAIL} must be a string"))?;
     let options = email_address::Options::default().without_display_text();
     let valid = EmailAddress::parse_with_options(text, options).is_ok();
-    if valid || faults.has(ACCEPTS_BAD_EMAIL) {
+    if valid || faults.has(Fault::AcceptsBadEmail) {
         Ok(text.to_string())
     } else {
         Err(format!("{EMAIL} must be a valid email address"))
@@ -234,7 +230,7 @@ fn email(value: &Value, faults: &Faults) -> Result<String, String> {
 fn birth_date(value: &Value, faults: &Faults) -> Result<String, String> {
     let date = value.as_str().and_then(us_date);
     // The bug keeps whatever arrived when it is not a valid date.
-    if faults.has(ACCEPTS_BAD_BIRTHDATE) {
+    if faults.has(Fault::AcceptsBadBirthdate) {
         return Ok(date.unwrap_or_else(|| match value {
             Value::String(text) => text.clone(),
             other => other.to_string(),
@@ -282,7 +278,7 @@ fn answers(body: &Map<String, Value>, faults: &Faults) -> Result<Option<Answers>
     let registration = supplied(body, REGISTRATION_ANSWERS);
     let answered = supplied(body, ANSWERED_QUESTIONS);
     // The bug lets the legacy list take precedence.
-    if faults.has(ANSWERED_QUESTIONS_WIN) && answered.is_some() {
+    if faults.has(Fault::AnsweredQuestionsWin) && answered.is_some() {
         return answered.map(|v| answered_questions(v, faults)).transpose();
     }
     match (registration, answered) {
@@ -388,7 +384,7 @@ fn question_id(item: &Map<String, Value>, path: &str) -> Result<u32, String> {
 fn answer_id(item: &Map<String, Value>, path: &str, faults: &Faults) -> Result<u32, String> {
     let answer = id(item, "AnswerID", path)?;
     // The bug forgets that 0 is the documented "no value".
-    if answer == 0 && faults.has(ANSWER_ZERO_REFUSED) {
+    if answer == 0 && faults.has(Fault::AnswerZeroRefused) {
         return Err(format!("{path}.AnswerID must be a positive integer"));
     }
     Ok(answer)

@@ -4,7 +4,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::{FAULTS, SEED_MEMBER_CODE, SEED_PARTNER_GUID};
+use super::{Fault, SEED_MEMBER_CODE, SEED_PARTNER_GUID};
 use crate::reference::{Api, Faults, Options, Running, start};
 
 const V2: &str = "application/json;version=2.0";
@@ -60,13 +60,13 @@ impl Reply {
     }
 }
 
-async fn server(faults: &[&str]) -> Server {
+async fn server(faults: &[Fault]) -> Server {
     // reqwest is built without a TLS provider; plain HTTP needs none, but the
     // client builder wants one installed.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let options = Options {
         apis: vec![Api::Toluna],
-        faults: Faults::from_names(faults).expect("known faults"),
+        faults: Faults::of(faults.iter().map(|&fault| fault.into())),
         ..Options::default()
     };
     let running = start(([127, 0, 0, 1], 0).into(), &options)
@@ -77,7 +77,7 @@ async fn server(faults: &[&str]) -> Server {
 }
 
 /// A correct server and one with `fault` switched on.
-async fn clean_and_faulty(fault: &str) -> (Server, Server) {
+async fn clean_and_faulty(fault: Fault) -> (Server, Server) {
     (server(&[]).await, server(&[fault]).await)
 }
 
@@ -995,19 +995,20 @@ async fn a_property_given_twice_keeps_the_last_value() {
 
 #[test]
 fn faults_are_named_uniquely_for_toluna() {
-    let mut names: Vec<&str> = FAULTS.iter().map(|fault| fault.name).collect();
-    assert!(FAULTS.iter().all(|fault| fault.api == Api::Toluna));
+    let infos: Vec<_> = Fault::ALL.iter().map(|fault| fault.info()).collect();
+    let mut names: Vec<&str> = infos.iter().map(|info| info.name).collect();
+    assert!(infos.iter().all(|info| info.api == Api::Toluna));
     assert!(names.iter().all(|name| name.starts_with("toluna-")));
-    assert!(FAULTS.iter().all(|fault| !fault.summary.is_empty()));
+    assert!(infos.iter().all(|info| !info.summary.is_empty()));
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), FAULTS.len());
+    assert_eq!(names.len(), Fault::ALL.len());
     assert!(Faults::from_names(&names).is_ok());
 }
 
 /// Faults whose bug is the shape of GET's answer, which the docs' GET
 /// example shows too.
-const GET_ANSWER_FAULTS: [&str; 2] = [super::GET_CAMEL_CASE_KEYS, super::GET_OMITS_ANSWERS];
+const GET_ANSWER_FAULTS: [Fault; 2] = [Fault::GetCamelCaseKeys, Fault::GetOmitsAnswers];
 
 #[tokio::test]
 async fn no_fault_disturbs_the_docs_get_example() {
@@ -1016,20 +1017,20 @@ async fn no_fault_disturbs_the_docs_get_example() {
         .get(SEED_MEMBER_CODE, SEED_PARTNER_GUID)
         .await
         .json();
-    for fault in FAULTS {
-        let server = server(&[fault.name]).await;
+    for &fault in Fault::ALL {
+        let server = server(&[fault]).await;
         let reply = server.get(SEED_MEMBER_CODE, SEED_PARTNER_GUID).await;
-        if GET_ANSWER_FAULTS.contains(&fault.name) {
-            assert_ne!(reply.json(), expected, "{}", fault.name);
+        if GET_ANSWER_FAULTS.contains(&fault) {
+            assert_ne!(reply.json(), expected, "{fault:?}");
         } else {
-            assert_eq!(reply.json(), expected, "{}", fault.name);
+            assert_eq!(reply.json(), expected, "{fault:?}");
         }
     }
 }
 
 #[tokio::test]
 async fn fault_unknown_pair_put_200() {
-    let (clean, faulty) = clean_and_faulty(super::UNKNOWN_PAIR_PUT_200).await;
+    let (clean, faulty) = clean_and_faulty(Fault::UnknownPairPut200).await;
     let put = body("never-added", json!({ "IsTest": true }));
     clean
         .put(put.clone())
@@ -1045,7 +1046,7 @@ async fn fault_unknown_pair_put_200() {
 
 #[tokio::test]
 async fn fault_unknown_pair_put_400() {
-    let (clean, faulty) = clean_and_faulty(super::UNKNOWN_PAIR_PUT_400).await;
+    let (clean, faulty) = clean_and_faulty(Fault::UnknownPairPut400).await;
     let put = body("never-added", json!({}));
     clean
         .put(put.clone())
@@ -1056,7 +1057,7 @@ async fn fault_unknown_pair_put_400() {
 
 #[tokio::test]
 async fn fault_existence_by_member_code() {
-    let (clean, faulty) = clean_and_faulty(super::EXISTENCE_BY_MEMBER_CODE).await;
+    let (clean, faulty) = clean_and_faulty(Fault::ExistenceByMemberCode).await;
     let other = json!({ "PartnerGUID": OTHER_PARTNER, "MemberCode": "m1", "IsTest": true });
     for server in [&clean, &faulty] {
         server.add("m1", json!({})).await;
@@ -1078,7 +1079,7 @@ async fn fault_existence_by_member_code() {
 
 #[tokio::test]
 async fn fault_put_resets_omitted() {
-    let (clean, faulty) = clean_and_faulty(super::PUT_RESETS_OMITTED).await;
+    let (clean, faulty) = clean_and_faulty(Fault::PutResetsOmitted).await;
     let add = json!({ "BirthDate": "6/21/1992", "PostalCode": "15235", "IsActive": false,
                       "AnsweredQuestions": answered(&[(1001007, 2000247)]) });
     for server in [&clean, &faulty] {
@@ -1102,7 +1103,7 @@ async fn fault_put_resets_omitted() {
 
 #[tokio::test]
 async fn fault_put_half_applied() {
-    let (clean, faulty) = clean_and_faulty(super::PUT_HALF_APPLIED).await;
+    let (clean, faulty) = clean_and_faulty(Fault::PutHalfApplied).await;
     let put = body(
         "m1",
         json!({ "IsTest": true, "PostalCode": "222", "Email": "bad" }),
@@ -1119,7 +1120,7 @@ async fn fault_put_half_applied() {
 
 #[tokio::test]
 async fn fault_accepts_bad_email() {
-    let (clean, faulty) = clean_and_faulty(super::ACCEPTS_BAD_EMAIL).await;
+    let (clean, faulty) = clean_and_faulty(Fault::AcceptsBadEmail).await;
     let put = seed_body(json!({ "Email": "not-an-email" }));
     clean.put(put.clone()).await.assert_refused("Email");
     faulty.put(put).await.assert_empty(StatusCode::OK);
@@ -1130,7 +1131,7 @@ async fn fault_accepts_bad_email() {
 
 #[tokio::test]
 async fn fault_accepts_bad_birthdate() {
-    let (clean, faulty) = clean_and_faulty(super::ACCEPTS_BAD_BIRTHDATE).await;
+    let (clean, faulty) = clean_and_faulty(Fault::AcceptsBadBirthdate).await;
     let add = body("m1", json!({ "BirthDate": "1992-06-21" }));
     clean.post(add.clone()).await.assert_refused("BirthDate");
     faulty.post(add).await.assert_empty(StatusCode::CREATED);
@@ -1145,7 +1146,7 @@ async fn fault_accepts_bad_birthdate() {
 
 #[tokio::test]
 async fn fault_rejects_string_booleans() {
-    let (clean, faulty) = clean_and_faulty(super::REJECTS_STRING_BOOLEANS).await;
+    let (clean, faulty) = clean_and_faulty(Fault::RejectsStringBooleans).await;
     let string = body("m1", json!({ "IsActive": "false" }));
     let boolean = body("m1", json!({ "IsActive": false }));
     for server in [&clean, &faulty] {
@@ -1161,7 +1162,7 @@ async fn fault_rejects_string_booleans() {
 
 #[tokio::test]
 async fn fault_rejects_json_booleans() {
-    let (clean, faulty) = clean_and_faulty(super::REJECTS_JSON_BOOLEANS).await;
+    let (clean, faulty) = clean_and_faulty(Fault::RejectsJsonBooleans).await;
     let string = body("m1", json!({ "IsTest": "true" }));
     let boolean = body("m1", json!({ "IsTest": true }));
     for server in [&clean, &faulty] {
@@ -1180,7 +1181,7 @@ async fn fault_rejects_json_booleans() {
 
 #[tokio::test]
 async fn fault_accepts_bad_boolean() {
-    let (clean, faulty) = clean_and_faulty(super::ACCEPTS_BAD_BOOLEAN).await;
+    let (clean, faulty) = clean_and_faulty(Fault::AcceptsBadBoolean).await;
     let yes = body("m1", json!({ "IsTest": true }));
     let bad = body("m1", json!({ "IsTest": "yes" }));
     for server in [&clean, &faulty] {
@@ -1195,7 +1196,7 @@ async fn fault_accepts_bad_boolean() {
 
 #[tokio::test]
 async fn fault_missing_member_code_500() {
-    let (clean, faulty) = clean_and_faulty(super::MISSING_MEMBER_CODE_500).await;
+    let (clean, faulty) = clean_and_faulty(Fault::MissingMemberCode500).await;
     let missing = json!({ "PartnerGUID": PARTNER });
     for reply in [
         clean.post(missing.clone()).await,
@@ -1216,7 +1217,7 @@ async fn fault_missing_member_code_500() {
 
 #[tokio::test]
 async fn fault_missing_partner_guid_accepted() {
-    let (clean, faulty) = clean_and_faulty(super::MISSING_PARTNER_GUID_ACCEPTED).await;
+    let (clean, faulty) = clean_and_faulty(Fault::MissingPartnerGuidAccepted).await;
     let add = json!({ "MemberCode": "m1" });
     let update = json!({ "MemberCode": SEED_MEMBER_CODE, "IsTest": true });
     clean.post(add.clone()).await.assert_refused("PartnerGUID");
@@ -1233,7 +1234,7 @@ async fn fault_missing_partner_guid_accepted() {
 
 #[tokio::test]
 async fn fault_duplicate_add_overwrites() {
-    let (clean, faulty) = clean_and_faulty(super::DUPLICATE_ADD_OVERWRITES).await;
+    let (clean, faulty) = clean_and_faulty(Fault::DuplicateAddOverwrites).await;
     let again = body("m1", json!({ "PostalCode": "222" }));
     for server in [&clean, &faulty] {
         server.add("m1", json!({ "PostalCode": "111" })).await;
@@ -1249,7 +1250,7 @@ async fn fault_duplicate_add_overwrites() {
 
 #[tokio::test]
 async fn fault_pii_still_visible() {
-    let (clean, faulty) = clean_and_faulty(super::PII_STILL_VISIBLE).await;
+    let (clean, faulty) = clean_and_faulty(Fault::PiiStillVisible).await;
     for server in [&clean, &faulty] {
         server.add("m1", json!({ "BirthDate": "6/21/1992" })).await;
         server
@@ -1273,7 +1274,7 @@ async fn fault_pii_still_visible() {
 
 #[tokio::test]
 async fn fault_answer_zero_refused() {
-    let (clean, faulty) = clean_and_faulty(super::ANSWER_ZERO_REFUSED).await;
+    let (clean, faulty) = clean_and_faulty(Fault::AnswerZeroRefused).await;
     let zero = seed_body(json!({ "AnsweredQuestions": answered(&[(1001007, 0)]) }));
     clean.put(zero.clone()).await.assert_empty(StatusCode::OK);
     faulty.put(zero).await.assert_refused("AnswerID");
@@ -1286,7 +1287,7 @@ async fn fault_answer_zero_refused() {
 
 #[tokio::test]
 async fn fault_answered_questions_win() {
-    let (clean, faulty) = clean_and_faulty(super::ANSWERED_QUESTIONS_WIN).await;
+    let (clean, faulty) = clean_and_faulty(Fault::AnsweredQuestionsWin).await;
     let both = json!({
         "AnsweredQuestions": answered(&[(1001007, 2000247)]),
         "RegistrationAnswers": [{ "QuestionID": 1001101, "Answers": [{ "AnswerID": 2002275 }] }],
@@ -1302,7 +1303,7 @@ async fn fault_answered_questions_win() {
 
 #[tokio::test]
 async fn fault_post_201_with_body() {
-    let (clean, faulty) = clean_and_faulty(super::POST_201_WITH_BODY).await;
+    let (clean, faulty) = clean_and_faulty(Fault::Post201WithBody).await;
     clean
         .post(body("m1", json!({})))
         .await
@@ -1314,7 +1315,7 @@ async fn fault_post_201_with_body() {
 
 #[tokio::test]
 async fn fault_get_unknown_200() {
-    let (clean, faulty) = clean_and_faulty(super::GET_UNKNOWN_200).await;
+    let (clean, faulty) = clean_and_faulty(Fault::GetUnknown200).await;
     clean
         .get("never-added", PARTNER)
         .await
@@ -1326,7 +1327,7 @@ async fn fault_get_unknown_200() {
 
 #[tokio::test]
 async fn fault_is_active_ignored() {
-    let (clean, faulty) = clean_and_faulty(super::IS_ACTIVE_IGNORED).await;
+    let (clean, faulty) = clean_and_faulty(Fault::IsActiveIgnored).await;
     for server in [&clean, &faulty] {
         server.add("m1", json!({})).await;
         server
@@ -1343,7 +1344,7 @@ async fn fault_is_active_ignored() {
 
 #[tokio::test]
 async fn fault_malformed_body_500() {
-    let (clean, faulty) = clean_and_faulty(super::MALFORMED_BODY_500).await;
+    let (clean, faulty) = clean_and_faulty(Fault::MalformedBody500).await;
     for method in [Method::POST, Method::PUT] {
         for bytes in [&b"{"[..], b"not json", b"{\"MemberCode\": \"m1\",}"] {
             for (server, status) in [
@@ -1366,7 +1367,7 @@ async fn fault_malformed_body_500() {
 
 #[tokio::test]
 async fn fault_accepts_any_partner_guid() {
-    let (clean, faulty) = clean_and_faulty(super::ACCEPTS_ANY_PARTNER_GUID).await;
+    let (clean, faulty) = clean_and_faulty(Fault::AcceptsAnyPartnerGuid).await;
     let bad = json!({ "PartnerGUID": "not-a-guid", "MemberCode": "m1" });
     clean.post(bad.clone()).await.assert_refused("PartnerGUID");
     faulty
@@ -1387,7 +1388,7 @@ async fn fault_accepts_any_partner_guid() {
 
 #[tokio::test]
 async fn fault_add_ignores_is_test() {
-    let (clean, faulty) = clean_and_faulty(super::ADD_IGNORES_IS_TEST).await;
+    let (clean, faulty) = clean_and_faulty(Fault::AddIgnoresIsTest).await;
     for server in [&clean, &faulty] {
         server
             .add("m1", json!({ "IsTest": true, "PostalCode": "15235" }))
@@ -1404,7 +1405,7 @@ async fn fault_add_ignores_is_test() {
 
 #[tokio::test]
 async fn fault_get_camel_case_keys() {
-    let (clean, faulty) = clean_and_faulty(super::GET_CAMEL_CASE_KEYS).await;
+    let (clean, faulty) = clean_and_faulty(Fault::GetCamelCaseKeys).await;
     let answers = answered(&[(1001007, 2000247)]);
     for server in [&clean, &faulty] {
         server
@@ -1420,7 +1421,7 @@ async fn fault_get_camel_case_keys() {
     assert_eq!(faulty["partnerGUID"], clean["PartnerGUID"]);
     assert_eq!(faulty["answeredQuestions"][0]["questionID"], 1001007);
     // Errors keep their documented shape.
-    let unknown = server(&[super::GET_CAMEL_CASE_KEYS])
+    let unknown = server(&[Fault::GetCamelCaseKeys])
         .await
         .get("nobody", PARTNER)
         .await;
@@ -1429,7 +1430,7 @@ async fn fault_get_camel_case_keys() {
 
 #[tokio::test]
 async fn fault_get_omits_answers() {
-    let (clean, faulty) = clean_and_faulty(super::GET_OMITS_ANSWERS).await;
+    let (clean, faulty) = clean_and_faulty(Fault::GetOmitsAnswers).await;
     for server in [&clean, &faulty] {
         server
             .add(

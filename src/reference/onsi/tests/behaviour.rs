@@ -1011,8 +1011,8 @@ async fn search_needs_numeric_skip_and_take() {
 
 #[test]
 fn the_store_indexes_follow_every_change_of_email_and_worker_id() {
+    use super::super::Fault;
     use super::super::body::FullFields;
-    use super::super::fault;
     use super::super::member::Status;
     let mut store = Store::seeded();
     let fields = |email: &str, worker: Option<&str>| FullFields {
@@ -1046,7 +1046,7 @@ fn the_store_indexes_follow_every_change_of_email_and_worker_id() {
     let other = store.invite(fields("c@example.com", Some("w2"))).id.clone();
     store.set_status(&other, Status::Inactive);
     assert!(store.worker_id_in_use("w2", None, &faults));
-    let fault = Faults::from_names(&[fault::WORKER_ID_UNIQUE_ACTIVE_ONLY]).unwrap();
+    let fault = Faults::of([Fault::WorkerIdUniqueActiveOnly.into()]);
     assert!(!store.worker_id_in_use("w2", None, &fault));
     assert_eq!(
         store.members().len(),

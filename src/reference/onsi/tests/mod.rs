@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use super::Fault;
 use super::SEED_ACTIVE_MEMBER_ID as SEED;
 use crate::reference::{Api, Faults, Options, Running, start};
 
@@ -59,9 +60,8 @@ impl Server {
         Server::with(Faults::none(), vec![Api::Onsi]).await
     }
 
-    async fn with_fault(name: &str) -> Server {
-        let faults = Faults::from_names(&[name]).expect("a catalogued fault");
-        Server::with(faults, vec![Api::Onsi]).await
+    async fn with_fault(fault: Fault) -> Server {
+        Server::with(Faults::of([fault.into()]), vec![Api::Onsi]).await
     }
 
     async fn with(faults: Faults, apis: Vec<Api>) -> Server {
@@ -186,7 +186,7 @@ fn minimal_invite(email: &str) -> Value {
 }
 
 /// The clean server and the one with `fault`, each with whether it is faulty.
-async fn clean_and_faulty(fault: &str) -> [(Server, bool); 2] {
+async fn clean_and_faulty(fault: Fault) -> [(Server, bool); 2] {
     [
         (Server::start().await, false),
         (Server::with_fault(fault).await, true),
