@@ -4,9 +4,7 @@
 //! on in a server. A fault acts where the server asks `faults.has(Fault::X)`,
 //! so a misspelt or removed fault is a compile error, not a silent no-op.
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
-
+use super::switches::{Named, Switches};
 use super::{Api, onsi, toluna};
 
 /// Declares an API's fault enum. Each entry is
@@ -77,13 +75,6 @@ impl Fault {
             Fault::Onsi(_) => Api::Onsi,
         }
     }
-
-    /// The fault a command-line name stands for.
-    pub fn from_name(name: &str) -> Option<Fault> {
-        catalogue()
-            .find(|info| info.name == name)
-            .map(|info| info.fault)
-    }
 }
 
 /// One entry of the fault catalogue, as the reports show it.
@@ -104,61 +95,25 @@ pub fn catalogue() -> impl Iterator<Item = &'static FaultInfo> {
     toluna.chain(onsi)
 }
 
-/// A name given for a fault that the catalogue does not have.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown fault `{name}`; known faults: {}", known_names())]
-pub struct UnknownFault {
-    pub name: String,
-}
+impl Named for Fault {
+    const KIND: &'static str = "fault";
 
-fn known_names() -> String {
-    catalogue().map(|f| f.name).collect::<Vec<_>>().join(", ")
+    fn all() -> impl Iterator<Item = Fault> {
+        catalogue().map(|info| info.fault)
+    }
+
+    fn name(self) -> &'static str {
+        self.info().name
+    }
 }
 
 /// The set of faults switched on in a server. Empty by default: a correct server.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Faults(Arc<BTreeSet<Fault>>);
-
-impl Faults {
-    pub fn none() -> Faults {
-        Faults::default()
-    }
-
-    pub fn of(faults: impl IntoIterator<Item = Fault>) -> Faults {
-        Faults(Arc::new(faults.into_iter().collect()))
-    }
-
-    /// Builds the set from command-line names, refusing any name not in the
-    /// catalogue.
-    pub fn from_names<S: AsRef<str>>(names: &[S]) -> Result<Faults, UnknownFault> {
-        let faults = names
-            .iter()
-            .map(|name| {
-                let name = name.as_ref();
-                Fault::from_name(name).ok_or_else(|| UnknownFault { name: name.into() })
-            })
-            .collect::<Result<BTreeSet<Fault>, UnknownFault>>()?;
-        Ok(Faults(Arc::new(faults)))
-    }
-
-    /// Whether `fault` is switched on: the one question a fault's code asks.
-    pub fn has(&self, fault: impl Into<Fault>) -> bool {
-        self.0.contains(&fault.into())
-    }
-
-    /// The faults switched on, in catalogue order.
-    pub fn iter(&self) -> impl Iterator<Item = Fault> + '_ {
-        self.0.iter().copied()
-    }
-
-    /// Their command-line names, in catalogue order.
-    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.iter().map(Fault::name)
-    }
-}
+pub type Faults = Switches<Fault>;
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     /// A name is its API's, a hyphen, then the variant in lower-case words

@@ -2,7 +2,9 @@
 //! Toluna Member API v2 and the Onsi Members API, built from the vendors' docs.
 //!
 //! Where the docs allow several readings, each server picks one and says which
-//! in a comment next to the code that picks it. Bad input never yields a 5xx.
+//! in a comment next to the code that picks it; a few other readings can be
+//! switched on by name ([`Reading`], `verity serve --readings`), so that the
+//! suites can be shown to accept them too. Bad input never yields a 5xx.
 //!
 //! Each server also carries a catalogue of named *faults*: single, plausible
 //! implementation bugs that can be switched on one at a time, so that tests
@@ -10,12 +12,16 @@
 
 mod fault;
 pub mod onsi;
+mod reading;
+mod switches;
 pub mod toluna;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-pub use fault::{Fault, FaultInfo, Faults, UnknownFault, catalogue};
+pub use fault::{Fault, FaultInfo, Faults, catalogue};
+pub use reading::{Reading, Readings};
+pub use switches::{Named, Switches, UnknownName};
 
 use axum::Router;
 
@@ -51,6 +57,9 @@ pub const DEMO_API_KEY: &str = "verity-demo-key";
 pub struct Options {
     pub apis: Vec<Api>,
     pub faults: Faults,
+    /// The readings of the docs the servers give where they give another
+    /// than their default (`verity serve --readings`); none by default.
+    pub readings: Readings,
     /// The `x-api-key` value the Onsi server accepts.
     pub onsi_api_key: String,
 }
@@ -60,6 +69,7 @@ impl Default for Options {
         Options {
             apis: Api::ALL.to_vec(),
             faults: Faults::none(),
+            readings: Readings::none(),
             onsi_api_key: DEMO_API_KEY.to_string(),
         }
     }
@@ -85,10 +95,11 @@ pub fn router(options: &Options) -> Router {
     let mut app = Router::new();
     for api in &options.apis {
         app = match api {
-            Api::Toluna => app.merge(toluna::router(options.faults.clone())),
+            Api::Toluna => app.merge(toluna::router(options.faults.clone(), &options.readings)),
             Api::Onsi => app.merge(onsi::router(onsi::Config {
                 api_key: options.onsi_api_key.clone(),
                 faults: options.faults.clone(),
+                readings: options.readings.clone(),
             })),
         };
     }

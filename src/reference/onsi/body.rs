@@ -13,6 +13,7 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::Fault;
+use super::message::{Account, Problem};
 use crate::reference::Faults;
 
 /// The email pattern of Onsi's OpenAPI document, verbatim.
@@ -38,9 +39,6 @@ const GENDERS: [&str; 3] = ["Female", "Male", "NonBinary"];
 const UK_ACCOUNT_KEYS: &[&str] = &["accountHolder", "sortCode", "accountNumber"];
 const EU_ACCOUNT_KEYS: &[&str] = &["accountHolder", "iban"];
 
-/// The message of the issue for a required field left out.
-pub const REQUIRED: &str = "Required";
-
 /// Which operation's schema applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
@@ -58,14 +56,14 @@ pub struct Issue {
     /// The field (`accountDetails.iban` for a nested one); empty for the
     /// body as a whole.
     pub path: String,
-    pub message: String,
+    pub problem: Problem,
 }
 
 impl Issue {
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Issue {
+    pub fn new(path: impl Into<String>, problem: Problem) -> Issue {
         Issue {
             path: path.into(),
-            message: message.into(),
+            problem,
         }
     }
 }
@@ -126,7 +124,7 @@ pub fn parse_full(bytes: &[u8], kind: BodyKind, faults: &Faults) -> Result<FullF
     ] {
         let reported = issues.iter().any(|issue| issue.path == path);
         if !present && !reported {
-            issues.push(Issue::new(path, REQUIRED));
+            issues.push(Issue::new(path, Problem::Required));
         }
     }
     let Fields {
@@ -167,12 +165,12 @@ fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, Issue> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(object)) => Ok(object),
         Ok(other) => {
-            let message = format!("Expected object, received {}", type_name(&other));
-            Err(Issue::new("", message))
+            let received = type_name(&other);
+            Err(Issue::new("", Problem::NotObject { received }))
         }
         // Reading: unparsable JSON (also non-UTF-8 or an empty body) is a
         // body validation problem, reported like a schema violation.
-        Err(error) => Err(Issue::new("", format!("Malformed JSON body: {error}"))),
+        Err(error) => Err(Issue::new("", Problem::MalformedJson(error.to_string()))),
     }
 }
 
@@ -212,13 +210,13 @@ impl Validator<'_> {
         }
     }
 
-    fn refuse(&mut self, path: &str, message: impl Into<String>) {
-        self.issues.push(Issue::new(path, message));
+    fn refuse(&mut self, path: &str, problem: Problem) {
+        self.issues.push(Issue::new(path, problem));
     }
 
-    fn refuse_type<T>(&mut self, path: &str, expected: &str, value: &Value) -> Option<T> {
-        let message = format!("Expected {expected}, received {}", type_name(value));
-        self.refuse(path, message);
+    fn refuse_type<T>(&mut self, path: &str, expected: &'static str, value: &Value) -> Option<T> {
+        let received = type_name(value);
+        self.refuse(path, Problem::WrongType { expected, received });
         None
     }
 
@@ -249,7 +247,7 @@ impl Validator<'_> {
         if unchecked || is_valid_email(&email) {
             Some(email)
         } else {
-            self.refuse("email", "Invalid email");
+            self.refuse("email", Problem::InvalidEmail);
             None
         }
     }
@@ -283,9 +281,9 @@ impl Validator<'_> {
     fn bank_account(&mut self, account: Map<String, Value>) -> Option<Value> {
         let is_uk = account.contains_key("sortCode") || account.contains_key("accountNumber");
         let (keys, variant) = if is_uk {
-            (UK_ACCOUNT_KEYS, "a UK bank account")
+            (UK_ACCOUNT_KEYS, Account::Uk)
         } else {
-            (EU_ACCOUNT_KEYS, "an EU bank account")
+            (EU_ACCOUNT_KEYS, Account::Eu)
         };
         let issues_before = self.issues.len();
         for &key in keys {
@@ -293,7 +291,7 @@ impl Validator<'_> {
             if !account.contains_key(key) && !optional {
                 self.refuse(
                     &format!("accountDetails.{key}"),
-                    format!("Required in {variant}"),
+                    Problem::MissingFromAccount(variant),
                 );
             }
         }
@@ -302,7 +300,7 @@ impl Validator<'_> {
             let path = format!("accountDetails.{key}");
             if !keys.contains(&key.as_str()) {
                 if !self.faults.has(Fault::AcceptsExtraAccountKey) {
-                    self.refuse(&path, format!("Unrecognized key in {variant}"));
+                    self.refuse(&path, Problem::UnknownInAccount(variant));
                 }
             } else if key == "sortCode"
                 && self.faults.has(Fault::AcceptsNumericSortCode)
@@ -328,15 +326,15 @@ impl Validator<'_> {
         }
         let dob = self.string("dob", value)?;
         if !DOB_PATTERN.is_match(&dob) {
-            self.refuse("dob", "Expected a date as YYYY-MM-DD");
+            self.refuse("dob", Problem::DobNotIsoDate);
             return None;
         }
         let Ok(date) = NaiveDate::parse_from_str(&dob, "%Y-%m-%d") else {
-            self.refuse("dob", "Not a calendar date");
+            self.refuse("dob", Problem::DobNotCalendarDate);
             return None;
         };
         if date.year() < FIRST_DOB_YEAR && !self.faults.has(Fault::AcceptsOldDob) {
-            self.refuse("dob", "Date of birth must be later than 1900");
+            self.refuse("dob", Problem::DobTooEarly);
             return None;
         }
         Some(dob)
@@ -352,7 +350,7 @@ impl Validator<'_> {
                 Some(Some(gender))
             }
             Value::String(_) => {
-                self.refuse("gender", "Expected 'Female' | 'Male' | 'NonBinary'");
+                self.refuse("gender", Problem::GenderNotListed);
                 None
             }
             other => self.refuse_type("gender", "'Female' | 'Male' | 'NonBinary' or null", &other),
@@ -363,7 +361,7 @@ impl Validator<'_> {
         if self.kind == BodyKind::Update && self.faults.has(Fault::AcceptsUnknownKeys) {
             return;
         }
-        self.refuse(key, format!("Unrecognized key '{key}'"));
+        self.refuse(key, Problem::UnknownKey(key.to_string()));
     }
 }
 

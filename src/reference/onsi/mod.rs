@@ -12,6 +12,7 @@
 mod body;
 mod handlers;
 mod member;
+mod message;
 mod ops;
 mod reply;
 mod rules;
@@ -29,7 +30,8 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, get};
 
-use super::Faults;
+use super::reading::Wording;
+use super::{Faults, Readings};
 use reply::Reply;
 use store::Store;
 
@@ -105,6 +107,7 @@ pub struct Config {
     /// The only `x-api-key` value served.
     pub api_key: String,
     pub faults: Faults,
+    pub readings: Readings,
 }
 
 /// What every handler shares: the configuration and the one store.
@@ -112,6 +115,7 @@ pub struct Config {
 struct AppState {
     api_key: Arc<str>,
     faults: Faults,
+    wording: Wording,
     /// One lock around all state, held for a whole request, so that each
     /// request is atomic and concurrent idempotent replays apply once.
     store: Arc<Mutex<Store>>,
@@ -122,6 +126,7 @@ impl AppState {
         AppState {
             api_key: config.api_key.into(),
             faults: config.faults,
+            wording: config.readings.wording(),
             store: Arc::new(Mutex::new(Store::seeded())),
         }
     }
@@ -135,7 +140,7 @@ impl AppState {
     }
 
     fn send(&self, reply: Reply) -> Response {
-        reply.into_response(&self.faults)
+        reply.into_response(&self.faults, self.wording)
     }
 
     /// The refusal for a request whose `x-api-key` is not the configured one.

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::Fault;
 use super::body::{self, BodyKind, Fields, Issue};
 use super::member::{Member, Status, blank_member_json};
+use super::message::{Broken, Problem};
 use super::reply::Reply;
 use super::rules;
 use super::store::Store;
@@ -26,7 +27,9 @@ pub fn invite(store: &mut Store, body: &[u8], faults: &Faults) -> Reply {
         // The bug reads a required field that is not there.
         Err(issues)
             if faults.has(Fault::InviteMissingField500)
-                && issues.iter().any(|issue| issue.message == body::REQUIRED) =>
+                && issues
+                    .iter()
+                    .any(|issue| issue.problem == Problem::Required) =>
         {
             return Reply::internal_error();
         }
@@ -65,7 +68,7 @@ fn patched(member: &Member, fields: Fields, faults: &Faults) -> Member {
 
 /// Schema violations come first, as `BodyValidation` issues; only a
 /// schema-valid body can break a rule (`InvalidUpdateMemberPayload`).
-fn update_refusal(id: &str, issues: &[Issue], problems: &[String]) -> Option<Reply> {
+fn update_refusal(id: &str, issues: &[Issue], problems: &[Broken]) -> Option<Reply> {
     if !issues.is_empty() {
         Some(Reply::body_invalid(issues))
     } else if !problems.is_empty() {

@@ -8,6 +8,7 @@
 //! "near-simultaneous calls" is no more correct than one that copes), and the
 //! per-country minimum age (the API carries no country).
 mod body;
+mod message;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -26,8 +27,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use self::body::MemberRequest;
+use self::message::{Invalid, Message, Rule};
 use self::store::{Answer, Answers, Member, MemberKey, MemberView, Store};
-use super::Faults;
+use super::reading::Wording;
+use super::{Faults, Readings};
 
 /// The member the docs' GET example asks for; seeded so that example works.
 pub const SEED_PARTNER_GUID: &str = "93A6D55C-D4E7-49FC-8D68-671165ADE463";
@@ -119,6 +122,7 @@ super::fault::fault_catalogue! {
 struct App {
     store: Mutex<Store>,
     faults: Faults,
+    wording: Wording,
 }
 
 impl App {
@@ -127,12 +131,21 @@ impl App {
         // consistent between statements, so a poisoned lock is still usable.
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// The answer, a refusal worded as this server words them.
+    fn answer(&self, result: Result<Response, Refusal>) -> Response {
+        result.unwrap_or_else(|refusal| {
+            let body = json!({ "Message": refusal.message.text(self.wording) });
+            (refusal.status, Json(body)).into_response()
+        })
+    }
 }
 
-pub fn router(faults: Faults) -> Router {
+pub fn router(faults: Faults, readings: &Readings) -> Router {
     let app = Arc::new(App {
         store: Mutex::new(seed()),
         faults,
+        wording: readings.wording(),
     });
     let respondent: MethodRouter<Arc<App>> = get(get_member).post(add_member).put(update_member);
     Router::new()
@@ -174,43 +187,22 @@ fn seed() -> Store {
     Store::with_members([(key, member)])
 }
 
-/// An error answer: `{"Message": "..."}`, as ASP.NET Web API writes them.
+/// An error answer: `{"Message": "..."}`, as ASP.NET Web API writes them
+/// ([`App::answer`] words it).
 #[derive(Debug)]
 struct Refusal {
     status: StatusCode,
-    message: String,
+    message: Message,
 }
 
 impl Refusal {
-    fn new(status: StatusCode, message: impl Into<String>) -> Refusal {
-        Refusal {
-            status,
-            message: message.into(),
-        }
+    fn new(status: StatusCode, message: Message) -> Refusal {
+        Refusal { status, message }
     }
 }
 
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        (self.status, Json(json!({ "Message": self.message }))).into_response()
-    }
-}
-
-fn bad_request(message: impl Into<String>) -> Refusal {
+fn bad_request(message: Message) -> Refusal {
     Refusal::new(StatusCode::BAD_REQUEST, message)
-}
-
-fn invalid(errors: &[String]) -> Refusal {
-    bad_request(format!("The request is invalid: {}", errors.join("; ")))
-}
-
-/// The docs' own wording (GET's 400 example).
-fn no_member_found(key: &MemberKey) -> String {
-    format!(
-        "No member found with member code {} and partner Guid {}",
-        key.code,
-        key.partner_text()
-    )
 }
 
 /// "This header is required for all API Management routes." Reading: the
@@ -225,9 +217,7 @@ fn require_v2(headers: &HeaderMap) -> Result<(), Refusal> {
     if accepted {
         Ok(())
     } else {
-        Err(bad_request(
-            "The Accept header must be application/json;version=2.0",
-        ))
+        Err(bad_request(Message::AcceptV2))
     }
 }
 
@@ -258,15 +248,16 @@ fn read_member(
     if faults.has(Fault::MalformedBody500) && !body::is_json(&bytes) {
         return Err(Refusal::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "An error has occurred.",
+            Message::Internal,
         ));
     }
-    let object = body::parse_object(&bytes).map_err(bad_request)?;
+    let object =
+        body::parse_object(&bytes).map_err(|problem| bad_request(Message::Body(problem)))?;
     // The bug dereferences the absent MemberCode (a .NET NullReferenceException).
     if faults.has(Fault::MissingMemberCode500) && !body::has_member_code(&object) {
         return Err(Refusal::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "An error has occurred.",
+            Message::Internal,
         ));
     }
     Ok(body::member_request(&object, faults))
@@ -279,20 +270,14 @@ fn unreadable(rejection: BytesRejection) -> Refusal {
         StatusCode::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
         _ => StatusCode::BAD_REQUEST,
     };
-    Refusal::new(
-        status,
-        format!(
-            "The request body could not be read: {}",
-            rejection.body_text()
-        ),
-    )
+    Refusal::new(status, Message::Unreadable(rejection.body_text()))
 }
 
 /// The pair of a request that broke no rule.
 fn accepted(request: &MemberRequest) -> Result<MemberKey, Refusal> {
     match &request.key {
         Some(key) if request.errors.is_empty() => Ok(key.clone()),
-        _ => Err(invalid(&request.errors)),
+        _ => Err(bad_request(Message::Invalid(request.errors.clone()))),
     }
 }
 
@@ -315,17 +300,25 @@ async fn add_member(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     bytes: Result<Bytes, BytesRejection>,
+) -> Response {
+    app.answer(add(&app, &headers, bytes))
+}
+
+fn add(
+    app: &App,
+    headers: &HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Refusal> {
-    require_v2(&headers)?;
+    require_v2(headers)?;
     let mut request = read_member(bytes, &app.faults)?;
     // The bug maps every add property but IsTest onto the new member.
     if app.faults.has(Fault::AddIgnoresIsTest) {
         request.patch.is_test = None;
     }
     if request.patch.regulate == Some(true) {
-        request.errors.push(format!(
-            "{} cannot be true when adding: all members are created in an unregulated state",
-            body::IS_PII_DATA_REGULATED
+        request.errors.push(Invalid::new(
+            body::IS_PII_DATA_REGULATED,
+            Rule::RegulatedOnAdd,
         ));
     }
     let key = accepted(&request)?;
@@ -335,11 +328,7 @@ async fn add_member(
     if store.contains(&key) && !app.faults.has(Fault::DuplicateAddOverwrites) {
         return Err(Refusal::new(
             StatusCode::CONFLICT,
-            format!(
-                "Member with member code {} and partner Guid {} already exists",
-                key.code,
-                key.partner_text()
-            ),
+            Message::AlreadyExists(key),
         ));
     }
     let mut member = Member::default();
@@ -360,8 +349,16 @@ async fn update_member(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     bytes: Result<Bytes, BytesRejection>,
+) -> Response {
+    app.answer(update(&app, &headers, bytes))
+}
+
+fn update(
+    app: &App,
+    headers: &HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Refusal> {
-    require_v2(&headers)?;
+    require_v2(headers)?;
     let mut request = read_member(bytes, &app.faults)?;
     // The bug binds IsActive but never copies it onto the member.
     if app.faults.has(Fault::IsActiveIgnored) {
@@ -407,16 +404,20 @@ fn unknown_pair_put(key: &MemberKey, faults: &Faults) -> Result<Response, Refusa
     } else {
         StatusCode::NOT_FOUND
     };
-    Err(Refusal::new(status, no_member_found(key)))
+    Err(Refusal::new(status, Message::NoMemberFound(key.clone())))
 }
 
 async fn get_member(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> Result<Response, Refusal> {
-    require_v2(&headers)?;
-    let key = query_key(query.as_deref().unwrap_or_default())?;
+) -> Response {
+    app.answer(get_one(&app, &headers, query.as_deref()))
+}
+
+fn get_one(app: &App, headers: &HeaderMap, query: Option<&str>) -> Result<Response, Refusal> {
+    require_v2(headers)?;
+    let key = query_key(query.unwrap_or_default())?;
     let mut store = app.store();
     match lookup(&mut store, &key, &app.faults) {
         Some((found, member)) => {
@@ -437,7 +438,7 @@ async fn get_member(
         // The bug answers an empty member.
         None if app.faults.has(Fault::GetUnknown200) => Ok(Json(json!({})).into_response()),
         // Documented: GET answers an unknown pair with 400, not 404.
-        None => Err(bad_request(no_member_found(&key))),
+        None => Err(bad_request(Message::NoMemberFound(key))),
     }
 }
 
@@ -464,15 +465,15 @@ fn camel_case_keys(value: serde_json::Value) -> serde_json::Value {
 }
 
 fn query_key(query: &str) -> Result<MemberKey, Refusal> {
+    let refused = |invalid| bad_request(Message::Query(invalid));
     let required = |name: &str| {
-        query_parameter(query, name)
-            .ok_or_else(|| bad_request(format!("The {name} query parameter is required")))
+        query_parameter(query, name).ok_or_else(|| refused(Invalid::new(name, Rule::Required)))
     };
     let code = required("memberCode")?;
     let partner = required("partnerGUID")?;
     Ok(MemberKey {
-        code: body::member_code_text("memberCode", &code).map_err(bad_request)?,
-        partner: body::partner_guid_text("partnerGUID", &partner).map_err(bad_request)?,
+        code: body::member_code_text("memberCode", &code).map_err(refused)?,
+        partner: body::partner_guid_text("partnerGUID", &partner).map_err(refused)?,
     })
 }
 

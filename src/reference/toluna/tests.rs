@@ -5,7 +5,7 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::{Fault, SEED_MEMBER_CODE, SEED_PARTNER_GUID};
-use crate::reference::{Api, Faults, Options, Running, start};
+use crate::reference::{Api, Faults, Options, Reading, Readings, Running, start};
 
 const V2: &str = "application/json;version=2.0";
 const ROUTE: &str = "/IntegratedPanelService/api/Respondent";
@@ -61,12 +61,17 @@ impl Reply {
 }
 
 async fn server(faults: &[Fault]) -> Server {
+    server_reading(faults, Readings::none()).await
+}
+
+async fn server_reading(faults: &[Fault], readings: Readings) -> Server {
     // reqwest is built without a TLS provider; plain HTTP needs none, but the
     // client builder wants one installed.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let options = Options {
         apis: vec![Api::Toluna],
         faults: Faults::of(faults.iter().map(|&fault| fault.into())),
+        readings,
         ..Options::default()
     };
     let running = start(([127, 0, 0, 1], 0).into(), &options)
@@ -1485,4 +1490,167 @@ fn the_store_finds_a_member_code_under_the_partner_asked_for_or_the_first() {
     assert_eq!(found(&mut store, Some(1), false), None);
     assert_eq!(found(&mut store, Some(4), true), None);
     assert!(store.find_mut("C", None, |_| true).is_none());
+}
+
+// ---- the other-wording reading ----
+
+/// One request, sent the same way to a server.
+type Send = for<'a> fn(&'a Server) -> std::pin::Pin<Box<dyn Future<Output = Reply> + 'a>>;
+
+/// Each error answer the server gives without a fault, by what provokes it.
+fn error_scenarios() -> Vec<(&'static str, Send)> {
+    fn raw<'a>(
+        s: &'a Server,
+        method: Method,
+        body: &'static str,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Reply> + 'a>> {
+        Box::pin(s.send(method, ROUTE, Some(V2), Some(body.as_bytes().to_vec())))
+    }
+    vec![
+        ("no Accept header", |s| {
+            Box::pin(s.send(Method::GET, ROUTE, None, None))
+        }),
+        ("GET without memberCode", |s| {
+            let path = format!("{ROUTE}?partnerGUID={PARTNER}");
+            Box::pin(async move { s.send(Method::GET, &path, Some(V2), None).await })
+        }),
+        ("GET with a blank memberCode", |s| {
+            Box::pin(s.get(" ", PARTNER))
+        }),
+        ("GET with a partnerGUID that is no GUID", |s| {
+            Box::pin(s.get("m1", "partner"))
+        }),
+        ("GET with the empty GUID", |s| {
+            Box::pin(s.get("m1", "00000000-0000-0000-0000-000000000000"))
+        }),
+        ("GET of an unknown pair", |s| {
+            Box::pin(s.get("never-added", PARTNER))
+        }),
+        ("PUT of an unknown pair", |s| {
+            Box::pin(s.put(body("never-added", json!({}))))
+        }),
+        ("POST of an existing pair", |s| {
+            Box::pin(s.post(seed_body(json!({}))))
+        }),
+        ("POST of an empty body", |s| raw(s, Method::POST, " ")),
+        ("POST of a JSON array", |s| raw(s, Method::POST, "[1]")),
+        ("POST of broken JSON", |s| {
+            raw(s, Method::POST, "{\"MemberCode\":")
+        }),
+        ("PUT of an oversized body", |s| {
+            let huge = format!("{{\"MemberCode\":\"{}\"}}", "x".repeat(3 * 1024 * 1024));
+            Box::pin(s.send(Method::PUT, ROUTE, Some(V2), Some(huge.into_bytes())))
+        }),
+        ("PUT with a property of each kind broken", |s| {
+            Box::pin(s.put(json!({
+                "PartnerGUID": 5, "IsActive": "maybe", "Email": "x", "BirthDate": "13/45/2000",
+                "PostalCode": true, "AnsweredQuestions": 5,
+            })))
+        }),
+        ("PUT with a blank and a long MemberCode", |s| {
+            Box::pin(s.put(json!({ "PartnerGUID": "00000000-0000-0000-0000-000000000000", "MemberCode": "x".repeat(257) })))
+        }),
+        ("PUT with a MemberCode that is no string", |s| {
+            Box::pin(s.put(json!({ "PartnerGUID": PARTNER, "MemberCode": [] , "IsTest": 1 })))
+        }),
+        ("PUT with answers of wrong shapes", |s| {
+            Box::pin(s.put(body("m1", json!({ "RegistrationAnswers": [5] }))))
+        }),
+        ("PUT with a QuestionID 0", |s| {
+            Box::pin(s.put(body(
+                "m1",
+                json!({ "RegistrationAnswers": [{ "QuestionID": 0, "Answers": [] }] }),
+            )))
+        }),
+        ("PUT with Answers missing", |s| {
+            Box::pin(s.put(body(
+                "m1",
+                json!({ "RegistrationAnswers": [{ "QuestionID": 1 }] }),
+            )))
+        }),
+        ("PUT with an AnswerValue alone", |s| {
+            Box::pin(s.put(body("m1", json!({ "RegistrationAnswers": [{ "QuestionID": 1, "Answers": [{ "AnswerValue": "x" }] }] }))))
+        }),
+        ("PUT with an AnswerID out of range", |s| {
+            Box::pin(s.put(body(
+                "m1",
+                json!({ "AnsweredQuestions": [{ "QuestionID": 1, "AnswerID": -1 }] }),
+            )))
+        }),
+        ("PUT with an AnswerValue that is no string", |s| {
+            Box::pin(s.put(body("m1", json!({ "RegistrationAnswers": [{ "QuestionID": 1, "Answers": [{ "AnswerID": 1, "AnswerValue": 5 }] }] }))))
+        }),
+        ("PUT with Answers that is no list", |s| {
+            Box::pin(s.put(body(
+                "m1",
+                json!({ "RegistrationAnswers": [{ "QuestionID": 1, "Answers": 5 }] }),
+            )))
+        }),
+        ("POST of a regulated member", |s| {
+            Box::pin(s.post(body("new", json!({ "IsPIIDataRegulated": true }))))
+        }),
+    ]
+}
+
+fn reworded(what: &str, docs: &Reply, other: &Reply) -> Vec<String> {
+    assert!(
+        docs.status.as_u16() >= 400,
+        "{what}: not an error: {}",
+        docs.body
+    );
+    assert_eq!(docs.content_type, other.content_type, "{what}");
+    let (docs_status, other_status) = (docs.status.as_u16(), other.status.as_u16());
+    crate::reference::reading::testing::assert_reworded(
+        what,
+        (docs_status, &docs.json()),
+        (other_status, &other.json()),
+        "Message",
+    )
+}
+
+#[tokio::test]
+async fn other_wording_rewords_every_error_and_keeps_the_rest() {
+    let docs = server(&[]).await;
+    let other = server_reading(&[], Readings::of([Reading::OtherWording])).await;
+    for (what, send) in error_scenarios() {
+        let messages = reworded(what, &send(&docs).await, &send(&other).await);
+        for message in messages {
+            assert!(
+                !message.to_lowercase().contains("no member found"),
+                "{what}: {message}"
+            );
+        }
+    }
+    // Successes are the same answers.
+    assert_eq!(
+        docs.get(SEED_MEMBER_CODE, SEED_PARTNER_GUID).await.json(),
+        other.get(SEED_MEMBER_CODE, SEED_PARTNER_GUID).await.json()
+    );
+}
+
+#[tokio::test]
+async fn other_wording_still_names_the_member_not_found() {
+    let other = server_reading(&[], Readings::of([Reading::OtherWording])).await;
+    let message = other
+        .get("never-added", PARTNER)
+        .await
+        .assert_error(StatusCode::BAD_REQUEST);
+    assert_eq!(
+        message,
+        format!("Unknown member: MemberCode never-added, PartnerGUID {PARTNER}")
+    );
+    // A regulated member is not found either, in the same words.
+    other
+        .post(body("m1", json!({})))
+        .await
+        .assert_empty(StatusCode::CREATED);
+    other
+        .put(body("m1", json!({ "IsPIIDataRegulated": true })))
+        .await
+        .assert_empty(StatusCode::OK);
+    let put = other.put(body("m1", json!({ "IsTest": true }))).await;
+    assert_eq!(
+        put.assert_error(StatusCode::NOT_FOUND),
+        format!("Unknown member: MemberCode m1, PartnerGUID {PARTNER}")
+    );
 }

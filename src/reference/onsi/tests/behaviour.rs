@@ -900,7 +900,7 @@ fn idempotency_keys_expire_after_seven_days() {
     });
     assert_eq!(within, first);
     let after = store.idempotent(key(), start + week, |_| Reply::ok(json!(3)));
-    assert_eq!(after.body, json!(3));
+    assert_eq!(after, Reply::ok(json!(3)));
 }
 
 // --- search -------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 mod behaviour;
 mod faults;
+mod wording;
 
 use std::net::SocketAddr;
 
@@ -11,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::Fault;
 use super::SEED_ACTIVE_MEMBER_ID as SEED;
-use crate::reference::{Api, Faults, Options, Running, start};
+use crate::reference::{Api, Faults, Options, Readings, Running, start};
 
 const API_KEY: &str = "test-api-key";
 
@@ -65,12 +66,17 @@ impl Server {
     }
 
     async fn with(faults: Faults, apis: Vec<Api>) -> Server {
+        Server::reading(faults, apis, Readings::none()).await
+    }
+
+    async fn reading(faults: Faults, apis: Vec<Api>, readings: Readings) -> Server {
         // reqwest is built without a TLS provider of its own and insists on
         // one even for plain http; any earlier install is just as good.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let options = Options {
             apis,
             faults,
+            readings,
             onsi_api_key: API_KEY.to_string(),
         };
         let addr: SocketAddr = "127.0.0.1:0".parse().expect("a socket address");
