@@ -11,8 +11,11 @@ use crate::reference::Faults;
 /// can make a member active (POST invites), so cases about active members use it.
 pub const SEED_ACTIVE_MEMBER_ID: &str = "mem_q5sdae3se6eg9m9dcvug";
 
-/// Reading: tiers are a configured set the docs do not list; this server has
-/// these three (the docs' example uses Gold).
+/// Reading: tiers are per account ("a group within the platform that
+/// members can be assigned to"), listed by `GET /v1/tiers`, and the docs name
+/// only the example Gold. This server's account offers three, in this order,
+/// so that a member can be moved from one tier to another (POST, PATCH and
+/// PUT take any of them); a tier not listed is refused.
 pub const TIERS: [&str; 3] = ["Gold", "Silver", "Bronze"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -131,6 +131,49 @@ async fn tiers_are_listed() {
     );
 }
 
+/// The tiers `GET /v1/tiers` lists are the ones a member can be moved
+/// between: every move is answered with the new tier and read back.
+#[tokio::test]
+async fn a_member_moves_between_every_listed_tier() {
+    let server = Server::start().await;
+    let tiers: Vec<String> = server
+        .get("/v1/tiers")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tier| tier["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(tiers.len() >= 2, "{tiers:?}");
+    let invited = server.invite("ann@example.com", json!({})).await;
+    for id in [SEED, invited.as_str()] {
+        for from in &tiers {
+            for to in tiers.iter().filter(|to| *to != from) {
+                let path = format!("/v1/members/{id}");
+                assert_eq!(server.patch(id, json!({ "tier": from })).await.status, 200);
+                let moved = server.patch(id, json!({ "tier": to })).await;
+                assert_eq!(
+                    (moved.status, &moved.body["tier"]),
+                    (200, &json!(to)),
+                    "{path}"
+                );
+                assert_eq!(server.member(id).await["tier"], json!(to), "{path}");
+            }
+        }
+        // PUT moves it too.
+        let member = server.member(id).await;
+        for to in &tiers {
+            let body = json!({
+                "email": member["email"], "firstName": "Ann", "lastName": "Lee", "tier": to,
+            });
+            let replaced = server.put(id, body).await;
+            assert_eq!((replaced.status, &replaced.body["tier"]), (200, &json!(to)));
+            assert_eq!(server.member(id).await["tier"], json!(to));
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_seed_member_is_the_docs_example() {
     let server = Server::start().await;
