@@ -30,6 +30,11 @@ static DOB_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$").expect("the dob pattern is a valid regex")
 });
 
+/// The bug's pattern: a repetition of one or two digits where two are required.
+static LOOSE_DOB_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$").expect("the loose dob pattern is a valid regex")
+});
+
 /// Reading: "must be later than 1900" means the year is 1901 or later, so
 /// 1900-12-31 is refused and 1901-01-01 accepted.
 const FIRST_DOB_YEAR: i32 = 1901;
@@ -325,7 +330,12 @@ impl Validator<'_> {
             return None;
         }
         let dob = self.string("dob", value)?;
-        if !DOB_PATTERN.is_match(&dob) {
+        let pattern = if self.faults.has(Fault::DobPatternLoose) {
+            &LOOSE_DOB_PATTERN
+        } else {
+            &DOB_PATTERN
+        };
+        if !pattern.is_match(&dob) {
             self.refuse("dob", Problem::DobNotIsoDate);
             return None;
         }
@@ -341,6 +351,17 @@ impl Validator<'_> {
     }
 
     fn gender(&mut self, value: Value) -> Option<Option<String>> {
+        // The bug: the POST/PUT model binds the enum ignoring letter case.
+        let any_case = self.kind != BodyKind::Update && self.faults.has(Fault::GenderAnyCase);
+        let listed = match &value {
+            Value::String(gender) if any_case => GENDERS
+                .iter()
+                .find(|listed| listed.eq_ignore_ascii_case(gender)),
+            _ => None,
+        };
+        if let Some(listed) = listed {
+            return Some(Some(listed.to_string()));
+        }
         match value {
             Value::Null if !self.faults.has(Fault::GenderNullRefused) => Some(None),
             Value::String(gender)

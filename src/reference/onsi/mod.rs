@@ -99,6 +99,19 @@ super::fault::fault_catalogue! {
         "PUT of an inactive member replaces its fields but leaves it inactive; the docs say PUT re-activates inactive members",
     SearchIgnoresStatuses = "onsi-search-ignores-statuses":
         "GET /v1/members ignores the statuses filter and returns members of every status; the docs: \"statuses\": \"Filter by member status\"",
+    DobPatternLoose = "onsi-dob-pattern-loose":
+        "dob with a one-digit month or day (1985-6-21) is accepted and stored as sent; the \
+         schema's dob pattern is ^\\d{4}-\\d{2}-\\d{2}$",
+    GenderAnyCase = "onsi-gender-any-case":
+        "POST and PUT accept gender in any letter case (female, MALE) and store the listed \
+         value; the POST/PUT schema's gender enum is exactly Female, Male, NonBinary",
+    TierUpdateNotStored = "onsi-tier-update-not-stored":
+        "PATCH answers with the new tier but keeps the old one, so a following GET shows it; \
+         the docs answer 200 with the updated Member, the PATCH's fields applied",
+    PatchLostUpdate = "onsi-patch-lost-update":
+        "PATCH reads the member, waits, then writes the whole member back without a lock, so \
+         of two concurrent PATCHes of different fields one is lost; the docs' partial update \
+         changes the fields each PATCH carries and keeps the others",
 }
 
 /// How to build the Onsi server.

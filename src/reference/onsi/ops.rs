@@ -47,16 +47,32 @@ pub fn update(store: &mut Store, id: &str, body: &[u8], faults: &Faults) -> Repl
     let Some(before) = store.member(id).cloned() else {
         return unknown_member(id, faults);
     };
+    update_from(store, before, body, faults)
+}
+
+/// PATCH applied to `before`, the member as it was read, and saved whole.
+/// Under the store lock `before` is what the store holds; the
+/// `onsi-patch-lost-update` fault reads it earlier, outside the lock.
+pub fn update_from(store: &mut Store, before: Member, body: &[u8], faults: &Faults) -> Reply {
     let (mut fields, issues) = body::parse(body, BodyKind::Update, faults);
     let problems = rules::update_problems(store, &before, &mut fields, faults);
-    if let Some(refusal) = update_refusal(id, &issues, &problems) {
+    if let Some(refusal) = update_refusal(&before.id, &issues, &problems) {
         if faults.has(Fault::PatchHalfApplied) {
             store.save(patched(&before, fields, faults));
         }
         return refusal;
     }
     let after = patched(&before, fields, faults);
-    store.save(after.clone());
+    // The bug writes every field but the tier it answers with.
+    let stored = if faults.has(Fault::TierUpdateNotStored) {
+        Member {
+            tier: before.tier.clone(),
+            ..after.clone()
+        }
+    } else {
+        after.clone()
+    };
+    store.save(stored);
     Reply::ok(update_echo(before, after, faults).to_json(faults))
 }
 

@@ -42,6 +42,10 @@ const TESTED: &[Fault] = &[
     Fault::EnablePayrollStringAccepted,
     Fault::PutKeepsInactive,
     Fault::SearchIgnoresStatuses,
+    Fault::DobPatternLoose,
+    Fault::GenderAnyCase,
+    Fault::TierUpdateNotStored,
+    Fault::PatchLostUpdate,
 ];
 
 #[test]
@@ -623,4 +627,168 @@ async fn search_ignores_statuses() {
             .await;
         assert_eq!(answer.body["total"], 1);
     }
+}
+
+#[tokio::test]
+async fn dob_pattern_loose() {
+    for (server, faulty) in clean_and_faulty(Fault::DobPatternLoose).await {
+        let answer = server.patch(SEED, json!({ "dob": "1985-6-21" })).await;
+        let member = server.member(SEED).await;
+        if faulty {
+            assert_eq!(answer.status, 200, "{answer:?}");
+            assert_eq!(member["dob"], "1985-6-21");
+        } else {
+            answer.assert_refused("BodyValidation", Some("dob"));
+            assert_eq!(member["dob"], "1990-01-01");
+        }
+        let mut invite = minimal_invite("ann@example.com");
+        invite["dob"] = json!("1985-06-1");
+        let invited = server.post(invite).await;
+        assert_eq!(
+            invited.status,
+            if faulty { 201 } else { 400 },
+            "{invited:?}"
+        );
+        // Two digits each pass either way; three, or another separator, never.
+        assert_eq!(
+            server
+                .patch(SEED, json!({ "dob": "1985-06-21" }))
+                .await
+                .status,
+            200
+        );
+        for bad in ["1985-006-21", "1985/6/21", "85-6-21"] {
+            let answer = server.patch(SEED, json!({ "dob": bad })).await;
+            answer.assert_refused("BodyValidation", Some("dob"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn gender_any_case() {
+    for (server, faulty) in clean_and_faulty(Fault::GenderAnyCase).await {
+        let mut invite = minimal_invite("ann@example.com");
+        invite["gender"] = json!("female");
+        let invited = server.post(invite).await;
+        let replace = json!({
+            "email": "jsmith@example.com", "firstName": "John", "lastName": "Smith",
+            "tier": "Gold", "gender": "MALE",
+        });
+        let replaced = server.put(SEED, replace).await;
+        if faulty {
+            assert_eq!(
+                (invited.status, &invited.body["gender"]),
+                (201, &json!("Female"))
+            );
+            assert_eq!(
+                (replaced.status, &replaced.body["gender"]),
+                (200, &json!("Male"))
+            );
+        } else {
+            invited.assert_refused("InvalidAddMemberPayload", Some("gender"));
+            replaced.assert_refused("BodyValidation", Some("gender"));
+            assert_eq!(server.member(SEED).await["gender"], "Female");
+        }
+        // PATCH, and values that are not listed in any case, are refused either way.
+        let patched = server.patch(SEED, json!({ "gender": "female" })).await;
+        patched.assert_refused("BodyValidation", Some("gender"));
+        let other = json!({
+            "email": "jsmith@example.com", "firstName": "John", "lastName": "Smith",
+            "tier": "Gold", "gender": "Other",
+        });
+        server
+            .put(SEED, other)
+            .await
+            .assert_refused("BodyValidation", Some("gender"));
+    }
+}
+
+#[tokio::test]
+async fn tier_update_not_stored() {
+    for (server, faulty) in clean_and_faulty(Fault::TierUpdateNotStored).await {
+        let answer = server
+            .patch(SEED, json!({ "tier": "Silver", "firstName": "Jo" }))
+            .await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        // Answered as updated either way.
+        assert_eq!(answer.body["tier"], "Silver");
+        let member = server.member(SEED).await;
+        assert_eq!(member["firstName"], "Jo", "the other fields are stored");
+        assert_eq!(member["tier"], if faulty { "Gold" } else { "Silver" });
+        // PUT stores its tier either way.
+        let replace = json!({
+            "email": "jsmith@example.com", "firstName": "Jo", "lastName": "Smith", "tier": "Bronze",
+        });
+        assert_eq!(server.put(SEED, replace).await.status, 200);
+        assert_eq!(server.member(SEED).await["tier"], "Bronze");
+    }
+}
+
+#[tokio::test]
+async fn patch_lost_update() {
+    // Disjoint fields, each with a value the member does not have yet.
+    let updates = [
+        json!({ "firstName": "Jo" }),
+        json!({ "lastName": "Ray" }),
+        json!({ "phone": "+447000000001" }),
+        json!({ "workerId": "W-lost" }),
+        json!({ "tier": "Silver" }),
+        json!({ "enablePayroll": true }),
+        json!({ "dob": "1985-06-21" }),
+        json!({ "gender": "NonBinary" }),
+    ];
+    for (server, faulty) in clean_and_faulty(Fault::PatchLostUpdate).await {
+        let id = server.invite("ann@example.com", json!({})).await;
+        let path = format!("/v1/members/{id}");
+        let sent = updates.iter().map(|update| {
+            let request = server
+                .request(Method::PATCH, &path)
+                .header("content-type", "application/json")
+                .body(update.to_string());
+            tokio::spawn(super::answer(request))
+        });
+        let answers: Vec<_> = futures_join(sent.collect()).await;
+        for (update, answer) in updates.iter().zip(&answers) {
+            assert_eq!(answer.status, 200, "{answer:?}");
+            // Each answer shows its own update applied.
+            let (field, value) = update.as_object().unwrap().iter().next().unwrap();
+            assert_eq!(&answer.body[field], value, "{field}");
+        }
+        let member = server.member(&id).await;
+        let lost: Vec<&str> = updates
+            .iter()
+            .filter_map(|update| {
+                let (field, value) = update.as_object().unwrap().iter().next().unwrap();
+                (&member[field] != value).then_some(field.as_str())
+            })
+            .collect();
+        if faulty {
+            assert!(!lost.is_empty(), "no update was lost: {member}");
+        } else {
+            assert!(lost.is_empty(), "lost {lost:?}: {member}");
+        }
+        // One after the other, nothing is lost even with the fault.
+        assert_eq!(
+            server.patch(&id, json!({ "firstName": "Al" })).await.status,
+            200
+        );
+        assert_eq!(
+            server.patch(&id, json!({ "lastName": "Bo" })).await.status,
+            200
+        );
+        let member = server.member(&id).await;
+        assert_eq!(
+            (&member["firstName"], &member["lastName"]),
+            (&json!("Al"), &json!("Bo"))
+        );
+    }
+}
+
+/// Waits for every spawned request, in the order sent.
+async fn futures_join(handles: Vec<tokio::task::JoinHandle<super::Answer>>) -> Vec<super::Answer> {
+    let mut answers = Vec::new();
+    for handle in handles {
+        answers.push(handle.await.expect("the request task"));
+    }
+    answers
 }
