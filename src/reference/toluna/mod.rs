@@ -115,6 +115,11 @@ super::fault::fault_catalogue! {
     GetOmitsAnswers = "toluna-get-omits-answers":
         "GET answers empty AnsweredQuestions and RegistrationAnswers (the answers are not \
          loaded); the documented body returns the member's answers",
+    NotFoundReworded = "toluna-not-found-reworded":
+        "GET and PUT of a pair that is not found (or regulated) word their Message otherwise \
+         (\"Unknown member: MemberCode X, PartnerGUID Y\"), statuses unchanged; GET's 400 \
+         example body says \"No member found with member code X and partner Guid Y\". Only \
+         the wording of an example changes: a suite should warn, not fail",
 }
 
 /// Shared by every request. One mutex around the store makes each request
@@ -135,7 +140,14 @@ impl App {
     /// The answer, a refusal worded as this server words them.
     fn answer(&self, result: Result<Response, Refusal>) -> Response {
         result.unwrap_or_else(|refusal| {
-            let body = json!({ "Message": refusal.message.text(self.wording) });
+            let wording = match refusal.message {
+                // The bug: the not-found text of another code path (or release).
+                Message::NoMemberFound(_) if self.faults.has(Fault::NotFoundReworded) => {
+                    Wording::Other
+                }
+                _ => self.wording,
+            };
+            let body = json!({ "Message": refusal.message.text(wording) });
             (refusal.status, Json(body)).into_response()
         })
     }

@@ -1492,6 +1492,40 @@ fn the_store_finds_a_member_code_under_the_partner_asked_for_or_the_first() {
     assert!(store.find_mut("C", None, |_| true).is_none());
 }
 
+#[tokio::test]
+async fn fault_not_found_reworded() {
+    let (clean, faulty) = clean_and_faulty(Fault::NotFoundReworded).await;
+    let unknown = body("never-added", json!({}));
+    let expected = no_member_found("never-added", PARTNER);
+    let get = clean.get("never-added", PARTNER).await;
+    assert_eq!(get.assert_error(StatusCode::BAD_REQUEST), expected);
+    let put = clean.put(unknown.clone()).await;
+    assert_eq!(put.assert_error(StatusCode::NOT_FOUND), expected);
+    // The same statuses and shape, other words.
+    let get = faulty.get("never-added", PARTNER).await;
+    let put = faulty.put(unknown).await;
+    for message in [
+        get.assert_error(StatusCode::BAD_REQUEST),
+        put.assert_error(StatusCode::NOT_FOUND),
+    ] {
+        assert!(
+            !message.to_lowercase().contains("no member found"),
+            "{message}"
+        );
+        assert!(
+            message.contains("never-added") && message.contains(PARTNER),
+            "{message}"
+        );
+    }
+    // Other errors keep the docs' wording.
+    let a = clean.post(seed_body(json!({}))).await;
+    let b = faulty.post(seed_body(json!({}))).await;
+    assert_eq!(
+        a.assert_error(StatusCode::CONFLICT),
+        b.assert_error(StatusCode::CONFLICT)
+    );
+}
+
 // ---- the other-wording reading ----
 
 /// One request, sent the same way to a server.
