@@ -3,11 +3,11 @@
 //! keeps both cores busy already (`--jobs` inside it), and two at once
 //! measured no faster.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use super::judge::{RunOutcome, judge_fault};
+use super::judge::{Baseline, RunOutcome, judge_fault};
 use super::{CleanRun, DEFAULT_SEED, FaultRun, MutantsReport, SCHEMA, Shape, VERSION};
 use crate::case::Suite;
 use crate::http::{Client, ClientOptions};
@@ -149,11 +149,11 @@ pub async fn run(
             all.extend(outcome.errors);
             all
         },
+        warnings: outcome.warnings,
         stopped: outcome.stopped,
     };
     observe(Event::Clean(&clean));
-    let clean_failures: BTreeSet<String> =
-        clean.false_alarms.iter().map(|c| c.id.clone()).collect();
+    let baseline = Baseline::of(&clean);
 
     let mut faults = Vec::new();
     for fault in &setup.faults {
@@ -165,7 +165,7 @@ pub async fn run(
                     Ok(server) => {
                         let outcome = runner.run(&retarget(&plans, &server)).await;
                         server.stop().await;
-                        judge_fault(fault, outcome, &clean_failures)
+                        judge_fault(fault, outcome, &baseline)
                     }
                     Err(e) => FaultRun::not_run(fault, e),
                 }
