@@ -56,7 +56,7 @@ impl Setup {
     }
 }
 
-/// What [`run`] tells its caller as it goes.
+/// What [`run()`] tells its caller as it goes.
 #[derive(Debug)]
 pub enum Event<'a> {
     /// Before the clean run.
