@@ -434,6 +434,14 @@ pub struct ServeArgs {
     /// the suites catch it (repeatable). `--fault list` lists them.
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
+
+    /// Answer as a correct server that reads the docs another way where they
+    /// allow it (repeatable, or comma-separated). `other-wording`: every error
+    /// message in other words than the docs' examples, statuses, codes and
+    /// shapes unchanged; a suite that checks only what the docs state passes
+    /// against it. `--readings list` lists them.
+    #[arg(long = "readings", value_name = "NAME", value_delimiter = ',')]
+    pub readings: Vec<String>,
 }
 
 #[derive(Debug, Args)]

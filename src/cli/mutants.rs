@@ -77,7 +77,7 @@ pub async fn mutants(args: MutantsArgs) -> u8 {
     };
     if !args.faults.is_empty() {
         setup.faults = reference::catalogue()
-            .filter(|f| chosen.has(f.name))
+            .filter(|f| chosen.has(f.fault))
             .collect();
     }
     if setup.faults.is_empty() {

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use super::args::ServeArgs;
 use super::usage;
-use crate::reference::{self, Api, Faults};
+use crate::reference::{self, Api, Faults, Reading, Readings};
 
 /// `--fault list`: each fault with its server and what it breaks.
 pub(crate) fn print_catalogue() {
@@ -18,9 +18,20 @@ pub(crate) fn print_catalogue() {
     }
 }
 
+/// `--readings list`: each reading with what it changes.
+fn print_readings() {
+    for reading in Reading::ALL {
+        println!("{:<16} {}", reading.name(), reading.summary());
+    }
+}
+
 pub async fn serve(args: ServeArgs) -> u8 {
     if args.faults.iter().any(|f| f == "list") {
         print_catalogue();
+        return 0;
+    }
+    if args.readings.iter().any(|r| r == "list") {
+        print_readings();
         return 0;
     }
     let mut apis = Vec::new();
@@ -41,10 +52,15 @@ pub async fn serve(args: ServeArgs) -> u8 {
         Ok(f) => f,
         Err(e) => return usage(e),
     };
+    let readings = match Readings::from_names(&args.readings) {
+        Ok(r) => r,
+        Err(e) => return usage(format!("--readings: {e}")),
+    };
     let custom_key = args.api_key.is_some();
     let options = reference::Options {
         apis: apis.clone(),
         faults,
+        readings,
         onsi_api_key: args
             .api_key
             .unwrap_or_else(|| reference::DEMO_API_KEY.to_string()),
@@ -83,6 +99,9 @@ pub async fn serve(args: ServeArgs) -> u8 {
     }
     for fault in options.faults.names() {
         let _ = writeln!(out, "  fault switched on: {fault}");
+    }
+    for reading in options.readings.names() {
+        let _ = writeln!(out, "  reading: {reading}");
     }
     let _ = writeln!(
         out,

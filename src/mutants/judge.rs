@@ -43,14 +43,21 @@ fn one_line(text: &str) -> String {
 }
 
 impl Catcher {
-    /// From a failed result (already masked by the runner).
+    /// From a failed or warned result (already masked by the runner).
     pub fn of(result: &CaseResult) -> Catcher {
         let kind = if result.property.is_some() || result.seed.is_some() {
             CatcherKind::Property
         } else {
             CatcherKind::Case
         };
-        let why = match result.failed_step() {
+        // A warned result failed no step: its first failing check is advisory.
+        let step = result.failed_step().or_else(|| {
+            result
+                .steps
+                .iter()
+                .find(|step| step.checks.iter().any(|c| !c.passed))
+        });
+        let why = match step {
             Some(step) => {
                 let what = match (&step.error, step.checks.iter().find(|c| !c.passed)) {
                     (Some(error), _) => one_line(error),
@@ -88,6 +95,9 @@ pub struct RunOutcome {
     pub tally: Tally,
     /// Failures on what the server answered.
     pub failures: Vec<Catcher>,
+    /// Cases and properties that passed every required check with an
+    /// advisory one failing.
+    pub warnings: Vec<Catcher>,
     /// Failures inside verity itself.
     pub errors: Vec<Catcher>,
     /// Why the run stopped before it finished.
@@ -100,6 +110,9 @@ impl RunOutcome {
         use crate::run::Outcome;
         match result.outcome {
             Outcome::Passed | Outcome::KnownFailure => self.tally.passed += 1,
+            // Issue 11 adds `Outcome::Warned` (serialized "warned": an
+            // advisory check failed, every required one passed). Its arm
+            // goes here: `Outcome::Warned => self.add_warned(result),`
             Outcome::Skipped => self.tally.skipped += 1,
             Outcome::Failed => {
                 self.tally.failed += 1;
@@ -112,31 +125,62 @@ impl RunOutcome {
         }
     }
 
-    /// Puts failures and errors in their stable order.
+    /// Records a case or property that passed with a warning: it counts as
+    /// passed (a warning fails no run) and may catch a fault as a warning.
+    pub fn add_warned(&mut self, result: &CaseResult) {
+        self.tally.passed += 1;
+        self.warnings.push(Catcher::of(result));
+    }
+
+    /// Puts failures, warnings and errors in their stable order.
     pub fn settle(&mut self) {
-        self.failures.sort_by(|a, b| a.order().cmp(&b.order()));
-        self.errors.sort_by(|a, b| a.order().cmp(&b.order()));
+        for list in [&mut self.failures, &mut self.warnings, &mut self.errors] {
+            list.sort_by(|a, b| a.order().cmp(&b.order()));
+        }
     }
 }
 
-/// The verdict on a fault from its run. `clean_failures` are the ids that
-/// failed on the clean servers too: their failing proves nothing.
-pub fn judge_fault(
-    fault: &FaultInfo,
-    mut outcome: RunOutcome,
-    clean_failures: &BTreeSet<String>,
-) -> FaultRun {
+/// What the clean servers' run says about each case and property: those
+/// that failed there catch nothing, those that warned there catch nothing
+/// as a warning.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    pub failed: BTreeSet<String>,
+    pub warned: BTreeSet<String>,
+}
+
+impl Baseline {
+    pub fn of(clean: &super::CleanRun) -> Baseline {
+        let ids = |list: &[Catcher]| list.iter().map(|c| c.id.clone()).collect();
+        Baseline {
+            failed: ids(&clean.false_alarms),
+            warned: ids(&clean.warnings),
+        }
+    }
+}
+
+/// The verdict on a fault from its run. What failed or warned on the clean
+/// servers too ([`Baseline`]) proves nothing.
+pub fn judge_fault(fault: &FaultInfo, mut outcome: RunOutcome, clean: &Baseline) -> FaultRun {
     outcome.settle();
     let caught_by: Vec<Catcher> = outcome
         .failures
         .into_iter()
-        .filter(|c| !clean_failures.contains(&c.id))
+        .filter(|c| !clean.failed.contains(&c.id))
         .collect();
-    // A failure before the stop still counts: the fault was seen.
-    let verdict = match (caught_by.is_empty(), &outcome.stopped) {
-        (false, _) => Verdict::Caught,
-        (true, Some(_)) => Verdict::NotRun,
-        (true, None) => Verdict::Survived,
+    // A case that failed on the clean servers may still warn there: a
+    // warning proves nothing unless the case passed cleanly.
+    let warned_by: Vec<Catcher> = outcome
+        .warnings
+        .into_iter()
+        .filter(|c| !clean.failed.contains(&c.id) && !clean.warned.contains(&c.id))
+        .collect();
+    // A failure (or warning) before the stop still counts: the fault was seen.
+    let verdict = match (caught_by.is_empty(), warned_by.is_empty(), &outcome.stopped) {
+        (false, _, _) => Verdict::Caught,
+        (true, false, _) => Verdict::Warned,
+        (true, true, Some(_)) => Verdict::NotRun,
+        (true, true, None) => Verdict::Survived,
     };
     FaultRun {
         fault: fault.name.to_string(),
@@ -144,6 +188,7 @@ pub fn judge_fault(
         summary: fault.summary.to_string(),
         verdict,
         caught_by,
+        warned_by,
         errors: outcome.errors,
         tally: outcome.tally,
         not_run: match verdict {
@@ -269,8 +314,11 @@ mod tests {
         ] {
             outcome.add(r);
         }
-        let clean_failures = BTreeSet::from(["onsi::broken-anyway".to_string()]);
-        let run = judge_fault(fault(), outcome.clone(), &clean_failures);
+        let clean = Baseline {
+            failed: BTreeSet::from(["onsi::broken-anyway".to_string()]),
+            ..Baseline::default()
+        };
+        let run = judge_fault(fault(), outcome.clone(), &clean);
         assert_eq!(run.verdict, Verdict::Caught);
         let ids: Vec<&str> = run.caught_by.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(
@@ -287,7 +335,7 @@ mod tests {
         // Caught only by a case that fails on the clean servers: survived.
         let mut only_broken = RunOutcome::default();
         only_broken.add(&failing("broken-anyway", 20));
-        let run = judge_fault(fault(), only_broken, &clean_failures);
+        let run = judge_fault(fault(), only_broken, &clean);
         assert_eq!(run.verdict, Verdict::Survived);
         assert!(run.caught_by.is_empty());
     }
@@ -310,14 +358,72 @@ mod tests {
         );
         crashed.seed = Some(1);
         outcome.add(&crashed);
-        let run = judge_fault(fault(), outcome.clone(), &BTreeSet::new());
+        let run = judge_fault(fault(), outcome.clone(), &Baseline::default());
         assert_eq!(run.verdict, Verdict::Survived);
         assert_eq!(run.errors.len(), 1);
         assert_eq!(run.errors[0].kind, CatcherKind::Property);
 
         outcome.stopped = Some("Ctrl-C".into());
-        let run = judge_fault(fault(), outcome, &BTreeSet::new());
+        let run = judge_fault(fault(), outcome, &Baseline::default());
         assert_eq!(run.verdict, Verdict::NotRun);
         assert_eq!(run.not_run.as_deref(), Some("Ctrl-C"));
+    }
+
+    /// A result that passed with one advisory check failing, as issue 11's
+    /// `Outcome::Warned` will be; until it exists, recorded by `add_warned`.
+    fn warned(name: &str, line: u64) -> CaseResult {
+        let mut step = step("get", None, vec![wording_check()]);
+        step.passed = true;
+        result(name, line, Outcome::Passed, vec![step])
+    }
+
+    fn wording_check() -> CheckResult {
+        CheckResult::new(
+            CheckKind::JsonPath,
+            "$.Message regex",
+            "matches /(?i)no member found/",
+            "\"Unknown member\"",
+            false,
+        )
+    }
+
+    #[test]
+    fn a_fault_that_only_warns_is_caught_as_a_warning() {
+        let mut outcome = RunOutcome::default();
+        outcome.add_warned(&warned("get-unknown-pair", 40));
+        outcome.add_warned(&warned("warns-anyway", 8));
+        outcome.add(&result("passes", 30, Outcome::Passed, Vec::new()));
+        let clean = Baseline {
+            warned: BTreeSet::from(["onsi::warns-anyway".to_string()]),
+            ..Baseline::default()
+        };
+        let run = judge_fault(fault(), outcome.clone(), &clean);
+        assert_eq!(run.verdict, Verdict::Warned);
+        assert!(run.caught_by.is_empty());
+        let ids: Vec<&str> = run.warned_by.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["onsi::get-unknown-pair"]);
+        assert_eq!(
+            run.warned_by[0].why,
+            "step `get`: $.Message regex: expected matches /(?i)no member found/, got \"Unknown member\""
+        );
+        assert_eq!(run.tally.line(), "3 passed, 0 failed");
+
+        // A failure wins over warnings: caught, with both listed.
+        outcome.add(&result(
+            "late",
+            50,
+            Outcome::Failed,
+            vec![step("1", None, vec![phone_check()])],
+        ));
+        let run = judge_fault(fault(), outcome, &clean);
+        assert_eq!(run.verdict, Verdict::Caught);
+        assert_eq!(run.caught_by.len(), 1);
+        assert_eq!(run.warned_by.len(), 1);
+
+        // Warnings only from what warned on the clean servers: survived.
+        let mut only_clean = RunOutcome::default();
+        only_clean.add_warned(&warned("warns-anyway", 8));
+        let run = judge_fault(fault(), only_clean, &clean);
+        assert_eq!(run.verdict, Verdict::Survived);
     }
 }

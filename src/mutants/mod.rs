@@ -3,9 +3,13 @@
 //! the clean embedded reference servers, then against a server with one
 //! fault of the catalogue ([`crate::reference::catalogue`]) switched on, for
 //! each fault in turn. A fault is *caught* when a case or property that
-//! passes on the clean servers fails with the fault on; the kill rate is the
-//! share of faults caught. The clean servers must pass every case: a failure
-//! there is a false alarm, and it proves nothing about any fault.
+//! passes on the clean servers fails with the fault on, and *caught as a
+//! warning* ([`Verdict::Warned`]) when none fails but one that passes
+//! cleanly there ends with only an advisory check failing (a fault that
+//! changes only what the docs show in an example, such as a message's
+//! words); the kill rate is the share of faults caught either way. The
+//! clean servers must pass every case: a failure there is a false alarm,
+//! and it proves nothing about any fault.
 //!
 //! [`run`] does the runs and returns a [`MutantsReport`]: plain data, which
 //! the reporters (`crate::report::mutants`) render as the console matrix,
@@ -19,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::model::Pos;
 
-pub use judge::{Catcher, CatcherKind, RunOutcome, judge_fault};
+pub use judge::{Baseline, Catcher, CatcherKind, RunOutcome, judge_fault};
 pub use runs::{Event, Setup, run};
 
 /// The `schema` field of the JSON matrix.
@@ -102,6 +106,11 @@ pub struct CleanRun {
     /// They do not count as catching any fault.
     #[serde(default)]
     pub false_alarms: Vec<Catcher>,
+    /// Cases and properties whose advisory checks failed on the clean
+    /// servers: no false alarm (a warning fails no run), but their warnings
+    /// with a fault on prove nothing either.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Catcher>,
     /// Why it did not finish (Ctrl-C).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
@@ -119,6 +128,10 @@ impl CleanRun {
 pub enum Verdict {
     /// A case or property that passes on the clean servers failed.
     Caught,
+    /// None failed, but one that passes cleanly on the clean servers ended
+    /// with an advisory check failing (its outcome `warned`): the fault
+    /// breaks only what the docs show in an example. Counts as caught.
+    Warned,
     /// Everything that passes on the clean servers passed with the fault on:
     /// a case is missing.
     Survived,
@@ -141,6 +154,10 @@ pub struct FaultRun {
     /// properties.
     #[serde(default)]
     pub caught_by: Vec<Catcher>,
+    /// Those that warned with it (and not on the clean servers), in the same
+    /// order; with verdict `warned` the only catchers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warned_by: Vec<Catcher>,
     /// Failures inside verity itself (a panic, a generated case that would
     /// not load): not catches; they fail `verity mutants`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -160,27 +177,40 @@ impl FaultRun {
             summary: fault.summary.to_string(),
             verdict: Verdict::NotRun,
             caught_by: Vec::new(),
+            warned_by: Vec::new(),
             errors: Vec::new(),
             tally: Tally::default(),
             not_run: Some(why.into()),
         }
     }
 
-    /// How many catchers are cases and how many properties.
+    /// What its verdict rests on: the catchers that failed, or with
+    /// verdict `warned` those that warned.
+    pub fn catchers(&self) -> &[Catcher] {
+        match self.verdict {
+            Verdict::Warned => &self.warned_by,
+            _ => &self.caught_by,
+        }
+    }
+
+    /// How many of [`Self::catchers`] are cases and how many properties.
     pub fn catcher_counts(&self) -> (usize, usize) {
-        let properties = self
-            .caught_by
+        let catchers = self.catchers();
+        let properties = catchers
             .iter()
             .filter(|c| c.kind == CatcherKind::Property)
             .count();
-        (self.caught_by.len() - properties, properties)
+        (catchers.len() - properties, properties)
     }
 }
 
 /// The kill rate: faults caught out of the faults run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct KillRate {
+    /// Caught by a failure or as a warning: `warned` is a part of it.
     pub caught: usize,
+    /// Caught only as a warning.
+    pub warned: usize,
     pub survived: usize,
     pub not_run: usize,
 }
@@ -191,6 +221,10 @@ impl KillRate {
         for f in faults {
             match f.verdict {
                 Verdict::Caught => rate.caught += 1,
+                Verdict::Warned => {
+                    rate.caught += 1;
+                    rate.warned += 1;
+                }
                 Verdict::Survived => rate.survived += 1,
                 Verdict::NotRun => rate.not_run += 1,
             }
@@ -268,5 +302,27 @@ mod tests {
         ];
         assert_eq!(KillRate::of(&two_of_three).percent(), "66.6%");
         assert_eq!(KillRate::of(&[]).percent(), "0.0%");
+    }
+
+    #[test]
+    fn a_fault_caught_as_a_warning_counts_as_caught() {
+        let faults = [fault(Verdict::Caught), fault(Verdict::Warned)];
+        let rate = KillRate::of(&faults);
+        assert_eq!((rate.caught, rate.warned, rate.total()), (2, 1, 2));
+        assert_eq!(rate.percent(), "100.0%");
+        let report = MutantsReport {
+            schema: SCHEMA.into(),
+            version: VERSION,
+            verity: String::new(),
+            started_at: String::new(),
+            duration_ms: 0,
+            shape: Shape::default(),
+            clean: CleanRun::default(),
+            faults: faults.to_vec(),
+            stopped: None,
+        };
+        assert!(report.success());
+        let json = serde_json::to_value(&report.faults[1]).unwrap();
+        assert_eq!(json["verdict"], "warned");
     }
 }

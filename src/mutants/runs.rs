@@ -3,11 +3,11 @@
 //! keeps both cores busy already (`--jobs` inside it), and two at once
 //! measured no faster.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use super::judge::{RunOutcome, judge_fault};
+use super::judge::{Baseline, RunOutcome, judge_fault};
 use super::{CleanRun, DEFAULT_SEED, FaultRun, MutantsReport, SCHEMA, Shape, VERSION};
 use crate::case::Suite;
 use crate::http::{Client, ClientOptions};
@@ -56,7 +56,7 @@ impl Setup {
     }
 }
 
-/// What [`run`] tells its caller as it goes.
+/// What [`run()`] tells its caller as it goes.
 #[derive(Debug)]
 pub enum Event<'a> {
     /// Before the clean run.
@@ -149,26 +149,23 @@ pub async fn run(
             all.extend(outcome.errors);
             all
         },
+        warnings: outcome.warnings,
         stopped: outcome.stopped,
     };
     observe(Event::Clean(&clean));
-    let clean_failures: BTreeSet<String> =
-        clean.false_alarms.iter().map(|c| c.id.clone()).collect();
+    let baseline = Baseline::of(&clean);
 
     let mut faults = Vec::new();
     for fault in &setup.faults {
         let result = match setup.stop.reason() {
             Some(reason) => FaultRun::not_run(fault, format!("not run: {}", reason.why)),
             None => {
-                let names = [fault.name];
-                let options = server_options(
-                    Faults::from_names(&names).expect("a catalogue entry names itself"),
-                );
+                let options = server_options(Faults::of([fault.fault]));
                 match reference::start_local(&options).await {
                     Ok(server) => {
                         let outcome = runner.run(&retarget(&plans, &server)).await;
                         server.stop().await;
-                        judge_fault(fault, outcome, &clean_failures)
+                        judge_fault(fault, outcome, &baseline)
                     }
                     Err(e) => FaultRun::not_run(fault, e),
                 }

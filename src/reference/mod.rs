@@ -2,18 +2,26 @@
 //! Toluna Member API v2 and the Onsi Members API, built from the vendors' docs.
 //!
 //! Where the docs allow several readings, each server picks one and says which
-//! in a comment next to the code that picks it. Bad input never yields a 5xx.
+//! in a comment next to the code that picks it; a few other readings can be
+//! switched on by name ([`Reading`], `verity serve --readings`), so that the
+//! suites can be shown to accept them too. Bad input never yields a 5xx.
 //!
 //! Each server also carries a catalogue of named *faults*: single, plausible
 //! implementation bugs that can be switched on one at a time, so that tests
 //! (and `verity mutants`) can prove the suites catch them.
 
+mod fault;
 pub mod onsi;
+mod reading;
+mod switches;
 pub mod toluna;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+
+pub use fault::{Fault, FaultInfo, Faults, catalogue};
+pub use reading::{Reading, Readings};
+pub use switches::{Named, Switches, UnknownName};
 
 use axum::Router;
 
@@ -40,60 +48,6 @@ impl Api {
     }
 }
 
-/// One entry of the fault catalogue.
-#[derive(Debug, Clone, Copy)]
-pub struct FaultInfo {
-    /// Kebab-case name used on the command line (`--fault NAME`).
-    pub name: &'static str,
-    pub api: Api,
-    /// What the fault breaks, and which documented statement it violates.
-    pub summary: &'static str,
-}
-
-/// Every fault of both servers.
-pub fn catalogue() -> impl Iterator<Item = &'static FaultInfo> {
-    toluna::FAULTS.iter().chain(onsi::FAULTS.iter())
-}
-
-/// The set of faults switched on in a server. Empty by default: a correct server.
-#[derive(Debug, Clone, Default)]
-pub struct Faults(Arc<BTreeSet<&'static str>>);
-
-impl Faults {
-    pub fn none() -> Faults {
-        Faults::default()
-    }
-
-    /// Builds the set from names, rejecting any name not in the catalogue.
-    pub fn from_names<S: AsRef<str>>(names: &[S]) -> Result<Faults, String> {
-        let mut set = BTreeSet::new();
-        for name in names {
-            let name = name.as_ref();
-            match catalogue().find(|fault| fault.name == name) {
-                Some(fault) => {
-                    set.insert(fault.name);
-                }
-                None => {
-                    let known: Vec<&str> = catalogue().map(|f| f.name).collect();
-                    return Err(format!(
-                        "unknown fault `{name}`; known faults: {}",
-                        known.join(", ")
-                    ));
-                }
-            }
-        }
-        Ok(Faults(Arc::new(set)))
-    }
-
-    pub fn has(&self, name: &str) -> bool {
-        self.0.contains(name)
-    }
-
-    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.0.iter().copied()
-    }
-}
-
 /// The API key the embedded Onsi server accepts unless told otherwise. It is a
 /// demo value, published in the README, not a secret of anyone's.
 pub const DEMO_API_KEY: &str = "verity-demo-key";
@@ -103,6 +57,9 @@ pub const DEMO_API_KEY: &str = "verity-demo-key";
 pub struct Options {
     pub apis: Vec<Api>,
     pub faults: Faults,
+    /// The readings of the docs the servers give where they give another
+    /// than their default (`verity serve --readings`); none by default.
+    pub readings: Readings,
     /// The `x-api-key` value the Onsi server accepts.
     pub onsi_api_key: String,
 }
@@ -112,6 +69,7 @@ impl Default for Options {
         Options {
             apis: Api::ALL.to_vec(),
             faults: Faults::none(),
+            readings: Readings::none(),
             onsi_api_key: DEMO_API_KEY.to_string(),
         }
     }
@@ -137,10 +95,11 @@ pub fn router(options: &Options) -> Router {
     let mut app = Router::new();
     for api in &options.apis {
         app = match api {
-            Api::Toluna => app.merge(toluna::router(options.faults.clone())),
+            Api::Toluna => app.merge(toluna::router(options.faults.clone(), &options.readings)),
             Api::Onsi => app.merge(onsi::router(onsi::Config {
                 api_key: options.onsi_api_key.clone(),
                 faults: options.faults.clone(),
+                readings: options.readings.clone(),
             })),
         };
     }

@@ -64,14 +64,14 @@ fn caught_by(fault: &FaultRun, named: usize, quote: &str) -> String {
     if properties > 0 {
         counts.push(plural(properties, "property", "properties"));
     }
-    let mut names: Vec<String> = fault
-        .caught_by
+    let catchers = fault.catchers();
+    let mut names: Vec<String> = catchers
         .iter()
         .take(named)
         .map(|c| format!("{quote}{}{quote}", short_name(fault, c)))
         .collect();
-    if fault.caught_by.len() > named {
-        names.push(format!("+{} more", fault.caught_by.len() - named));
+    if catchers.len() > named {
+        names.push(format!("+{} more", catchers.len() - named));
     }
     format!("{}: {}", counts.join(", "), names.join(", "))
 }
@@ -108,6 +108,9 @@ pub fn kill_line(report: &MutantsReport) -> String {
         plural(rate.total(), "fault", "faults"),
         rate.percent()
     );
+    if rate.warned > 0 {
+        line.push_str(&format!(", {} of them as a warning", rate.warned));
+    }
     let survived: Vec<&str> = report
         .faults
         .iter()
@@ -220,13 +223,21 @@ impl<W: Write> MatrixPrinter<W> {
 
     fn fault(&self, fault: &FaultRun) -> String {
         let mut out = String::new();
-        if self.quiet && fault.verdict == Verdict::Caught && fault.errors.is_empty() {
+        let caught = matches!(fault.verdict, Verdict::Caught | Verdict::Warned);
+        if self.quiet && caught && fault.errors.is_empty() {
             return out;
         }
         let (label, detail) = match fault.verdict {
             Verdict::Caught => (
                 self.style.pass("CAUGHT  "),
                 caught_by(fault, NAMED_ON_A_LINE, ""),
+            ),
+            Verdict::Warned => (
+                self.style.pass("WARNED  "),
+                format!(
+                    "caught as a warning, not a failure: {}",
+                    caught_by(fault, NAMED_ON_A_LINE, "")
+                ),
             ),
             Verdict::Survived => (
                 self.style.fail("SURVIVED"),
@@ -255,7 +266,7 @@ impl<W: Write> MatrixPrinter<W> {
             w = self.name_width
         );
         if self.verbose {
-            for c in &fault.caught_by {
+            for c in fault.catchers() {
                 let _ = writeln!(
                     out,
                     "          {} ({}): {}",
@@ -360,6 +371,9 @@ pub fn markdown(report: &MutantsReport) -> String {
     if report.shape.properties > 0 {
         let _ = writeln!(out, "| caught by a property | {properties} |");
     }
+    if rate.warned > 0 {
+        let _ = writeln!(out, "| caught only as a warning | {} |", rate.warned);
+    }
     let _ = writeln!(out, "| survived | {} |", rate.survived);
     if rate.not_run > 0 {
         let _ = writeln!(out, "| not run | {} |", rate.not_run);
@@ -370,6 +384,7 @@ pub fn markdown(report: &MutantsReport) -> String {
     for f in &report.faults {
         let (verdict, by) = match f.verdict {
             Verdict::Caught => ("✅ caught", caught_by(f, NAMED_IN_A_CELL, "`")),
+            Verdict::Warned => ("⚠️ caught as a warning", caught_by(f, NAMED_IN_A_CELL, "`")),
             Verdict::Survived => ("❌ survived", "nothing".into()),
             Verdict::NotRun => ("⏭ not run", f.not_run.clone().unwrap_or_default()),
         };
@@ -444,7 +459,7 @@ fn junit(report: &MutantsReport) -> Result<String, String> {
     suite.add_test_case(clean);
     for f in &report.faults {
         let status = match f.verdict {
-            Verdict::Caught => TestCaseStatus::success(),
+            Verdict::Caught | Verdict::Warned => TestCaseStatus::success(),
             Verdict::Survived => {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 status.set_message(
@@ -466,6 +481,10 @@ fn junit(report: &MutantsReport) -> Result<String, String> {
         if !f.caught_by.is_empty() {
             let ids: Vec<&str> = f.caught_by.iter().map(|c| c.id.as_str()).collect();
             tc.add_property(Property::new("caught_by", ids.join(" ")));
+        }
+        if !f.warned_by.is_empty() {
+            let ids: Vec<&str> = f.warned_by.iter().map(|c| c.id.as_str()).collect();
+            tc.add_property(Property::new("warned_by", ids.join(" ")));
         }
         suite.add_test_case(tc);
     }
@@ -550,6 +569,7 @@ mod tests {
                     duration_ms: 500,
                 },
                 false_alarms: Vec::new(),
+                warnings: Vec::new(),
                 stopped: None,
             },
             faults: vec![
@@ -596,6 +616,31 @@ mod tests {
                 "kill rate: 1 of 3 faults caught (33.3%); 1 survived: onsi-workerid-null-refused; 1 not run; clean servers: 64 passed, 0 failed, no false alarm",
             ]
         );
+    }
+
+    #[test]
+    fn a_fault_caught_only_as_a_warning_says_so() {
+        let mut report = report();
+        report.stopped = None;
+        let mut warned = run("toluna-not-found-reworded", Verdict::Warned, Vec::new());
+        let mut by = catcher("get-unknown-pair", CatcherKind::Case);
+        (by.id, by.suite) = ("toluna::get-unknown-pair".into(), "toluna".into());
+        warned.warned_by = vec![by];
+        report.faults = vec![warned];
+        let mut printer = MatrixPrinter::new(Vec::new(), Style::plain(), false, false);
+        printer.event(&Event::Fault(&report.faults[0]));
+        let line = String::from_utf8(printer.into_inner()).unwrap();
+        assert!(
+            line.starts_with("WARNED    toluna-not-found-reworded  caught as a warning, not a failure: 1 case: get-unknown-pair"),
+            "{line}"
+        );
+        assert!(
+            kill_line(&report)
+                .starts_with("kill rate: 1 of 1 fault caught (100.0%), 1 of them as a warning;"),
+            "{}",
+            kill_line(&report)
+        );
+        assert!(markdown(&report).contains("| caught only as a warning | 1 |"));
     }
 
     #[test]

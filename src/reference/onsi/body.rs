@@ -12,7 +12,8 @@ use email_address::EmailAddress;
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use super::fault;
+use super::Fault;
+use super::message::{Account, Problem};
 use crate::reference::Faults;
 
 /// The email pattern of Onsi's OpenAPI document, verbatim.
@@ -29,6 +30,11 @@ static DOB_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$").expect("the dob pattern is a valid regex")
 });
 
+/// The bug's pattern: a repetition of one or two digits where two are required.
+static LOOSE_DOB_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$").expect("the loose dob pattern is a valid regex")
+});
+
 /// Reading: "must be later than 1900" means the year is 1901 or later, so
 /// 1900-12-31 is refused and 1901-01-01 accepted.
 const FIRST_DOB_YEAR: i32 = 1901;
@@ -37,9 +43,6 @@ const GENDERS: [&str; 3] = ["Female", "Male", "NonBinary"];
 
 const UK_ACCOUNT_KEYS: &[&str] = &["accountHolder", "sortCode", "accountNumber"];
 const EU_ACCOUNT_KEYS: &[&str] = &["accountHolder", "iban"];
-
-/// The message of the issue for a required field left out.
-pub const REQUIRED: &str = "Required";
 
 /// Which operation's schema applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,14 +61,14 @@ pub struct Issue {
     /// The field (`accountDetails.iban` for a nested one); empty for the
     /// body as a whole.
     pub path: String,
-    pub message: String,
+    pub problem: Problem,
 }
 
 impl Issue {
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Issue {
+    pub fn new(path: impl Into<String>, problem: Problem) -> Issue {
         Issue {
             path: path.into(),
-            message: message.into(),
+            problem,
         }
     }
 }
@@ -126,7 +129,7 @@ pub fn parse_full(bytes: &[u8], kind: BodyKind, faults: &Faults) -> Result<FullF
     ] {
         let reported = issues.iter().any(|issue| issue.path == path);
         if !present && !reported {
-            issues.push(Issue::new(path, REQUIRED));
+            issues.push(Issue::new(path, Problem::Required));
         }
     }
     let Fields {
@@ -167,12 +170,12 @@ fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, Issue> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(object)) => Ok(object),
         Ok(other) => {
-            let message = format!("Expected object, received {}", type_name(&other));
-            Err(Issue::new("", message))
+            let received = type_name(&other);
+            Err(Issue::new("", Problem::NotObject { received }))
         }
         // Reading: unparsable JSON (also non-UTF-8 or an empty body) is a
         // body validation problem, reported like a schema violation.
-        Err(error) => Err(Issue::new("", format!("Malformed JSON body: {error}"))),
+        Err(error) => Err(Issue::new("", Problem::MalformedJson(error.to_string()))),
     }
 }
 
@@ -212,13 +215,13 @@ impl Validator<'_> {
         }
     }
 
-    fn refuse(&mut self, path: &str, message: impl Into<String>) {
-        self.issues.push(Issue::new(path, message));
+    fn refuse(&mut self, path: &str, problem: Problem) {
+        self.issues.push(Issue::new(path, problem));
     }
 
-    fn refuse_type<T>(&mut self, path: &str, expected: &str, value: &Value) -> Option<T> {
-        let message = format!("Expected {expected}, received {}", type_name(value));
-        self.refuse(path, message);
+    fn refuse_type<T>(&mut self, path: &str, expected: &'static str, value: &Value) -> Option<T> {
+        let received = type_name(value);
+        self.refuse(path, Problem::WrongType { expected, received });
         None
     }
 
@@ -234,7 +237,7 @@ impl Validator<'_> {
             Value::Bool(flag) => Some(flag),
             // The bug: a lenient binder that parses boolean text.
             Value::String(text)
-                if self.faults.has(fault::PAYROLL_STRING_ACCEPTED)
+                if self.faults.has(Fault::EnablePayrollStringAccepted)
                     && matches!(text.as_str(), "true" | "false") =>
             {
                 Some(text == "true")
@@ -245,11 +248,11 @@ impl Validator<'_> {
 
     fn email(&mut self, value: Value) -> Option<String> {
         let email = self.string("email", value)?;
-        let unchecked = self.kind == BodyKind::Update && self.faults.has(fault::ACCEPTS_BAD_EMAIL);
+        let unchecked = self.kind == BodyKind::Update && self.faults.has(Fault::AcceptsBadEmail);
         if unchecked || is_valid_email(&email) {
             Some(email)
         } else {
-            self.refuse("email", "Invalid email");
+            self.refuse("email", Problem::InvalidEmail);
             None
         }
     }
@@ -258,7 +261,7 @@ impl Validator<'_> {
     /// say string.
     fn worker_id(&mut self, value: Value) -> Option<Option<String>> {
         let nullable =
-            self.kind == BodyKind::Update && !self.faults.has(fault::WORKER_ID_NULL_REFUSED);
+            self.kind == BodyKind::Update && !self.faults.has(Fault::WorkerIdNullRefused);
         match value {
             Value::Null if nullable => Some(None),
             Value::String(text) => Some(Some(text)),
@@ -283,17 +286,17 @@ impl Validator<'_> {
     fn bank_account(&mut self, account: Map<String, Value>) -> Option<Value> {
         let is_uk = account.contains_key("sortCode") || account.contains_key("accountNumber");
         let (keys, variant) = if is_uk {
-            (UK_ACCOUNT_KEYS, "a UK bank account")
+            (UK_ACCOUNT_KEYS, Account::Uk)
         } else {
-            (EU_ACCOUNT_KEYS, "an EU bank account")
+            (EU_ACCOUNT_KEYS, Account::Eu)
         };
         let issues_before = self.issues.len();
         for &key in keys {
-            let optional = key == "iban" && self.faults.has(fault::ACCEPTS_EU_ACCOUNT_MISSING_IBAN);
+            let optional = key == "iban" && self.faults.has(Fault::AcceptsEuAccountMissingIban);
             if !account.contains_key(key) && !optional {
                 self.refuse(
                     &format!("accountDetails.{key}"),
-                    format!("Required in {variant}"),
+                    Problem::MissingFromAccount(variant),
                 );
             }
         }
@@ -301,11 +304,11 @@ impl Validator<'_> {
         for (key, value) in account {
             let path = format!("accountDetails.{key}");
             if !keys.contains(&key.as_str()) {
-                if !self.faults.has(fault::ACCEPTS_EXTRA_ACCOUNT_KEY) {
-                    self.refuse(&path, format!("Unrecognized key in {variant}"));
+                if !self.faults.has(Fault::AcceptsExtraAccountKey) {
+                    self.refuse(&path, Problem::UnknownInAccount(variant));
                 }
             } else if key == "sortCode"
-                && self.faults.has(fault::ACCEPTS_NUMERIC_SORT_CODE)
+                && self.faults.has(Fault::AcceptsNumericSortCode)
                 && let Value::Number(number) = &value
             {
                 // The bug: numbers coerced to text where a string is typed.
@@ -322,37 +325,53 @@ impl Validator<'_> {
         // field of its model only).
         if value.is_null()
             && self.kind == BodyKind::Update
-            && self.faults.has(fault::DOB_NULL_IGNORED)
+            && self.faults.has(Fault::DobNullIgnored)
         {
             return None;
         }
         let dob = self.string("dob", value)?;
-        if !DOB_PATTERN.is_match(&dob) {
-            self.refuse("dob", "Expected a date as YYYY-MM-DD");
+        let pattern = if self.faults.has(Fault::DobPatternLoose) {
+            &LOOSE_DOB_PATTERN
+        } else {
+            &DOB_PATTERN
+        };
+        if !pattern.is_match(&dob) {
+            self.refuse("dob", Problem::DobNotIsoDate);
             return None;
         }
         let Ok(date) = NaiveDate::parse_from_str(&dob, "%Y-%m-%d") else {
-            self.refuse("dob", "Not a calendar date");
+            self.refuse("dob", Problem::DobNotCalendarDate);
             return None;
         };
-        if date.year() < FIRST_DOB_YEAR && !self.faults.has(fault::ACCEPTS_OLD_DOB) {
-            self.refuse("dob", "Date of birth must be later than 1900");
+        if date.year() < FIRST_DOB_YEAR && !self.faults.has(Fault::AcceptsOldDob) {
+            self.refuse("dob", Problem::DobTooEarly);
             return None;
         }
         Some(dob)
     }
 
     fn gender(&mut self, value: Value) -> Option<Option<String>> {
+        // The bug: the POST/PUT model binds the enum ignoring letter case.
+        let any_case = self.kind != BodyKind::Update && self.faults.has(Fault::GenderAnyCase);
+        let listed = match &value {
+            Value::String(gender) if any_case => GENDERS
+                .iter()
+                .find(|listed| listed.eq_ignore_ascii_case(gender)),
+            _ => None,
+        };
+        if let Some(listed) = listed {
+            return Some(Some(listed.to_string()));
+        }
         match value {
-            Value::Null if !self.faults.has(fault::GENDER_NULL_REFUSED) => Some(None),
+            Value::Null if !self.faults.has(Fault::GenderNullRefused) => Some(None),
             Value::String(gender)
                 if GENDERS.contains(&gender.as_str())
-                    || self.faults.has(fault::ACCEPTS_ANY_GENDER) =>
+                    || self.faults.has(Fault::AcceptsAnyGender) =>
             {
                 Some(Some(gender))
             }
             Value::String(_) => {
-                self.refuse("gender", "Expected 'Female' | 'Male' | 'NonBinary'");
+                self.refuse("gender", Problem::GenderNotListed);
                 None
             }
             other => self.refuse_type("gender", "'Female' | 'Male' | 'NonBinary' or null", &other),
@@ -360,10 +379,10 @@ impl Validator<'_> {
     }
 
     fn unknown_key(&mut self, key: &str) {
-        if self.kind == BodyKind::Update && self.faults.has(fault::ACCEPTS_UNKNOWN_KEYS) {
+        if self.kind == BodyKind::Update && self.faults.has(Fault::AcceptsUnknownKeys) {
             return;
         }
-        self.refuse(key, format!("Unrecognized key '{key}'"));
+        self.refuse(key, Problem::UnknownKey(key.to_string()));
     }
 }
 

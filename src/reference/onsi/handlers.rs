@@ -1,7 +1,7 @@
 //! The axum side of each route: extract the raw request parts (never with an
 //! extractor that answers on its own), run the operation, send the reply.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::member::TIERS;
 use super::reply::Reply;
 use super::store::{IdempotencyKey, Store};
-use super::{AppState, fault, ops, search};
+use super::{AppState, Fault, ops, search};
 use crate::reference::Faults;
 
 type MemberId = Result<Path<String>, PathRejection>;
@@ -62,8 +62,19 @@ pub async fn update_member(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    if app.faults.has(Fault::PatchLostUpdate)
+        && let (Ok(Path(id)), Ok(body)) = (&id, &body)
+    {
+        let reply = app.update_unlocked(id, body, &uri, &headers).await;
+        return app.send(reply);
+    }
     write_member(app, Method::PATCH, id, body, &uri, &headers, ops::update)
 }
+
+/// How long the `onsi-patch-lost-update` fault holds a member it read before
+/// writing it back: long enough that PATCHes sent together all read the same
+/// member, short enough not to slow a run down.
+const LOST_UPDATE_WINDOW: Duration = Duration::from_millis(10);
 
 pub async fn replace_member(
     State(app): State<AppState>,
@@ -120,6 +131,25 @@ pub async fn not_found(State(app): State<AppState>) -> Response {
 }
 
 impl AppState {
+    /// The bug: a read-modify-write without the lock around it. The member
+    /// is read under one lock, the handler waits (as for a slow database
+    /// round trip), and the patched copy is written back whole under
+    /// another, over whatever a concurrent PATCH wrote in between.
+    async fn update_unlocked(
+        &self,
+        id: &str,
+        body: &[u8],
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Reply {
+        let before = self.store().member(id).cloned();
+        tokio::time::sleep(LOST_UPDATE_WINDOW).await;
+        self.mutate(Method::PATCH, uri, headers, |store, faults| match before {
+            Some(before) => ops::update_from(store, before, body, faults),
+            None => ops::update(store, id, body, faults),
+        })
+    }
+
     /// Runs a mutation under the store lock, honouring `x-idempotency-key`.
     fn mutate(
         &self,
@@ -130,7 +160,7 @@ impl AppState {
     ) -> Reply {
         let key = headers
             .get("x-idempotency-key")
-            .filter(|_| !self.faults.has(fault::IDEMPOTENCY_REPROCESSED))
+            .filter(|_| !self.faults.has(Fault::IdempotencyReprocessed))
             .map(|key| IdempotencyKey {
                 method,
                 path: uri.path().to_string(),

@@ -3,16 +3,19 @@
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::Fault;
 use super::body::{Fields, FullFields};
-use super::fault;
 use crate::reference::Faults;
 
 /// The docs' example member, seeded as the one `active` member: no API call
 /// can make a member active (POST invites), so cases about active members use it.
 pub const SEED_ACTIVE_MEMBER_ID: &str = "mem_q5sdae3se6eg9m9dcvug";
 
-/// Reading: tiers are a configured set the docs do not list; this server has
-/// these three (the docs' example uses Gold).
+/// Reading: tiers are per account ("a group within the platform that
+/// members can be assigned to"), listed by `GET /v1/tiers`, and the docs name
+/// only the example Gold. This server's account offers three, in this order,
+/// so that a member can be moved from one tier to another (POST, PATCH and
+/// PUT take any of them); a tier not listed is refused.
 pub const TIERS: [&str; 3] = ["Gold", "Silver", "Bronze"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +104,7 @@ impl Member {
     pub fn replace(&mut self, fields: FullFields, faults: &Faults) {
         let status = match self.status {
             // The bug copies the status over with the rest of the old member.
-            Status::Inactive if !faults.has(fault::PUT_KEEPS_INACTIVE) => Status::Active,
+            Status::Inactive if !faults.has(Fault::PutKeepsInactive) => Status::Active,
             other => other,
         };
         *self = Member {
@@ -112,7 +115,7 @@ impl Member {
 
     /// PATCH: only the fields the body carried change.
     pub fn patch(&mut self, fields: Fields, faults: &Faults) {
-        if faults.has(fault::PATCH_RESETS_OMITTED) {
+        if faults.has(Fault::PatchResetsOmitted) {
             self.phone = None;
             self.worker_id = None;
             self.account_details = None;
@@ -156,7 +159,7 @@ impl Member {
         object.insert("status".into(), json!(self.status.as_str()));
         object.insert("accountDetails".into(), json!(self.account_details));
         object.insert("enablePayroll".into(), json!(self.enable_payroll));
-        if self.dob.is_some() || !faults.has(fault::MEMBER_MISSING_DOB_KEY) {
+        if self.dob.is_some() || !faults.has(Fault::MemberMissingDobKey) {
             object.insert("dob".into(), json!(self.dob));
         }
         // Reading: the schema makes gender optional; this server always sends

@@ -12,6 +12,7 @@
 mod body;
 mod handlers;
 mod member;
+mod message;
 mod ops;
 mod reply;
 mod rules;
@@ -29,176 +30,89 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, get};
 
-use super::{Api, FaultInfo, Faults};
+use super::reading::Wording;
+use super::{Faults, Readings};
 use reply::Reply;
 use store::Store;
 
 pub use member::SEED_ACTIVE_MEMBER_ID;
 
-/// Fault names, shared by [`FAULTS`] and the single place each one acts.
-mod fault {
-    pub const PATCH_RESETS_OMITTED: &str = "onsi-patch-resets-omitted";
-    pub const PATCH_ECHO_STALE: &str = "onsi-patch-echo-stale";
-    pub const PATCH_DROPS_PHONE_ECHO: &str = "onsi-patch-drops-phone-echo";
-    pub const PATCH_HALF_APPLIED: &str = "onsi-patch-half-applied";
-    pub const EMAIL_CHANGE_ANY_STATUS: &str = "onsi-email-change-any-status";
-    pub const WORKER_ID_NOT_UNIQUE: &str = "onsi-workerid-not-unique";
-    pub const WORKER_ID_UNIQUE_ACTIVE_ONLY: &str = "onsi-workerid-unique-active-only";
-    pub const WORKER_ID_NULL_REFUSED: &str = "onsi-workerid-null-refused";
-    pub const ACCEPTS_UNKNOWN_KEYS: &str = "onsi-accepts-unknown-keys";
-    pub const ACCEPTS_EXTRA_ACCOUNT_KEY: &str = "onsi-accepts-extra-account-key";
-    pub const ACCEPTS_EU_ACCOUNT_MISSING_IBAN: &str = "onsi-accepts-eu-account-missing-iban";
-    pub const ACCEPTS_OLD_DOB: &str = "onsi-accepts-old-dob";
-    pub const ACCEPTS_ANY_GENDER: &str = "onsi-accepts-any-gender";
-    pub const GENDER_NULL_REFUSED: &str = "onsi-gender-null-refused";
-    pub const ACCEPTS_BAD_EMAIL: &str = "onsi-accepts-bad-email";
-    pub const AUTH_MISSING_KEY_ACCEPTED: &str = "onsi-auth-missing-key-accepted";
-    pub const AUTH_WRONG_KEY_ACCEPTED: &str = "onsi-auth-wrong-key-accepted";
-    pub const IDEMPOTENCY_REPROCESSED: &str = "onsi-idempotency-reprocessed";
-    pub const UNKNOWN_MEMBER_500: &str = "onsi-unknown-member-500";
-    pub const UNKNOWN_MEMBER_200: &str = "onsi-unknown-member-200";
-    pub const MEMBER_MISSING_DOB_KEY: &str = "onsi-member-missing-dob-key";
-    pub const TEXT_CONTENT_TYPE: &str = "onsi-text-content-type";
-    pub const DELETE_KEEPS_STATUS: &str = "onsi-delete-keeps-status";
-    pub const POST_DUPLICATE_EMAIL_ACCEPTED: &str = "onsi-post-duplicate-email-accepted";
-    pub const INVITE_MISSING_FIELD_500: &str = "onsi-invite-missing-field-500";
-    pub const DOB_NULL_IGNORED: &str = "onsi-dob-null-ignored";
-    pub const ACCEPTS_NUMERIC_SORT_CODE: &str = "onsi-accepts-numeric-sort-code";
-    pub const PAYROLL_STRING_ACCEPTED: &str = "onsi-enable-payroll-string-accepted";
-    pub const PUT_KEEPS_INACTIVE: &str = "onsi-put-keeps-inactive";
-    pub const SEARCH_IGNORES_STATUSES: &str = "onsi-search-ignores-statuses";
-}
-
-const fn onsi_fault(name: &'static str, summary: &'static str) -> FaultInfo {
-    FaultInfo {
-        name,
-        api: Api::Onsi,
-        summary,
-    }
-}
-
-pub const FAULTS: &[FaultInfo] = &[
-    onsi_fault(
-        fault::PATCH_RESETS_OMITTED,
+super::fault::fault_catalogue! {
+    Onsi;
+    PatchResetsOmitted = "onsi-patch-resets-omitted":
         "PATCH nulls phone, workerId, accountDetails, dob, gender and clears enablePayroll when the body omits them; the docs make every PATCH field optional",
-    ),
-    onsi_fault(
-        fault::PATCH_ECHO_STALE,
+    PatchEchoStale = "onsi-patch-echo-stale":
         "PATCH stores the update but answers with the member as it was before; the docs answer 200 with the (updated) Member",
-    ),
-    onsi_fault(
-        fault::PATCH_DROPS_PHONE_ECHO,
+    PatchDropsPhoneEcho = "onsi-patch-drops-phone-echo":
         "PATCH stores a new phone but its answer shows the old one; the docs answer 200 with the updated Member",
-    ),
-    onsi_fault(
-        fault::PATCH_HALF_APPLIED,
+    PatchHalfApplied = "onsi-patch-half-applied":
         "a PATCH refused with 400 still applies the valid fields it carried; a refused update must change nothing",
-    ),
-    onsi_fault(
-        fault::EMAIL_CHANGE_ANY_STATUS,
+    EmailChangeAnyStatus = "onsi-email-change-any-status":
         "email can be changed whatever the status; the docs allow it only while the member is invited",
-    ),
-    onsi_fault(
-        fault::WORKER_ID_NOT_UNIQUE,
+    WorkerIdNotUnique = "onsi-workerid-not-unique":
         "PATCH does not check workerId uniqueness; the docs require it to be unique across all members",
-    ),
-    onsi_fault(
-        fault::WORKER_ID_UNIQUE_ACTIVE_ONLY,
+    WorkerIdUniqueActiveOnly = "onsi-workerid-unique-active-only":
         "workerId uniqueness ignores inactive members; the docs require it across active, invited and inactive members",
-    ),
-    onsi_fault(
-        fault::WORKER_ID_NULL_REFUSED,
+    WorkerIdNullRefused = "onsi-workerid-null-refused":
         "PATCH refuses workerId null; the PATCH schema types workerId as string | null",
-    ),
-    onsi_fault(
-        fault::ACCEPTS_UNKNOWN_KEYS,
+    AcceptsUnknownKeys = "onsi-accepts-unknown-keys":
         "PATCH ignores unknown top-level keys; the PATCH schema has additionalProperties: false",
-    ),
-    onsi_fault(
-        fault::ACCEPTS_EXTRA_ACCOUNT_KEY,
+    AcceptsExtraAccountKey = "onsi-accepts-extra-account-key":
         "extra keys inside accountDetails are accepted and dropped; both bank-account schemas have additionalProperties: false",
-    ),
-    onsi_fault(
-        fault::ACCEPTS_EU_ACCOUNT_MISSING_IBAN,
+    AcceptsEuAccountMissingIban = "onsi-accepts-eu-account-missing-iban":
         "an accountDetails with only accountHolder is accepted; BankAccountEU requires iban",
-    ),
-    onsi_fault(
-        fault::ACCEPTS_OLD_DOB,
+    AcceptsOldDob = "onsi-accepts-old-dob":
         "dob before 1901 (e.g. 1899-12-31) is accepted; the docs say dob must be later than 1900",
-    ),
-    onsi_fault(
-        fault::ACCEPTS_ANY_GENDER,
+    AcceptsAnyGender = "onsi-accepts-any-gender":
         "any gender string is accepted; the docs allow only Female, Male, NonBinary or null",
-    ),
-    onsi_fault(
-        fault::GENDER_NULL_REFUSED,
+    GenderNullRefused = "onsi-gender-null-refused":
         "gender null is refused; the schema types gender as an enum or null",
-    ),
-    onsi_fault(
-        fault::ACCEPTS_BAD_EMAIL,
+    AcceptsBadEmail = "onsi-accepts-bad-email":
         "PATCH does not validate the email format; the schema gives format email and a pattern",
-    ),
-    onsi_fault(
-        fault::AUTH_MISSING_KEY_ACCEPTED,
+    AuthMissingKeyAccepted = "onsi-auth-missing-key-accepted":
         "a request without x-api-key is served; the docs require the header on every call",
-    ),
-    onsi_fault(
-        fault::AUTH_WRONG_KEY_ACCEPTED,
+    AuthWrongKeyAccepted = "onsi-auth-wrong-key-accepted":
         "any non-empty x-api-key is accepted; the docs answer Forbidden for a refused key",
-    ),
-    onsi_fault(
-        fault::IDEMPOTENCY_REPROCESSED,
+    IdempotencyReprocessed = "onsi-idempotency-reprocessed":
         "x-idempotency-key is ignored and replays are processed again; the docs return the earlier result",
-    ),
-    onsi_fault(
-        fault::UNKNOWN_MEMBER_500,
+    UnknownMember500 = "onsi-unknown-member-500":
         "an unknown member id answers 500 InternalServerError; the docs allow only 404 NotFound or 400 MemberNotFound",
-    ),
-    onsi_fault(
-        fault::UNKNOWN_MEMBER_200,
+    UnknownMember200 = "onsi-unknown-member-200":
         "GET of an unknown member id answers 200 with an empty Member; the docs allow only 404 NotFound or 400 MemberNotFound",
-    ),
-    onsi_fault(
-        fault::MEMBER_MISSING_DOB_KEY,
+    MemberMissingDobKey = "onsi-member-missing-dob-key":
         "Member responses leave out dob when it is null; the Member schema requires dob (string | null)",
-    ),
-    onsi_fault(
-        fault::TEXT_CONTENT_TYPE,
+    TextContentType = "onsi-text-content-type":
         "JSON answers carry content-type text/plain; the docs answer application/json",
-    ),
-    onsi_fault(
-        fault::DELETE_KEEPS_STATUS,
+    DeleteKeepsStatus = "onsi-delete-keeps-status":
         "DELETE answers OK but leaves the status unchanged; the docs say the member becomes inactive",
-    ),
-    onsi_fault(
-        fault::POST_DUPLICATE_EMAIL_ACCEPTED,
+    PostDuplicateEmailAccepted = "onsi-post-duplicate-email-accepted":
         "POST with an email already in use creates a second member; the docs answer 400 MemberAlreadyInvited",
-    ),
-    onsi_fault(
-        fault::INVITE_MISSING_FIELD_500,
+    InviteMissingField500 = "onsi-invite-missing-field-500":
         "POST without one of its required fields (email, firstName, lastName, tier) answers 500 InternalServerError; the docs answer 400 InvalidAddMemberPayload",
-    ),
-    onsi_fault(
-        fault::DOB_NULL_IGNORED,
+    DobNullIgnored = "onsi-dob-null-ignored":
         "PATCH reads dob null as \"not given\" and answers 200; the PATCH schema types dob as a string, not nullable",
-    ),
-    onsi_fault(
-        fault::ACCEPTS_NUMERIC_SORT_CODE,
+    AcceptsNumericSortCode = "onsi-accepts-numeric-sort-code":
         "a sortCode sent as a JSON number is accepted and stored as text; BankAccountUK types sortCode as a string",
-    ),
-    onsi_fault(
-        fault::PAYROLL_STRING_ACCEPTED,
+    EnablePayrollStringAccepted = "onsi-enable-payroll-string-accepted":
         "enablePayroll \"true\"/\"false\" strings are accepted as booleans; the schema types enablePayroll as a boolean",
-    ),
-    onsi_fault(
-        fault::PUT_KEEPS_INACTIVE,
+    PutKeepsInactive = "onsi-put-keeps-inactive":
         "PUT of an inactive member replaces its fields but leaves it inactive; the docs say PUT re-activates inactive members",
-    ),
-    onsi_fault(
-        fault::SEARCH_IGNORES_STATUSES,
+    SearchIgnoresStatuses = "onsi-search-ignores-statuses":
         "GET /v1/members ignores the statuses filter and returns members of every status; the docs: \"statuses\": \"Filter by member status\"",
-    ),
-];
+    DobPatternLoose = "onsi-dob-pattern-loose":
+        "dob with a one-digit month or day (1985-6-21) is accepted and stored as sent; the \
+         schema's dob pattern is ^\\d{4}-\\d{2}-\\d{2}$",
+    GenderAnyCase = "onsi-gender-any-case":
+        "POST and PUT accept gender in any letter case (female, MALE) and store the listed \
+         value; the POST/PUT schema's gender enum is exactly Female, Male, NonBinary",
+    TierUpdateNotStored = "onsi-tier-update-not-stored":
+        "PATCH answers with the new tier but keeps the old one, so a following GET shows it; \
+         the docs answer 200 with the updated Member, the PATCH's fields applied",
+    PatchLostUpdate = "onsi-patch-lost-update":
+        "PATCH reads the member, waits, then writes the whole member back without a lock, so \
+         of two concurrent PATCHes of different fields one is lost; the docs' partial update \
+         changes the fields each PATCH carries and keeps the others",
+}
 
 /// How to build the Onsi server.
 #[derive(Debug, Clone)]
@@ -206,6 +120,7 @@ pub struct Config {
     /// The only `x-api-key` value served.
     pub api_key: String,
     pub faults: Faults,
+    pub readings: Readings,
 }
 
 /// What every handler shares: the configuration and the one store.
@@ -213,6 +128,7 @@ pub struct Config {
 struct AppState {
     api_key: Arc<str>,
     faults: Faults,
+    wording: Wording,
     /// One lock around all state, held for a whole request, so that each
     /// request is atomic and concurrent idempotent replays apply once.
     store: Arc<Mutex<Store>>,
@@ -223,6 +139,7 @@ impl AppState {
         AppState {
             api_key: config.api_key.into(),
             faults: config.faults,
+            wording: config.readings.wording(),
             store: Arc::new(Mutex::new(Store::seeded())),
         }
     }
@@ -236,16 +153,16 @@ impl AppState {
     }
 
     fn send(&self, reply: Reply) -> Response {
-        reply.into_response(&self.faults)
+        reply.into_response(&self.faults, self.wording)
     }
 
     /// The refusal for a request whose `x-api-key` is not the configured one.
     fn auth_refusal(&self, headers: &HeaderMap) -> Option<Reply> {
         match headers.get("x-api-key") {
-            None if self.faults.has(fault::AUTH_MISSING_KEY_ACCEPTED) => None,
+            None if self.faults.has(Fault::AuthMissingKeyAccepted) => None,
             None => Some(Reply::missing_api_key()),
             Some(key) if key.as_bytes() == self.api_key.as_bytes() => None,
-            Some(key) if !key.is_empty() && self.faults.has(fault::AUTH_WRONG_KEY_ACCEPTED) => None,
+            Some(key) if !key.is_empty() && self.faults.has(Fault::AuthWrongKeyAccepted) => None,
             Some(_) => Some(Reply::forbidden()),
         }
     }

@@ -3,9 +3,10 @@
 
 use serde_json::json;
 
+use super::Fault;
 use super::body::{self, BodyKind, Fields, Issue};
-use super::fault;
 use super::member::{Member, Status, blank_member_json};
+use super::message::{Broken, Problem};
 use super::reply::Reply;
 use super::rules;
 use super::store::Store;
@@ -14,7 +15,7 @@ use crate::reference::Faults;
 pub fn get(store: &Store, id: &str, faults: &Faults) -> Reply {
     match store.member(id) {
         Some(member) => Reply::ok(member.to_json(faults)),
-        None if faults.has(fault::UNKNOWN_MEMBER_200) => Reply::ok(blank_member_json(id)),
+        None if faults.has(Fault::UnknownMember200) => Reply::ok(blank_member_json(id)),
         None => unknown_member(id, faults),
     }
 }
@@ -25,8 +26,10 @@ pub fn invite(store: &mut Store, body: &[u8], faults: &Faults) -> Reply {
         Ok(fields) => fields,
         // The bug reads a required field that is not there.
         Err(issues)
-            if faults.has(fault::INVITE_MISSING_FIELD_500)
-                && issues.iter().any(|issue| issue.message == body::REQUIRED) =>
+            if faults.has(Fault::InviteMissingField500)
+                && issues
+                    .iter()
+                    .any(|issue| issue.problem == Problem::Required) =>
         {
             return Reply::internal_error();
         }
@@ -44,16 +47,32 @@ pub fn update(store: &mut Store, id: &str, body: &[u8], faults: &Faults) -> Repl
     let Some(before) = store.member(id).cloned() else {
         return unknown_member(id, faults);
     };
+    update_from(store, before, body, faults)
+}
+
+/// PATCH applied to `before`, the member as it was read, and saved whole.
+/// Under the store lock `before` is what the store holds; the
+/// `onsi-patch-lost-update` fault reads it earlier, outside the lock.
+pub fn update_from(store: &mut Store, before: Member, body: &[u8], faults: &Faults) -> Reply {
     let (mut fields, issues) = body::parse(body, BodyKind::Update, faults);
     let problems = rules::update_problems(store, &before, &mut fields, faults);
-    if let Some(refusal) = update_refusal(id, &issues, &problems) {
-        if faults.has(fault::PATCH_HALF_APPLIED) {
+    if let Some(refusal) = update_refusal(&before.id, &issues, &problems) {
+        if faults.has(Fault::PatchHalfApplied) {
             store.save(patched(&before, fields, faults));
         }
         return refusal;
     }
     let after = patched(&before, fields, faults);
-    store.save(after.clone());
+    // The bug writes every field but the tier it answers with.
+    let stored = if faults.has(Fault::TierUpdateNotStored) {
+        Member {
+            tier: before.tier.clone(),
+            ..after.clone()
+        }
+    } else {
+        after.clone()
+    };
+    store.save(stored);
     Reply::ok(update_echo(before, after, faults).to_json(faults))
 }
 
@@ -65,7 +84,7 @@ fn patched(member: &Member, fields: Fields, faults: &Faults) -> Member {
 
 /// Schema violations come first, as `BodyValidation` issues; only a
 /// schema-valid body can break a rule (`InvalidUpdateMemberPayload`).
-fn update_refusal(id: &str, issues: &[Issue], problems: &[String]) -> Option<Reply> {
+fn update_refusal(id: &str, issues: &[Issue], problems: &[Broken]) -> Option<Reply> {
     if !issues.is_empty() {
         Some(Reply::body_invalid(issues))
     } else if !problems.is_empty() {
@@ -77,10 +96,10 @@ fn update_refusal(id: &str, issues: &[Issue], problems: &[String]) -> Option<Rep
 
 /// The member a PATCH answers with: the updated one.
 fn update_echo(before: Member, after: Member, faults: &Faults) -> Member {
-    if faults.has(fault::PATCH_ECHO_STALE) {
+    if faults.has(Fault::PatchEchoStale) {
         return before;
     }
-    if faults.has(fault::PATCH_DROPS_PHONE_ECHO) {
+    if faults.has(Fault::PatchDropsPhoneEcho) {
         return Member {
             phone: before.phone,
             ..after
@@ -117,14 +136,14 @@ pub fn remove(store: &mut Store, id: &str, faults: &Faults) -> Reply {
     if store.member(id).is_none() {
         return unknown_member(id, faults);
     }
-    if !faults.has(fault::DELETE_KEEPS_STATUS) {
+    if !faults.has(Fault::DeleteKeepsStatus) {
         store.set_status(id, Status::Inactive);
     }
     Reply::ok(json!({ "message": "OK" }))
 }
 
 fn unknown_member(id: &str, faults: &Faults) -> Reply {
-    if faults.has(fault::UNKNOWN_MEMBER_500) {
+    if faults.has(Fault::UnknownMember500) {
         return Reply::internal_error();
     }
     Reply::member_not_found(id)

@@ -2,9 +2,10 @@
 //! members: known tier, email changes only while invited, unique email and
 //! workerId.
 
+use super::Fault;
 use super::body::{Fields, FullFields};
-use super::fault;
 use super::member::{Member, Status, TIERS};
+use super::message::Broken;
 use super::reply::Reply;
 use super::store::Store;
 use crate::reference::Faults;
@@ -12,15 +13,15 @@ use crate::reference::Faults;
 /// POST: the first rule broken, as the documented error for it.
 pub fn invite_refusal(store: &Store, fields: &FullFields, faults: &Faults) -> Option<Reply> {
     if let Some(problem) = tier_problem(&fields.tier) {
-        return Some(Reply::invalid_add_rule(&problem));
+        return Some(Reply::invalid_add_rule(problem));
     }
-    let duplicate_allowed = faults.has(fault::POST_DUPLICATE_EMAIL_ACCEPTED);
+    let duplicate_allowed = faults.has(Fault::PostDuplicateEmailAccepted);
     if !duplicate_allowed && store.email_in_use(&fields.email, None) {
         return Some(Reply::already_invited(&fields.email));
     }
     let worker_id = fields.worker_id.as_deref();
     if let Some(problem) = worker_id.and_then(|id| worker_id_problem(store, None, id, faults)) {
-        return Some(Reply::invalid_add_rule(&problem));
+        return Some(Reply::invalid_add_rule(problem));
     }
     None
 }
@@ -32,7 +33,7 @@ pub fn update_problems(
     member: &Member,
     fields: &mut Fields,
     faults: &Faults,
-) -> Vec<String> {
+) -> Vec<Broken> {
     let mut problems = Vec::new();
     if let Some(problem) = fields.tier.as_deref().and_then(tier_problem) {
         problems.push(problem);
@@ -44,7 +45,7 @@ pub fn update_problems(
         fields.email = None;
     }
     let worker_id = fields.worker_id.as_ref().and_then(Option::as_deref);
-    let check_worker_id = !faults.has(fault::WORKER_ID_NOT_UNIQUE);
+    let check_worker_id = !faults.has(Fault::WorkerIdNotUnique);
     if let Some(problem) = worker_id
         .filter(|_| check_worker_id)
         .and_then(|id| worker_id_problem(store, Some(&member.id), id, faults))
@@ -61,7 +62,7 @@ pub fn replace_problems(
     member: &Member,
     fields: &FullFields,
     faults: &Faults,
-) -> Vec<String> {
+) -> Vec<Broken> {
     let worker_id = fields.worker_id.as_deref();
     [
         tier_problem(&fields.tier),
@@ -73,28 +74,25 @@ pub fn replace_problems(
     .collect()
 }
 
-fn tier_problem(tier: &str) -> Option<String> {
-    (!TIERS.contains(&tier)).then(|| format!("Unknown tier '{tier}'"))
+fn tier_problem(tier: &str) -> Option<Broken> {
+    (!TIERS.contains(&tier)).then(|| Broken::UnknownTier(tier.to_string()))
 }
 
 /// Reading: only a *change* of email is refused outside `invited`; sending
 /// the current email again is allowed in any status. Reading: the POST/PUT
 /// schema calls the email "unique", so a change to another member's email is
 /// refused too.
-fn email_problem(store: &Store, member: &Member, email: &str, faults: &Faults) -> Option<String> {
+fn email_problem(store: &Store, member: &Member, email: &str, faults: &Faults) -> Option<Broken> {
     if email == member.email {
         return None;
     }
-    let any_status = faults.has(fault::EMAIL_CHANGE_ANY_STATUS);
+    let any_status = faults.has(Fault::EmailChangeAnyStatus);
     if member.status != Status::Invited && !any_status {
-        return Some(format!(
-            "Email can only be changed while the member is invited; member is {}",
-            member.status.as_str()
-        ));
+        return Some(Broken::EmailLocked(member.status));
     }
     store
         .email_in_use(email, Some(&member.id))
-        .then(|| format!("Email {email} is already used by another member"))
+        .then(|| Broken::EmailTaken(email.to_string()))
 }
 
 fn worker_id_problem(
@@ -102,8 +100,8 @@ fn worker_id_problem(
     except: Option<&str>,
     worker_id: &str,
     faults: &Faults,
-) -> Option<String> {
+) -> Option<Broken> {
     store
         .worker_id_in_use(worker_id, except, faults)
-        .then(|| format!("workerId {worker_id} is already used by another member"))
+        .then(|| Broken::WorkerIdTaken(worker_id.to_string()))
 }

@@ -3,9 +3,10 @@
 
 use serde_json::{Value, json};
 
+use super::Fault;
 use super::body::Issue;
-use super::fault;
 use super::member::{Member, Status};
+use super::message::Problem;
 use super::reply::Reply;
 use crate::reference::Faults;
 
@@ -37,7 +38,7 @@ pub fn parse(query: &str) -> Result<Search, Vec<Issue>> {
                 Some(status) => search.statuses.push(status),
                 None => issues.push(Issue::new(
                     "statuses",
-                    format!("Invalid status '{value}'; expected active, invited or inactive"),
+                    Problem::UnknownStatus(value.into_owned()),
                 )),
             },
             "skip" => skip.push(value.into_owned()),
@@ -59,12 +60,12 @@ pub fn parse(query: &str) -> Result<Search, Vec<Issue>> {
 /// whole number given once makes sense as a count, so only that is accepted.
 fn required_count(name: &str, values: &[String], issues: &mut Vec<Issue>) -> Option<u64> {
     let problem = match values {
-        [] => "Required".to_string(),
+        [] => Problem::Required,
         [value] => match value.parse::<u64>() {
             Ok(count) => return Some(count),
-            Err(_) => format!("Expected a non-negative whole number, received '{value}'"),
+            Err(_) => Problem::NotCount(value.clone()),
         },
-        _ => "Expected a single value".to_string(),
+        _ => Problem::RepeatedCount,
     };
     issues.push(Issue::new(name, problem));
     None
@@ -73,7 +74,7 @@ fn required_count(name: &str, values: &[String], issues: &mut Vec<Issue>) -> Opt
 impl Search {
     fn matches(&self, member: &Member, faults: &Faults) -> bool {
         // The bug: the statuses filter is parsed but never applied.
-        let statuses: &[Status] = if faults.has(fault::SEARCH_IGNORES_STATUSES) {
+        let statuses: &[Status] = if faults.has(Fault::SearchIgnoresStatuses) {
             &[]
         } else {
             &self.statuses

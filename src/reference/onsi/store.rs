@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use axum::http::Method;
 
+use super::Fault;
 use super::body::FullFields;
-use super::fault;
 use super::member::{self, Member, Status};
 use super::reply::Reply;
 use crate::reference::Faults;
@@ -115,7 +115,7 @@ impl Store {
     /// The docs: a workerId is unique across active, invited and inactive
     /// members; any number of members may have none.
     pub fn worker_id_in_use(&self, worker_id: &str, except: Option<&str>, faults: &Faults) -> bool {
-        let ignore_inactive = faults.has(fault::WORKER_ID_UNIQUE_ACTIVE_ONLY);
+        let ignore_inactive = faults.has(Fault::WorkerIdUniqueActiveOnly);
         self.others(&self.fields.by_worker_id, worker_id, except)
             .any(|member| !(ignore_inactive && member.status == Status::Inactive))
     }

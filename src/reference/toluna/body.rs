@@ -9,12 +9,9 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use uuid::Uuid;
 
+use super::message::{BodyProblem, Invalid, Rule};
 use super::store::{Answer, Answers, MemberKey, Patch};
-use super::{
-    ACCEPTS_ANY_PARTNER_GUID, ACCEPTS_BAD_BIRTHDATE, ACCEPTS_BAD_BOOLEAN, ACCEPTS_BAD_EMAIL,
-    ANSWER_ZERO_REFUSED, ANSWERED_QUESTIONS_WIN, Faults, MISSING_PARTNER_GUID_ACCEPTED,
-    REJECTS_JSON_BOOLEANS, REJECTS_STRING_BOOLEANS,
-};
+use super::{Fault, Faults};
 
 const PARTNER_GUID: &str = "PartnerGUID";
 const MEMBER_CODE: &str = "MemberCode";
@@ -36,22 +33,22 @@ const MEMBER_CODE_MAX_CHARS: usize = 256;
 pub struct MemberRequest {
     pub key: Option<MemberKey>,
     pub patch: Patch,
-    pub errors: Vec<String>,
+    pub errors: Vec<Invalid>,
 }
 
 /// Parses the raw bytes as a JSON object whose property names are folded to
 /// lower case, so that lookups match names case-insensitively as ASP.NET model
 /// binding does (the docs themselves spell `MemberCOde`).
-pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
+pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, BodyProblem> {
     // .NET's JSON reader skips a UTF-8 byte-order mark; so does this server.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err("The request body is empty; it must be a JSON object".to_string());
+        return Err(BodyProblem::Empty);
     }
     match serde_json::from_slice::<Folded>(bytes) {
         Ok(Folded(Value::Object(object))) => Ok(object),
-        Ok(Folded(_)) => Err("The request body must be a JSON object".to_string()),
-        Err(error) => Err(format!("The request body is not valid JSON: {error}")),
+        Ok(Folded(_)) => Err(BodyProblem::NotObject),
+        Err(error) => Err(BodyProblem::NotJson(error.to_string())),
     }
 }
 
@@ -95,35 +92,32 @@ pub fn has_member_code(body: &Map<String, Value>) -> bool {
 }
 
 /// A PartnerGUID given as text (body property or query parameter).
-pub fn partner_guid_text(name: &str, text: &str) -> Result<Uuid, String> {
-    let guid = parse_guid(text).ok_or_else(|| {
-        format!("{name} must be a GUID such as 93A6D55C-D4E7-49FC-8D68-671165ADE463")
-    })?;
+pub fn partner_guid_text(name: &str, text: &str) -> Result<Uuid, Invalid> {
+    let guid = parse_guid(text).ok_or_else(|| Invalid::new(name, Rule::NotGuid))?;
     // Reading: a service binding into a non-nullable Guid cannot tell a
     // missing PartnerGUID from the empty GUID, and Toluna never issues the
     // empty GUID, so it is refused like a missing one.
     if guid.is_nil() {
-        return Err(format!("{name} must not be the empty GUID"));
+        return Err(Invalid::new(name, Rule::EmptyGuid));
     }
     Ok(guid)
 }
 
 /// A MemberCode given as text (body property or query parameter).
-pub fn member_code_text(name: &str, text: &str) -> Result<String, String> {
+pub fn member_code_text(name: &str, text: &str) -> Result<String, Invalid> {
     // Reading: a code of only white space is as unusable as an empty one.
     if text.trim().is_empty() {
-        return Err(format!("{name} must not be empty"));
+        return Err(Invalid::new(name, Rule::Blank));
     }
     if text.chars().count() > MEMBER_CODE_MAX_CHARS {
-        return Err(format!(
-            "{name} must be at most {MEMBER_CODE_MAX_CHARS} characters"
-        ));
+        let max = MEMBER_CODE_MAX_CHARS;
+        return Err(Invalid::new(name, Rule::TooLong { max }));
     }
     Ok(text.to_string())
 }
 
 /// Moves an error into `errors`, keeping the value otherwise.
-fn keep<T>(errors: &mut Vec<String>, result: Result<T, String>) -> Option<T> {
+fn keep<T>(errors: &mut Vec<Invalid>, result: Result<T, Invalid>) -> Option<T> {
     result.map_err(|error| errors.push(error)).ok()
 }
 
@@ -137,24 +131,24 @@ fn supplied<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value>
 fn optional<T>(
     body: &Map<String, Value>,
     name: &str,
-    parse: impl FnOnce(&Value) -> Result<T, String>,
-) -> Result<Option<T>, String> {
+    parse: impl FnOnce(&Value) -> Result<T, Invalid>,
+) -> Result<Option<T>, Invalid> {
     supplied(body, name).map(parse).transpose()
 }
 
-fn partner_guid(value: Option<&Value>, faults: &Faults) -> Result<Uuid, String> {
+fn partner_guid(value: Option<&Value>, faults: &Faults) -> Result<Uuid, Invalid> {
     match value {
         // The bug binds the property as a string: any text names a partner.
         Some(Value::String(text))
-            if faults.has(ACCEPTS_ANY_PARTNER_GUID) && parse_guid(text).is_none() =>
+            if faults.has(Fault::AcceptsAnyPartnerGuid) && parse_guid(text).is_none() =>
         {
             Ok(text_as_guid(text))
         }
         Some(Value::String(text)) => partner_guid_text(PARTNER_GUID, text),
-        Some(_) => Err(format!("{PARTNER_GUID} must be a string holding a GUID")),
+        Some(_) => Err(Invalid::new(PARTNER_GUID, Rule::NotGuidString)),
         // The bug binds a missing GUID as Guid.Empty and carries on.
-        None if faults.has(MISSING_PARTNER_GUID_ACCEPTED) => Ok(Uuid::nil()),
-        None => Err(format!("{PARTNER_GUID} is required")),
+        None if faults.has(Fault::MissingPartnerGuidAccepted) => Ok(Uuid::nil()),
+        None => Err(Invalid::new(PARTNER_GUID, Rule::Required)),
     }
 }
 
@@ -183,27 +177,27 @@ fn parse_guid(text: &str) -> Option<Uuid> {
     Uuid::try_parse(text).ok()
 }
 
-fn member_code(value: Option<&Value>) -> Result<String, String> {
+fn member_code(value: Option<&Value>) -> Result<String, Invalid> {
     match value {
         Some(Value::String(text)) => member_code_text(MEMBER_CODE, text),
         // Newtonsoft converts a JSON number bound to a string property.
         Some(Value::Number(number)) => member_code_text(MEMBER_CODE, &number.to_string()),
-        Some(_) => Err(format!("{MEMBER_CODE} must be a string")),
-        None => Err(format!("{MEMBER_CODE} is required")),
+        Some(_) => Err(Invalid::new(MEMBER_CODE, Rule::NotString)),
+        None => Err(Invalid::new(MEMBER_CODE, Rule::Required)),
     }
 }
 
 /// The docs' examples send booleans both as JSON booleans and as strings
 /// (`"IsActive": "false"`); both are accepted, strings in any letter case.
-fn boolean(name: &str, value: &Value, faults: &Faults) -> Result<bool, String> {
+fn boolean(name: &str, value: &Value, faults: &Faults) -> Result<bool, Invalid> {
     let parsed = match value {
-        Value::Bool(flag) if !faults.has(REJECTS_JSON_BOOLEANS) => Some(*flag),
-        Value::String(text) if !faults.has(REJECTS_STRING_BOOLEANS) => {
-            boolean_text(text).or_else(|| faults.has(ACCEPTS_BAD_BOOLEAN).then_some(false))
+        Value::Bool(flag) if !faults.has(Fault::RejectsJsonBooleans) => Some(*flag),
+        Value::String(text) if !faults.has(Fault::RejectsStringBooleans) => {
+            boolean_text(text).or_else(|| faults.has(Fault::AcceptsBadBoolean).then_some(false))
         }
         _ => None,
     };
-    parsed.ok_or_else(|| format!("{name} must be true or false"))
+    parsed.ok_or_else(|| Invalid::new(name, Rule::NotBoolean))
 }
 
 fn boolean_text(text: &str) -> Option<bool> {
@@ -218,29 +212,29 @@ fn boolean_text(text: &str) -> Option<bool> {
 
 /// Reading: "a valid email format" is an RFC 5322 address as `email_address`
 /// checks it, without a display name (`Name <a@b.c>` is not an email).
-fn email(value: &Value, faults: &Faults) -> Result<String, String> {
+fn email(value: &Value, faults: &Faults) -> Result<String, Invalid> {
     let text = value
         .as_str()
-        .ok_or_else(|| format!("{EMAIL} must be a string"))?;
+        .ok_or_else(|| Invalid::new(EMAIL, Rule::NotString))?;
     let options = email_address::Options::default().without_display_text();
     let valid = EmailAddress::parse_with_options(text, options).is_ok();
-    if valid || faults.has(ACCEPTS_BAD_EMAIL) {
+    if valid || faults.has(Fault::AcceptsBadEmail) {
         Ok(text.to_string())
     } else {
-        Err(format!("{EMAIL} must be a valid email address"))
+        Err(Invalid::new(EMAIL, Rule::NotEmail))
     }
 }
 
-fn birth_date(value: &Value, faults: &Faults) -> Result<String, String> {
+fn birth_date(value: &Value, faults: &Faults) -> Result<String, Invalid> {
     let date = value.as_str().and_then(us_date);
     // The bug keeps whatever arrived when it is not a valid date.
-    if faults.has(ACCEPTS_BAD_BIRTHDATE) {
+    if faults.has(Fault::AcceptsBadBirthdate) {
         return Ok(date.unwrap_or_else(|| match value {
             Value::String(text) => text.clone(),
             other => other.to_string(),
         }));
     }
-    date.ok_or_else(|| format!("{BIRTH_DATE} must be a real date in MM/DD/YYYY format"))
+    date.ok_or_else(|| Invalid::new(BIRTH_DATE, Rule::NotDate))
 }
 
 /// `MM/DD/YYYY`, also with one-digit month and day (the docs send
@@ -268,21 +262,21 @@ fn digits(text: &str, len: RangeInclusive<usize>) -> bool {
 
 /// Newer pages type PostalCode as a string, older ones as an int; both are
 /// stored as text. `""` is allowed: Toluna's Postman example sends it.
-fn postal_code(value: &Value) -> Result<String, String> {
+fn postal_code(value: &Value) -> Result<String, Invalid> {
     match value {
         Value::String(text) => Ok(text.clone()),
         Value::Number(number) if number.is_i64() || number.is_u64() => Ok(number.to_string()),
-        _ => Err(format!("{POSTAL_CODE} must be a string")),
+        _ => Err(Invalid::new(POSTAL_CODE, Rule::NotString)),
     }
 }
 
 /// "If RegistrationAnswers is supplied, AnswerQuestions will be ignored":
 /// ignored entirely, so it is not even validated then.
-fn answers(body: &Map<String, Value>, faults: &Faults) -> Result<Option<Answers>, String> {
+fn answers(body: &Map<String, Value>, faults: &Faults) -> Result<Option<Answers>, Invalid> {
     let registration = supplied(body, REGISTRATION_ANSWERS);
     let answered = supplied(body, ANSWERED_QUESTIONS);
     // The bug lets the legacy list take precedence.
-    if faults.has(ANSWERED_QUESTIONS_WIN) && answered.is_some() {
+    if faults.has(Fault::AnsweredQuestionsWin) && answered.is_some() {
         return answered.map(|v| answered_questions(v, faults)).transpose();
     }
     match (registration, answered) {
@@ -294,7 +288,7 @@ fn answers(body: &Map<String, Value>, faults: &Faults) -> Result<Option<Answers>
 
 /// `[{QuestionID, AnswerID}]`. Reading: a QuestionID named twice takes the
 /// last pair, as a single-select question holds one answer.
-fn answered_questions(value: &Value, faults: &Faults) -> Result<Answers, String> {
+fn answered_questions(value: &Value, faults: &Faults) -> Result<Answers, Invalid> {
     let mut answers = Answers::new();
     for (index, item) in list(value, ANSWERED_QUESTIONS)?.iter().enumerate() {
         let path = format!("{ANSWERED_QUESTIONS}[{index}]");
@@ -317,7 +311,7 @@ fn answered_questions(value: &Value, faults: &Faults) -> Result<Answers, String>
 /// `[{QuestionID, Answers: [{AnswerID, AnswerValue?}]}]`. Reading: a
 /// QuestionID named twice takes the last entry; an empty Answers list, like
 /// AnswerID 0, leaves the question without an answer.
-fn registration_answers(value: &Value, faults: &Faults) -> Result<Answers, String> {
+fn registration_answers(value: &Value, faults: &Faults) -> Result<Answers, Invalid> {
     let mut answers = Answers::new();
     for (index, item) in list(value, REGISTRATION_ANSWERS)?.iter().enumerate() {
         let path = format!("{REGISTRATION_ANSWERS}[{index}]");
@@ -325,7 +319,7 @@ fn registration_answers(value: &Value, faults: &Faults) -> Result<Answers, Strin
         let question = question_id(item, &path)?;
         let entries_path = format!("{path}.Answers");
         let entries = supplied(item, "Answers")
-            .ok_or_else(|| format!("{entries_path} is required"))
+            .ok_or_else(|| Invalid::new(&entries_path, Rule::Required))
             .and_then(|entries| list(entries, &entries_path))?;
         let mut list = Vec::new();
         for (index, entry) in entries.iter().enumerate() {
@@ -337,18 +331,19 @@ fn registration_answers(value: &Value, faults: &Faults) -> Result<Answers, Strin
     Ok(answers)
 }
 
-fn registration_answer(entry: &Value, path: &str, faults: &Faults) -> Result<Answer, String> {
+fn registration_answer(entry: &Value, path: &str, faults: &Faults) -> Result<Answer, Invalid> {
     let entry = object(entry, path)?;
     if supplied(entry, "AnswerID").is_none() {
-        return Err(format!(
-            "{path}.AnswerID is required: AnswerValue must always be accompanied by an AnswerID"
+        return Err(Invalid::new(
+            format!("{path}.AnswerID"),
+            Rule::AnswerIdMissing,
         ));
     }
     let id = answer_id(entry, path, faults)?;
     let value = match supplied(entry, "AnswerValue") {
         None => None,
         Some(Value::String(text)) => Some(text.clone()),
-        Some(_) => return Err(format!("{path}.AnswerValue must be a string")),
+        Some(_) => return Err(Invalid::new(format!("{path}.AnswerValue"), Rule::NotString)),
     };
     Ok(Answer { id, value })
 }
@@ -366,43 +361,47 @@ fn push_answer(list: &mut Vec<Answer>, answer: Answer) {
     }
 }
 
-fn list<'a>(value: &'a Value, path: &str) -> Result<&'a Vec<Value>, String> {
+fn list<'a>(value: &'a Value, path: &str) -> Result<&'a Vec<Value>, Invalid> {
     value
         .as_array()
-        .ok_or_else(|| format!("{path} must be a list of objects"))
+        .ok_or_else(|| Invalid::new(path, Rule::NotList))
 }
 
-fn object<'a>(value: &'a Value, path: &str) -> Result<&'a Map<String, Value>, String> {
+fn object<'a>(value: &'a Value, path: &str) -> Result<&'a Map<String, Value>, Invalid> {
     value
         .as_object()
-        .ok_or_else(|| format!("{path} must be an object"))
+        .ok_or_else(|| Invalid::new(path, Rule::NotObject))
 }
 
-fn question_id(item: &Map<String, Value>, path: &str) -> Result<u32, String> {
+fn question_id(item: &Map<String, Value>, path: &str) -> Result<u32, Invalid> {
     match id(item, "QuestionID", path)? {
-        0 => Err(format!("{path}.QuestionID must be a positive integer")),
+        0 => Err(Invalid::new(
+            format!("{path}.QuestionID"),
+            Rule::NotPositive,
+        )),
         question => Ok(question),
     }
 }
 
-fn answer_id(item: &Map<String, Value>, path: &str, faults: &Faults) -> Result<u32, String> {
+fn answer_id(item: &Map<String, Value>, path: &str, faults: &Faults) -> Result<u32, Invalid> {
     let answer = id(item, "AnswerID", path)?;
     // The bug forgets that 0 is the documented "no value".
-    if answer == 0 && faults.has(ANSWER_ZERO_REFUSED) {
-        return Err(format!("{path}.AnswerID must be a positive integer"));
+    if answer == 0 && faults.has(Fault::AnswerZeroRefused) {
+        return Err(Invalid::new(format!("{path}.AnswerID"), Rule::NotPositive));
     }
     Ok(answer)
 }
 
 /// The docs type IDs as `int`: a JSON integer that fits a 32-bit int; a
 /// negative one names no question or answer.
-fn id(item: &Map<String, Value>, name: &str, path: &str) -> Result<u32, String> {
-    let value = supplied(item, name).ok_or_else(|| format!("{path}.{name} is required"))?;
+fn id(item: &Map<String, Value>, name: &str, path: &str) -> Result<u32, Invalid> {
+    let at = || format!("{path}.{name}");
+    let value = supplied(item, name).ok_or_else(|| Invalid::new(at(), Rule::Required))?;
     value
         .as_u64()
         .and_then(|number| u32::try_from(number).ok())
         .filter(|number| i32::try_from(*number).is_ok())
-        .ok_or_else(|| format!("{path}.{name} must be an integer from 0 to {}", i32::MAX))
+        .ok_or_else(|| Invalid::new(at(), Rule::NotId { max: i32::MAX }))
 }
 
 /// A JSON value whose object keys are folded to ASCII lower case. Keys that

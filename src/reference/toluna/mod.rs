@@ -8,6 +8,7 @@
 //! "near-simultaneous calls" is no more correct than one that copes), and the
 //! per-country minimum age (the API carries no country).
 mod body;
+mod message;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -26,8 +27,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use self::body::MemberRequest;
+use self::message::{Invalid, Message, Rule};
 use self::store::{Answer, Answers, Member, MemberKey, MemberView, Store};
-use super::{Api, FaultInfo, Faults};
+use super::reading::Wording;
+use super::{Faults, Readings};
 
 /// The member the docs' GET example asks for; seeded so that example works.
 pub const SEED_PARTNER_GUID: &str = "93A6D55C-D4E7-49FC-8D68-671165ADE463";
@@ -37,168 +40,94 @@ const ROUTE: &str = "/IntegratedPanelService/api/Respondent";
 /// The GET page writes the route as `/Respondent/?memberCode=..`.
 const ROUTE_WITH_SLASH: &str = "/IntegratedPanelService/api/Respondent/";
 
-const UNKNOWN_PAIR_PUT_200: &str = "toluna-unknown-pair-put-200";
-const UNKNOWN_PAIR_PUT_400: &str = "toluna-unknown-pair-put-400";
-const EXISTENCE_BY_MEMBER_CODE: &str = "toluna-existence-by-member-code";
-const PUT_RESETS_OMITTED: &str = "toluna-put-resets-omitted";
-const PUT_HALF_APPLIED: &str = "toluna-put-half-applied";
-const ACCEPTS_BAD_EMAIL: &str = "toluna-accepts-bad-email";
-const ACCEPTS_BAD_BIRTHDATE: &str = "toluna-accepts-bad-birthdate";
-const REJECTS_STRING_BOOLEANS: &str = "toluna-rejects-string-booleans";
-const REJECTS_JSON_BOOLEANS: &str = "toluna-rejects-json-booleans";
-const ACCEPTS_BAD_BOOLEAN: &str = "toluna-accepts-bad-boolean";
-const MISSING_MEMBER_CODE_500: &str = "toluna-missing-member-code-500";
-const MISSING_PARTNER_GUID_ACCEPTED: &str = "toluna-missing-partner-guid-accepted";
-const DUPLICATE_ADD_OVERWRITES: &str = "toluna-duplicate-add-overwrites";
-const PII_STILL_VISIBLE: &str = "toluna-pii-still-visible";
-const ANSWER_ZERO_REFUSED: &str = "toluna-answer-zero-refused";
-const ANSWERED_QUESTIONS_WIN: &str = "toluna-answered-questions-win";
-const POST_201_WITH_BODY: &str = "toluna-post-201-with-body";
-const GET_UNKNOWN_200: &str = "toluna-get-unknown-200";
-const IS_ACTIVE_IGNORED: &str = "toluna-is-active-ignored";
-const MALFORMED_BODY_500: &str = "toluna-malformed-body-500";
-const ACCEPTS_ANY_PARTNER_GUID: &str = "toluna-accepts-any-partner-guid";
-const ADD_IGNORES_IS_TEST: &str = "toluna-add-ignores-is-test";
-const GET_CAMEL_CASE_KEYS: &str = "toluna-get-camel-case-keys";
-const GET_OMITS_ANSWERS: &str = "toluna-get-omits-answers";
-
-const fn fault(name: &'static str, summary: &'static str) -> FaultInfo {
-    FaultInfo {
-        name,
-        api: Api::Toluna,
-        summary,
-    }
-}
-
-/// A fault where regulation only hid data but left the member visible was
-/// folded into `toluna-pii-still-visible`: with the member hidden, whether
-/// its data was erased cannot be observed, so it would be an invisible fault.
-pub const FAULTS: &[FaultInfo] = &[
-    fault(
-        UNKNOWN_PAIR_PUT_200,
+// A fault where regulation only hid data but left the member visible was
+// folded into `toluna-pii-still-visible`: with the member hidden, whether
+// its data was erased cannot be observed, so it would be an invisible fault.
+super::fault::fault_catalogue! {
+    Toluna;
+    UnknownPairPut200 = "toluna-unknown-pair-put-200":
         "PUT of an unknown (MemberCode, PartnerGUID) pair answers 200 and changes nothing; \
          the docs say 404 \"An attempt to update a Member that does not exist\"",
-    ),
-    fault(
-        UNKNOWN_PAIR_PUT_400,
+    UnknownPairPut400 = "toluna-unknown-pair-put-400":
         "PUT of an unknown pair answers 400 instead of the documented 404",
-    ),
-    fault(
-        EXISTENCE_BY_MEMBER_CODE,
+    ExistenceByMemberCode = "toluna-existence-by-member-code":
         "PUT and GET find a member by MemberCode alone; the docs say \"Existence is \
          determined by the combination of MemberCode and PartnerGUID\"",
-    ),
-    fault(
-        PUT_RESETS_OMITTED,
+    PutResetsOmitted = "toluna-put-resets-omitted":
         "PUT resets omitted optional properties to their defaults; the docs say \
          \"Optional Properties can be excluded from the request\" (a partial update)",
-    ),
-    fault(
-        PUT_HALF_APPLIED,
+    PutHalfApplied = "toluna-put-half-applied":
         "a PUT refused with 400 still applies the valid properties it carried; \
          a request answered \"Bad Request\" must change nothing",
-    ),
-    fault(
-        ACCEPTS_BAD_EMAIL,
+    AcceptsBadEmail = "toluna-accepts-bad-email":
         "an invalid Email is accepted; the docs say \"When Supplied, this must have a \
          valid email format\"",
-    ),
-    fault(
-        ACCEPTS_BAD_BIRTHDATE,
+    AcceptsBadBirthdate = "toluna-accepts-bad-birthdate":
         "BirthDate is not validated; the docs require \"MM/DD/YYYY format\"",
-    ),
-    fault(
-        REJECTS_STRING_BOOLEANS,
+    RejectsStringBooleans = "toluna-rejects-string-booleans":
         "the strings \"true\"/\"false\" are refused for booleans, though the docs' own \
          examples send \"IsActive\": \"false\"",
-    ),
-    fault(
-        REJECTS_JSON_BOOLEANS,
+    RejectsJsonBooleans = "toluna-rejects-json-booleans":
         "JSON true/false are refused for booleans (only strings pass), though the docs \
          type them bool and send \"IsPIIDataRegulated\": true",
-    ),
-    fault(
-        ACCEPTS_BAD_BOOLEAN,
+    AcceptsBadBoolean = "toluna-accepts-bad-boolean":
         "any string is accepted for a boolean (read as false); the docs type them bool",
-    ),
-    fault(
-        MISSING_MEMBER_CODE_500,
+    MissingMemberCode500 = "toluna-missing-member-code-500":
         "a body without MemberCode answers 500; MemberCode is documented as required, \
          so its absence is a 400 \"malformed or incomplete\" request",
-    ),
-    fault(
-        MISSING_PARTNER_GUID_ACCEPTED,
+    MissingPartnerGuidAccepted = "toluna-missing-partner-guid-accepted":
         "PUT/POST without PartnerGUID proceed with the empty GUID; PartnerGUID is \
          documented as required",
-    ),
-    fault(
-        DUPLICATE_ADD_OVERWRITES,
+    DuplicateAddOverwrites = "toluna-duplicate-add-overwrites":
         "POST of an existing pair answers 201 and overwrites the member; the docs say 409 \
          \"An attempt to add a Member that already exists\"",
-    ),
-    fault(
-        PII_STILL_VISIBLE,
+    PiiStillVisible = "toluna-pii-still-visible":
         "a PII-regulated member is still returned by GET and updated by PUT; the docs say \
          both \"will result in no member found\"",
-    ),
-    fault(
-        ANSWER_ZERO_REFUSED,
+    AnswerZeroRefused = "toluna-answer-zero-refused":
         "AnswerID 0 is refused with 400; the docs say the IDs \"can also take 0 to \
          indicate no value\"",
-    ),
-    fault(
-        ANSWERED_QUESTIONS_WIN,
+    AnsweredQuestionsWin = "toluna-answered-questions-win":
         "when both lists are given AnsweredQuestions is applied and RegistrationAnswers \
          ignored; the docs say \"If RegistrationAnswers is supplied, AnswerQuestions will \
          be ignored\"",
-    ),
-    fault(
-        POST_201_WITH_BODY,
+    Post201WithBody = "toluna-post-201-with-body":
         "201 from POST carries a JSON body; the docs say \"No body will be included with a \
          201 response\"",
-    ),
-    fault(
-        GET_UNKNOWN_200,
+    GetUnknown200 = "toluna-get-unknown-200":
         "GET of an unknown pair answers 200 with {}; the docs say 400 \"No member found \
          with member code X and partner Guid Y\"",
-    ),
-    fault(
-        IS_ACTIVE_IGNORED,
+    IsActiveIgnored = "toluna-is-active-ignored":
         "IsActive in a PUT is accepted but not stored; the docs' \"Deactivate Member\" \
          example sets it",
-    ),
-    fault(
-        MALFORMED_BODY_500,
+    MalformedBody500 = "toluna-malformed-body-500":
         "a POST or PUT body that is not JSON answers 500; the docs answer 400 \"Request is \
          malformed or incomplete\"",
-    ),
-    fault(
-        ACCEPTS_ANY_PARTNER_GUID,
+    AcceptsAnyPartnerGuid = "toluna-accepts-any-partner-guid":
         "a PartnerGUID that is not a GUID is accepted (bound as plain text); the docs type \
          it GUID, and invalid property data is a 400",
-    ),
-    fault(
-        ADD_IGNORES_IS_TEST,
+    AddIgnoresIsTest = "toluna-add-ignores-is-test":
         "POST accepts IsTest but creates the member with IsTest false; the docs list IsTest \
          among the add body's properties",
-    ),
-    fault(
-        GET_CAMEL_CASE_KEYS,
+    GetCamelCaseKeys = "toluna-get-camel-case-keys":
         "GET answers with camelCase property names (partnerGUID, memberCode, ...); the \
          documented body names them PartnerGUID, MemberCode, ...",
-    ),
-    fault(
-        GET_OMITS_ANSWERS,
+    GetOmitsAnswers = "toluna-get-omits-answers":
         "GET answers empty AnsweredQuestions and RegistrationAnswers (the answers are not \
          loaded); the documented body returns the member's answers",
-    ),
-];
+    NotFoundReworded = "toluna-not-found-reworded":
+        "GET and PUT of a pair that is not found (or regulated) word their Message otherwise \
+         (\"Unknown member: MemberCode X, PartnerGUID Y\"), statuses unchanged; GET's 400 \
+         example body says \"No member found with member code X and partner Guid Y\". Only \
+         the wording of an example changes: a suite should warn, not fail",
+}
 
 /// Shared by every request. One mutex around the store makes each request
 /// atomic.
 struct App {
     store: Mutex<Store>,
     faults: Faults,
+    wording: Wording,
 }
 
 impl App {
@@ -207,12 +136,28 @@ impl App {
         // consistent between statements, so a poisoned lock is still usable.
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// The answer, a refusal worded as this server words them.
+    fn answer(&self, result: Result<Response, Refusal>) -> Response {
+        result.unwrap_or_else(|refusal| {
+            let wording = match refusal.message {
+                // The bug: the not-found text of another code path (or release).
+                Message::NoMemberFound(_) if self.faults.has(Fault::NotFoundReworded) => {
+                    Wording::Other
+                }
+                _ => self.wording,
+            };
+            let body = json!({ "Message": refusal.message.text(wording) });
+            (refusal.status, Json(body)).into_response()
+        })
+    }
 }
 
-pub fn router(faults: Faults) -> Router {
+pub fn router(faults: Faults, readings: &Readings) -> Router {
     let app = Arc::new(App {
         store: Mutex::new(seed()),
         faults,
+        wording: readings.wording(),
     });
     let respondent: MethodRouter<Arc<App>> = get(get_member).post(add_member).put(update_member);
     Router::new()
@@ -254,43 +199,22 @@ fn seed() -> Store {
     Store::with_members([(key, member)])
 }
 
-/// An error answer: `{"Message": "..."}`, as ASP.NET Web API writes them.
+/// An error answer: `{"Message": "..."}`, as ASP.NET Web API writes them
+/// ([`App::answer`] words it).
 #[derive(Debug)]
 struct Refusal {
     status: StatusCode,
-    message: String,
+    message: Message,
 }
 
 impl Refusal {
-    fn new(status: StatusCode, message: impl Into<String>) -> Refusal {
-        Refusal {
-            status,
-            message: message.into(),
-        }
+    fn new(status: StatusCode, message: Message) -> Refusal {
+        Refusal { status, message }
     }
 }
 
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        (self.status, Json(json!({ "Message": self.message }))).into_response()
-    }
-}
-
-fn bad_request(message: impl Into<String>) -> Refusal {
+fn bad_request(message: Message) -> Refusal {
     Refusal::new(StatusCode::BAD_REQUEST, message)
-}
-
-fn invalid(errors: &[String]) -> Refusal {
-    bad_request(format!("The request is invalid: {}", errors.join("; ")))
-}
-
-/// The docs' own wording (GET's 400 example).
-fn no_member_found(key: &MemberKey) -> String {
-    format!(
-        "No member found with member code {} and partner Guid {}",
-        key.code,
-        key.partner_text()
-    )
 }
 
 /// "This header is required for all API Management routes." Reading: the
@@ -305,9 +229,7 @@ fn require_v2(headers: &HeaderMap) -> Result<(), Refusal> {
     if accepted {
         Ok(())
     } else {
-        Err(bad_request(
-            "The Accept header must be application/json;version=2.0",
-        ))
+        Err(bad_request(Message::AcceptV2))
     }
 }
 
@@ -335,18 +257,19 @@ fn read_member(
 ) -> Result<MemberRequest, Refusal> {
     let bytes = bytes.map_err(unreadable)?;
     // The bug lets the JSON reader's exception escape.
-    if faults.has(MALFORMED_BODY_500) && !body::is_json(&bytes) {
+    if faults.has(Fault::MalformedBody500) && !body::is_json(&bytes) {
         return Err(Refusal::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "An error has occurred.",
+            Message::Internal,
         ));
     }
-    let object = body::parse_object(&bytes).map_err(bad_request)?;
+    let object =
+        body::parse_object(&bytes).map_err(|problem| bad_request(Message::Body(problem)))?;
     // The bug dereferences the absent MemberCode (a .NET NullReferenceException).
-    if faults.has(MISSING_MEMBER_CODE_500) && !body::has_member_code(&object) {
+    if faults.has(Fault::MissingMemberCode500) && !body::has_member_code(&object) {
         return Err(Refusal::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "An error has occurred.",
+            Message::Internal,
         ));
     }
     Ok(body::member_request(&object, faults))
@@ -359,20 +282,14 @@ fn unreadable(rejection: BytesRejection) -> Refusal {
         StatusCode::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
         _ => StatusCode::BAD_REQUEST,
     };
-    Refusal::new(
-        status,
-        format!(
-            "The request body could not be read: {}",
-            rejection.body_text()
-        ),
-    )
+    Refusal::new(status, Message::Unreadable(rejection.body_text()))
 }
 
 /// The pair of a request that broke no rule.
 fn accepted(request: &MemberRequest) -> Result<MemberKey, Refusal> {
     match &request.key {
         Some(key) if request.errors.is_empty() => Ok(key.clone()),
-        _ => Err(invalid(&request.errors)),
+        _ => Err(bad_request(Message::Invalid(request.errors.clone()))),
     }
 }
 
@@ -383,8 +300,8 @@ fn lookup<'a>(
     faults: &Faults,
 ) -> Option<(&'a MemberKey, &'a mut Member)> {
     // The bugs: matching on MemberCode alone; forgetting regulated members.
-    let by_code_alone = faults.has(EXISTENCE_BY_MEMBER_CODE);
-    let sees_regulated = faults.has(PII_STILL_VISIBLE);
+    let by_code_alone = faults.has(Fault::ExistenceByMemberCode);
+    let sees_regulated = faults.has(Fault::PiiStillVisible);
     let partner = (!by_code_alone).then_some(key.partner);
     store.find_mut(&key.code, partner, |member| {
         sees_regulated || !member.regulated
@@ -395,31 +312,35 @@ async fn add_member(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     bytes: Result<Bytes, BytesRejection>,
+) -> Response {
+    app.answer(add(&app, &headers, bytes))
+}
+
+fn add(
+    app: &App,
+    headers: &HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Refusal> {
-    require_v2(&headers)?;
+    require_v2(headers)?;
     let mut request = read_member(bytes, &app.faults)?;
     // The bug maps every add property but IsTest onto the new member.
-    if app.faults.has(ADD_IGNORES_IS_TEST) {
+    if app.faults.has(Fault::AddIgnoresIsTest) {
         request.patch.is_test = None;
     }
     if request.patch.regulate == Some(true) {
-        request.errors.push(format!(
-            "{} cannot be true when adding: all members are created in an unregulated state",
-            body::IS_PII_DATA_REGULATED
+        request.errors.push(Invalid::new(
+            body::IS_PII_DATA_REGULATED,
+            Rule::RegulatedOnAdd,
         ));
     }
     let key = accepted(&request)?;
     let mut store = app.store();
     // A regulated member's record still exists, so its pair conflicts too.
     // The bug skips the check and writes over the member.
-    if store.contains(&key) && !app.faults.has(DUPLICATE_ADD_OVERWRITES) {
+    if store.contains(&key) && !app.faults.has(Fault::DuplicateAddOverwrites) {
         return Err(Refusal::new(
             StatusCode::CONFLICT,
-            format!(
-                "Member with member code {} and partner Guid {} already exists",
-                key.code,
-                key.partner_text()
-            ),
+            Message::AlreadyExists(key),
         ));
     }
     let mut member = Member::default();
@@ -427,7 +348,7 @@ async fn add_member(
     let view = MemberView::new(&key, &member);
     store.insert(key, member);
     // "No body will be included with a 201 response"; the bug echoes the member.
-    if app.faults.has(POST_201_WITH_BODY) {
+    if app.faults.has(Fault::Post201WithBody) {
         return Ok((StatusCode::CREATED, Json(view)).into_response());
     }
     Ok(StatusCode::CREATED.into_response())
@@ -440,11 +361,19 @@ async fn update_member(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     bytes: Result<Bytes, BytesRejection>,
+) -> Response {
+    app.answer(update(&app, &headers, bytes))
+}
+
+fn update(
+    app: &App,
+    headers: &HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Refusal> {
-    require_v2(&headers)?;
+    require_v2(headers)?;
     let mut request = read_member(bytes, &app.faults)?;
     // The bug binds IsActive but never copies it onto the member.
-    if app.faults.has(IS_ACTIVE_IGNORED) {
+    if app.faults.has(Fault::IsActiveIgnored) {
         request.patch.is_active = None;
     }
     let mut store = app.store();
@@ -452,7 +381,7 @@ async fn update_member(
         Ok(key) => key,
         Err(refusal) => {
             // The bug writes the valid properties before answering 400.
-            if app.faults.has(PUT_HALF_APPLIED) {
+            if app.faults.has(Fault::PutHalfApplied) {
                 apply_if_found(&mut store, &request, &app.faults);
             }
             return Err(refusal);
@@ -462,7 +391,7 @@ async fn update_member(
         return unknown_pair_put(&key, &app.faults);
     };
     // The bug treats PUT as a replacement of the whole member.
-    if app.faults.has(PUT_RESETS_OMITTED) {
+    if app.faults.has(Fault::PutResetsOmitted) {
         member.reset_optional();
     }
     member.apply(&request.patch);
@@ -479,45 +408,49 @@ fn apply_if_found(store: &mut Store, request: &MemberRequest, faults: &Faults) {
 
 /// Documented: 404 "An attempt to update a Member that does not exist".
 fn unknown_pair_put(key: &MemberKey, faults: &Faults) -> Result<Response, Refusal> {
-    if faults.has(UNKNOWN_PAIR_PUT_200) {
+    if faults.has(Fault::UnknownPairPut200) {
         return Ok(StatusCode::OK.into_response());
     }
-    let status = if faults.has(UNKNOWN_PAIR_PUT_400) {
+    let status = if faults.has(Fault::UnknownPairPut400) {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::NOT_FOUND
     };
-    Err(Refusal::new(status, no_member_found(key)))
+    Err(Refusal::new(status, Message::NoMemberFound(key.clone())))
 }
 
 async fn get_member(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> Result<Response, Refusal> {
-    require_v2(&headers)?;
-    let key = query_key(query.as_deref().unwrap_or_default())?;
+) -> Response {
+    app.answer(get_one(&app, &headers, query.as_deref()))
+}
+
+fn get_one(app: &App, headers: &HeaderMap, query: Option<&str>) -> Result<Response, Refusal> {
+    require_v2(headers)?;
+    let key = query_key(query.unwrap_or_default())?;
     let mut store = app.store();
     match lookup(&mut store, &key, &app.faults) {
         Some((found, member)) => {
             let view = MemberView::new(found, member);
             // The bugs: a serializer with a camelCase naming policy; answers
             // that were never loaded with the member.
-            let view = if app.faults.has(GET_OMITS_ANSWERS) {
+            let view = if app.faults.has(Fault::GetOmitsAnswers) {
                 view.without_answers()
             } else {
                 view
             };
-            if app.faults.has(GET_CAMEL_CASE_KEYS) {
+            if app.faults.has(Fault::GetCamelCaseKeys) {
                 let answer = serde_json::to_value(view).unwrap_or_default();
                 return Ok(Json(camel_case_keys(answer)).into_response());
             }
             Ok(Json(view).into_response())
         }
         // The bug answers an empty member.
-        None if app.faults.has(GET_UNKNOWN_200) => Ok(Json(json!({})).into_response()),
+        None if app.faults.has(Fault::GetUnknown200) => Ok(Json(json!({})).into_response()),
         // Documented: GET answers an unknown pair with 400, not 404.
-        None => Err(bad_request(no_member_found(&key))),
+        None => Err(bad_request(Message::NoMemberFound(key))),
     }
 }
 
@@ -544,15 +477,15 @@ fn camel_case_keys(value: serde_json::Value) -> serde_json::Value {
 }
 
 fn query_key(query: &str) -> Result<MemberKey, Refusal> {
+    let refused = |invalid| bad_request(Message::Query(invalid));
     let required = |name: &str| {
-        query_parameter(query, name)
-            .ok_or_else(|| bad_request(format!("The {name} query parameter is required")))
+        query_parameter(query, name).ok_or_else(|| refused(Invalid::new(name, Rule::Required)))
     };
     let code = required("memberCode")?;
     let partner = required("partnerGUID")?;
     Ok(MemberKey {
-        code: body::member_code_text("memberCode", &code).map_err(bad_request)?,
-        partner: body::partner_guid_text("partnerGUID", &partner).map_err(bad_request)?,
+        code: body::member_code_text("memberCode", &code).map_err(refused)?,
+        partner: body::partner_guid_text("partnerGUID", &partner).map_err(refused)?,
     })
 }
 

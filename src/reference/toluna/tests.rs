@@ -4,8 +4,8 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::{FAULTS, SEED_MEMBER_CODE, SEED_PARTNER_GUID};
-use crate::reference::{Api, Faults, Options, Running, start};
+use super::{Fault, SEED_MEMBER_CODE, SEED_PARTNER_GUID};
+use crate::reference::{Api, Faults, Options, Reading, Readings, Running, start};
 
 const V2: &str = "application/json;version=2.0";
 const ROUTE: &str = "/IntegratedPanelService/api/Respondent";
@@ -60,13 +60,18 @@ impl Reply {
     }
 }
 
-async fn server(faults: &[&str]) -> Server {
+async fn server(faults: &[Fault]) -> Server {
+    server_reading(faults, Readings::none()).await
+}
+
+async fn server_reading(faults: &[Fault], readings: Readings) -> Server {
     // reqwest is built without a TLS provider; plain HTTP needs none, but the
     // client builder wants one installed.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let options = Options {
         apis: vec![Api::Toluna],
-        faults: Faults::from_names(faults).expect("known faults"),
+        faults: Faults::of(faults.iter().map(|&fault| fault.into())),
+        readings,
         ..Options::default()
     };
     let running = start(([127, 0, 0, 1], 0).into(), &options)
@@ -77,7 +82,7 @@ async fn server(faults: &[&str]) -> Server {
 }
 
 /// A correct server and one with `fault` switched on.
-async fn clean_and_faulty(fault: &str) -> (Server, Server) {
+async fn clean_and_faulty(fault: Fault) -> (Server, Server) {
     (server(&[]).await, server(&[fault]).await)
 }
 
@@ -995,19 +1000,20 @@ async fn a_property_given_twice_keeps_the_last_value() {
 
 #[test]
 fn faults_are_named_uniquely_for_toluna() {
-    let mut names: Vec<&str> = FAULTS.iter().map(|fault| fault.name).collect();
-    assert!(FAULTS.iter().all(|fault| fault.api == Api::Toluna));
+    let infos: Vec<_> = Fault::ALL.iter().map(|fault| fault.info()).collect();
+    let mut names: Vec<&str> = infos.iter().map(|info| info.name).collect();
+    assert!(infos.iter().all(|info| info.api == Api::Toluna));
     assert!(names.iter().all(|name| name.starts_with("toluna-")));
-    assert!(FAULTS.iter().all(|fault| !fault.summary.is_empty()));
+    assert!(infos.iter().all(|info| !info.summary.is_empty()));
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), FAULTS.len());
+    assert_eq!(names.len(), Fault::ALL.len());
     assert!(Faults::from_names(&names).is_ok());
 }
 
 /// Faults whose bug is the shape of GET's answer, which the docs' GET
 /// example shows too.
-const GET_ANSWER_FAULTS: [&str; 2] = [super::GET_CAMEL_CASE_KEYS, super::GET_OMITS_ANSWERS];
+const GET_ANSWER_FAULTS: [Fault; 2] = [Fault::GetCamelCaseKeys, Fault::GetOmitsAnswers];
 
 #[tokio::test]
 async fn no_fault_disturbs_the_docs_get_example() {
@@ -1016,20 +1022,20 @@ async fn no_fault_disturbs_the_docs_get_example() {
         .get(SEED_MEMBER_CODE, SEED_PARTNER_GUID)
         .await
         .json();
-    for fault in FAULTS {
-        let server = server(&[fault.name]).await;
+    for &fault in Fault::ALL {
+        let server = server(&[fault]).await;
         let reply = server.get(SEED_MEMBER_CODE, SEED_PARTNER_GUID).await;
-        if GET_ANSWER_FAULTS.contains(&fault.name) {
-            assert_ne!(reply.json(), expected, "{}", fault.name);
+        if GET_ANSWER_FAULTS.contains(&fault) {
+            assert_ne!(reply.json(), expected, "{fault:?}");
         } else {
-            assert_eq!(reply.json(), expected, "{}", fault.name);
+            assert_eq!(reply.json(), expected, "{fault:?}");
         }
     }
 }
 
 #[tokio::test]
 async fn fault_unknown_pair_put_200() {
-    let (clean, faulty) = clean_and_faulty(super::UNKNOWN_PAIR_PUT_200).await;
+    let (clean, faulty) = clean_and_faulty(Fault::UnknownPairPut200).await;
     let put = body("never-added", json!({ "IsTest": true }));
     clean
         .put(put.clone())
@@ -1045,7 +1051,7 @@ async fn fault_unknown_pair_put_200() {
 
 #[tokio::test]
 async fn fault_unknown_pair_put_400() {
-    let (clean, faulty) = clean_and_faulty(super::UNKNOWN_PAIR_PUT_400).await;
+    let (clean, faulty) = clean_and_faulty(Fault::UnknownPairPut400).await;
     let put = body("never-added", json!({}));
     clean
         .put(put.clone())
@@ -1056,7 +1062,7 @@ async fn fault_unknown_pair_put_400() {
 
 #[tokio::test]
 async fn fault_existence_by_member_code() {
-    let (clean, faulty) = clean_and_faulty(super::EXISTENCE_BY_MEMBER_CODE).await;
+    let (clean, faulty) = clean_and_faulty(Fault::ExistenceByMemberCode).await;
     let other = json!({ "PartnerGUID": OTHER_PARTNER, "MemberCode": "m1", "IsTest": true });
     for server in [&clean, &faulty] {
         server.add("m1", json!({})).await;
@@ -1078,7 +1084,7 @@ async fn fault_existence_by_member_code() {
 
 #[tokio::test]
 async fn fault_put_resets_omitted() {
-    let (clean, faulty) = clean_and_faulty(super::PUT_RESETS_OMITTED).await;
+    let (clean, faulty) = clean_and_faulty(Fault::PutResetsOmitted).await;
     let add = json!({ "BirthDate": "6/21/1992", "PostalCode": "15235", "IsActive": false,
                       "AnsweredQuestions": answered(&[(1001007, 2000247)]) });
     for server in [&clean, &faulty] {
@@ -1102,7 +1108,7 @@ async fn fault_put_resets_omitted() {
 
 #[tokio::test]
 async fn fault_put_half_applied() {
-    let (clean, faulty) = clean_and_faulty(super::PUT_HALF_APPLIED).await;
+    let (clean, faulty) = clean_and_faulty(Fault::PutHalfApplied).await;
     let put = body(
         "m1",
         json!({ "IsTest": true, "PostalCode": "222", "Email": "bad" }),
@@ -1119,7 +1125,7 @@ async fn fault_put_half_applied() {
 
 #[tokio::test]
 async fn fault_accepts_bad_email() {
-    let (clean, faulty) = clean_and_faulty(super::ACCEPTS_BAD_EMAIL).await;
+    let (clean, faulty) = clean_and_faulty(Fault::AcceptsBadEmail).await;
     let put = seed_body(json!({ "Email": "not-an-email" }));
     clean.put(put.clone()).await.assert_refused("Email");
     faulty.put(put).await.assert_empty(StatusCode::OK);
@@ -1130,7 +1136,7 @@ async fn fault_accepts_bad_email() {
 
 #[tokio::test]
 async fn fault_accepts_bad_birthdate() {
-    let (clean, faulty) = clean_and_faulty(super::ACCEPTS_BAD_BIRTHDATE).await;
+    let (clean, faulty) = clean_and_faulty(Fault::AcceptsBadBirthdate).await;
     let add = body("m1", json!({ "BirthDate": "1992-06-21" }));
     clean.post(add.clone()).await.assert_refused("BirthDate");
     faulty.post(add).await.assert_empty(StatusCode::CREATED);
@@ -1145,7 +1151,7 @@ async fn fault_accepts_bad_birthdate() {
 
 #[tokio::test]
 async fn fault_rejects_string_booleans() {
-    let (clean, faulty) = clean_and_faulty(super::REJECTS_STRING_BOOLEANS).await;
+    let (clean, faulty) = clean_and_faulty(Fault::RejectsStringBooleans).await;
     let string = body("m1", json!({ "IsActive": "false" }));
     let boolean = body("m1", json!({ "IsActive": false }));
     for server in [&clean, &faulty] {
@@ -1161,7 +1167,7 @@ async fn fault_rejects_string_booleans() {
 
 #[tokio::test]
 async fn fault_rejects_json_booleans() {
-    let (clean, faulty) = clean_and_faulty(super::REJECTS_JSON_BOOLEANS).await;
+    let (clean, faulty) = clean_and_faulty(Fault::RejectsJsonBooleans).await;
     let string = body("m1", json!({ "IsTest": "true" }));
     let boolean = body("m1", json!({ "IsTest": true }));
     for server in [&clean, &faulty] {
@@ -1180,7 +1186,7 @@ async fn fault_rejects_json_booleans() {
 
 #[tokio::test]
 async fn fault_accepts_bad_boolean() {
-    let (clean, faulty) = clean_and_faulty(super::ACCEPTS_BAD_BOOLEAN).await;
+    let (clean, faulty) = clean_and_faulty(Fault::AcceptsBadBoolean).await;
     let yes = body("m1", json!({ "IsTest": true }));
     let bad = body("m1", json!({ "IsTest": "yes" }));
     for server in [&clean, &faulty] {
@@ -1195,7 +1201,7 @@ async fn fault_accepts_bad_boolean() {
 
 #[tokio::test]
 async fn fault_missing_member_code_500() {
-    let (clean, faulty) = clean_and_faulty(super::MISSING_MEMBER_CODE_500).await;
+    let (clean, faulty) = clean_and_faulty(Fault::MissingMemberCode500).await;
     let missing = json!({ "PartnerGUID": PARTNER });
     for reply in [
         clean.post(missing.clone()).await,
@@ -1216,7 +1222,7 @@ async fn fault_missing_member_code_500() {
 
 #[tokio::test]
 async fn fault_missing_partner_guid_accepted() {
-    let (clean, faulty) = clean_and_faulty(super::MISSING_PARTNER_GUID_ACCEPTED).await;
+    let (clean, faulty) = clean_and_faulty(Fault::MissingPartnerGuidAccepted).await;
     let add = json!({ "MemberCode": "m1" });
     let update = json!({ "MemberCode": SEED_MEMBER_CODE, "IsTest": true });
     clean.post(add.clone()).await.assert_refused("PartnerGUID");
@@ -1233,7 +1239,7 @@ async fn fault_missing_partner_guid_accepted() {
 
 #[tokio::test]
 async fn fault_duplicate_add_overwrites() {
-    let (clean, faulty) = clean_and_faulty(super::DUPLICATE_ADD_OVERWRITES).await;
+    let (clean, faulty) = clean_and_faulty(Fault::DuplicateAddOverwrites).await;
     let again = body("m1", json!({ "PostalCode": "222" }));
     for server in [&clean, &faulty] {
         server.add("m1", json!({ "PostalCode": "111" })).await;
@@ -1249,7 +1255,7 @@ async fn fault_duplicate_add_overwrites() {
 
 #[tokio::test]
 async fn fault_pii_still_visible() {
-    let (clean, faulty) = clean_and_faulty(super::PII_STILL_VISIBLE).await;
+    let (clean, faulty) = clean_and_faulty(Fault::PiiStillVisible).await;
     for server in [&clean, &faulty] {
         server.add("m1", json!({ "BirthDate": "6/21/1992" })).await;
         server
@@ -1273,7 +1279,7 @@ async fn fault_pii_still_visible() {
 
 #[tokio::test]
 async fn fault_answer_zero_refused() {
-    let (clean, faulty) = clean_and_faulty(super::ANSWER_ZERO_REFUSED).await;
+    let (clean, faulty) = clean_and_faulty(Fault::AnswerZeroRefused).await;
     let zero = seed_body(json!({ "AnsweredQuestions": answered(&[(1001007, 0)]) }));
     clean.put(zero.clone()).await.assert_empty(StatusCode::OK);
     faulty.put(zero).await.assert_refused("AnswerID");
@@ -1286,7 +1292,7 @@ async fn fault_answer_zero_refused() {
 
 #[tokio::test]
 async fn fault_answered_questions_win() {
-    let (clean, faulty) = clean_and_faulty(super::ANSWERED_QUESTIONS_WIN).await;
+    let (clean, faulty) = clean_and_faulty(Fault::AnsweredQuestionsWin).await;
     let both = json!({
         "AnsweredQuestions": answered(&[(1001007, 2000247)]),
         "RegistrationAnswers": [{ "QuestionID": 1001101, "Answers": [{ "AnswerID": 2002275 }] }],
@@ -1302,7 +1308,7 @@ async fn fault_answered_questions_win() {
 
 #[tokio::test]
 async fn fault_post_201_with_body() {
-    let (clean, faulty) = clean_and_faulty(super::POST_201_WITH_BODY).await;
+    let (clean, faulty) = clean_and_faulty(Fault::Post201WithBody).await;
     clean
         .post(body("m1", json!({})))
         .await
@@ -1314,7 +1320,7 @@ async fn fault_post_201_with_body() {
 
 #[tokio::test]
 async fn fault_get_unknown_200() {
-    let (clean, faulty) = clean_and_faulty(super::GET_UNKNOWN_200).await;
+    let (clean, faulty) = clean_and_faulty(Fault::GetUnknown200).await;
     clean
         .get("never-added", PARTNER)
         .await
@@ -1326,7 +1332,7 @@ async fn fault_get_unknown_200() {
 
 #[tokio::test]
 async fn fault_is_active_ignored() {
-    let (clean, faulty) = clean_and_faulty(super::IS_ACTIVE_IGNORED).await;
+    let (clean, faulty) = clean_and_faulty(Fault::IsActiveIgnored).await;
     for server in [&clean, &faulty] {
         server.add("m1", json!({})).await;
         server
@@ -1343,7 +1349,7 @@ async fn fault_is_active_ignored() {
 
 #[tokio::test]
 async fn fault_malformed_body_500() {
-    let (clean, faulty) = clean_and_faulty(super::MALFORMED_BODY_500).await;
+    let (clean, faulty) = clean_and_faulty(Fault::MalformedBody500).await;
     for method in [Method::POST, Method::PUT] {
         for bytes in [&b"{"[..], b"not json", b"{\"MemberCode\": \"m1\",}"] {
             for (server, status) in [
@@ -1366,7 +1372,7 @@ async fn fault_malformed_body_500() {
 
 #[tokio::test]
 async fn fault_accepts_any_partner_guid() {
-    let (clean, faulty) = clean_and_faulty(super::ACCEPTS_ANY_PARTNER_GUID).await;
+    let (clean, faulty) = clean_and_faulty(Fault::AcceptsAnyPartnerGuid).await;
     let bad = json!({ "PartnerGUID": "not-a-guid", "MemberCode": "m1" });
     clean.post(bad.clone()).await.assert_refused("PartnerGUID");
     faulty
@@ -1387,7 +1393,7 @@ async fn fault_accepts_any_partner_guid() {
 
 #[tokio::test]
 async fn fault_add_ignores_is_test() {
-    let (clean, faulty) = clean_and_faulty(super::ADD_IGNORES_IS_TEST).await;
+    let (clean, faulty) = clean_and_faulty(Fault::AddIgnoresIsTest).await;
     for server in [&clean, &faulty] {
         server
             .add("m1", json!({ "IsTest": true, "PostalCode": "15235" }))
@@ -1404,7 +1410,7 @@ async fn fault_add_ignores_is_test() {
 
 #[tokio::test]
 async fn fault_get_camel_case_keys() {
-    let (clean, faulty) = clean_and_faulty(super::GET_CAMEL_CASE_KEYS).await;
+    let (clean, faulty) = clean_and_faulty(Fault::GetCamelCaseKeys).await;
     let answers = answered(&[(1001007, 2000247)]);
     for server in [&clean, &faulty] {
         server
@@ -1420,7 +1426,7 @@ async fn fault_get_camel_case_keys() {
     assert_eq!(faulty["partnerGUID"], clean["PartnerGUID"]);
     assert_eq!(faulty["answeredQuestions"][0]["questionID"], 1001007);
     // Errors keep their documented shape.
-    let unknown = server(&[super::GET_CAMEL_CASE_KEYS])
+    let unknown = server(&[Fault::GetCamelCaseKeys])
         .await
         .get("nobody", PARTNER)
         .await;
@@ -1429,7 +1435,7 @@ async fn fault_get_camel_case_keys() {
 
 #[tokio::test]
 async fn fault_get_omits_answers() {
-    let (clean, faulty) = clean_and_faulty(super::GET_OMITS_ANSWERS).await;
+    let (clean, faulty) = clean_and_faulty(Fault::GetOmitsAnswers).await;
     for server in [&clean, &faulty] {
         server
             .add(
@@ -1484,4 +1490,201 @@ fn the_store_finds_a_member_code_under_the_partner_asked_for_or_the_first() {
     assert_eq!(found(&mut store, Some(1), false), None);
     assert_eq!(found(&mut store, Some(4), true), None);
     assert!(store.find_mut("C", None, |_| true).is_none());
+}
+
+#[tokio::test]
+async fn fault_not_found_reworded() {
+    let (clean, faulty) = clean_and_faulty(Fault::NotFoundReworded).await;
+    let unknown = body("never-added", json!({}));
+    let expected = no_member_found("never-added", PARTNER);
+    let get = clean.get("never-added", PARTNER).await;
+    assert_eq!(get.assert_error(StatusCode::BAD_REQUEST), expected);
+    let put = clean.put(unknown.clone()).await;
+    assert_eq!(put.assert_error(StatusCode::NOT_FOUND), expected);
+    // The same statuses and shape, other words.
+    let get = faulty.get("never-added", PARTNER).await;
+    let put = faulty.put(unknown).await;
+    for message in [
+        get.assert_error(StatusCode::BAD_REQUEST),
+        put.assert_error(StatusCode::NOT_FOUND),
+    ] {
+        assert!(
+            !message.to_lowercase().contains("no member found"),
+            "{message}"
+        );
+        assert!(
+            message.contains("never-added") && message.contains(PARTNER),
+            "{message}"
+        );
+    }
+    // Other errors keep the docs' wording.
+    let a = clean.post(seed_body(json!({}))).await;
+    let b = faulty.post(seed_body(json!({}))).await;
+    assert_eq!(
+        a.assert_error(StatusCode::CONFLICT),
+        b.assert_error(StatusCode::CONFLICT)
+    );
+}
+
+// ---- the other-wording reading ----
+
+/// One request, sent the same way to a server.
+type Send = for<'a> fn(&'a Server) -> std::pin::Pin<Box<dyn Future<Output = Reply> + 'a>>;
+
+/// Each error answer the server gives without a fault, by what provokes it.
+fn error_scenarios() -> Vec<(&'static str, Send)> {
+    fn raw<'a>(
+        s: &'a Server,
+        method: Method,
+        body: &'static str,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Reply> + 'a>> {
+        Box::pin(s.send(method, ROUTE, Some(V2), Some(body.as_bytes().to_vec())))
+    }
+    vec![
+        ("no Accept header", |s| {
+            Box::pin(s.send(Method::GET, ROUTE, None, None))
+        }),
+        ("GET without memberCode", |s| {
+            let path = format!("{ROUTE}?partnerGUID={PARTNER}");
+            Box::pin(async move { s.send(Method::GET, &path, Some(V2), None).await })
+        }),
+        ("GET with a blank memberCode", |s| {
+            Box::pin(s.get(" ", PARTNER))
+        }),
+        ("GET with a partnerGUID that is no GUID", |s| {
+            Box::pin(s.get("m1", "partner"))
+        }),
+        ("GET with the empty GUID", |s| {
+            Box::pin(s.get("m1", "00000000-0000-0000-0000-000000000000"))
+        }),
+        ("GET of an unknown pair", |s| {
+            Box::pin(s.get("never-added", PARTNER))
+        }),
+        ("PUT of an unknown pair", |s| {
+            Box::pin(s.put(body("never-added", json!({}))))
+        }),
+        ("POST of an existing pair", |s| {
+            Box::pin(s.post(seed_body(json!({}))))
+        }),
+        ("POST of an empty body", |s| raw(s, Method::POST, " ")),
+        ("POST of a JSON array", |s| raw(s, Method::POST, "[1]")),
+        ("POST of broken JSON", |s| {
+            raw(s, Method::POST, "{\"MemberCode\":")
+        }),
+        ("PUT of an oversized body", |s| {
+            let huge = format!("{{\"MemberCode\":\"{}\"}}", "x".repeat(3 * 1024 * 1024));
+            Box::pin(s.send(Method::PUT, ROUTE, Some(V2), Some(huge.into_bytes())))
+        }),
+        ("PUT with a property of each kind broken", |s| {
+            Box::pin(s.put(json!({
+                "PartnerGUID": 5, "IsActive": "maybe", "Email": "x", "BirthDate": "13/45/2000",
+                "PostalCode": true, "AnsweredQuestions": 5,
+            })))
+        }),
+        ("PUT with a blank and a long MemberCode", |s| {
+            Box::pin(s.put(json!({ "PartnerGUID": "00000000-0000-0000-0000-000000000000", "MemberCode": "x".repeat(257) })))
+        }),
+        ("PUT with a MemberCode that is no string", |s| {
+            Box::pin(s.put(json!({ "PartnerGUID": PARTNER, "MemberCode": [] , "IsTest": 1 })))
+        }),
+        ("PUT with answers of wrong shapes", |s| {
+            Box::pin(s.put(body("m1", json!({ "RegistrationAnswers": [5] }))))
+        }),
+        ("PUT with a QuestionID 0", |s| {
+            Box::pin(s.put(body(
+                "m1",
+                json!({ "RegistrationAnswers": [{ "QuestionID": 0, "Answers": [] }] }),
+            )))
+        }),
+        ("PUT with Answers missing", |s| {
+            Box::pin(s.put(body(
+                "m1",
+                json!({ "RegistrationAnswers": [{ "QuestionID": 1 }] }),
+            )))
+        }),
+        ("PUT with an AnswerValue alone", |s| {
+            Box::pin(s.put(body("m1", json!({ "RegistrationAnswers": [{ "QuestionID": 1, "Answers": [{ "AnswerValue": "x" }] }] }))))
+        }),
+        ("PUT with an AnswerID out of range", |s| {
+            Box::pin(s.put(body(
+                "m1",
+                json!({ "AnsweredQuestions": [{ "QuestionID": 1, "AnswerID": -1 }] }),
+            )))
+        }),
+        ("PUT with an AnswerValue that is no string", |s| {
+            Box::pin(s.put(body("m1", json!({ "RegistrationAnswers": [{ "QuestionID": 1, "Answers": [{ "AnswerID": 1, "AnswerValue": 5 }] }] }))))
+        }),
+        ("PUT with Answers that is no list", |s| {
+            Box::pin(s.put(body(
+                "m1",
+                json!({ "RegistrationAnswers": [{ "QuestionID": 1, "Answers": 5 }] }),
+            )))
+        }),
+        ("POST of a regulated member", |s| {
+            Box::pin(s.post(body("new", json!({ "IsPIIDataRegulated": true }))))
+        }),
+    ]
+}
+
+fn reworded(what: &str, docs: &Reply, other: &Reply) -> Vec<String> {
+    assert!(
+        docs.status.as_u16() >= 400,
+        "{what}: not an error: {}",
+        docs.body
+    );
+    assert_eq!(docs.content_type, other.content_type, "{what}");
+    let (docs_status, other_status) = (docs.status.as_u16(), other.status.as_u16());
+    crate::reference::reading::testing::assert_reworded(
+        what,
+        (docs_status, &docs.json()),
+        (other_status, &other.json()),
+        "Message",
+    )
+}
+
+#[tokio::test]
+async fn other_wording_rewords_every_error_and_keeps_the_rest() {
+    let docs = server(&[]).await;
+    let other = server_reading(&[], Readings::of([Reading::OtherWording])).await;
+    for (what, send) in error_scenarios() {
+        let messages = reworded(what, &send(&docs).await, &send(&other).await);
+        for message in messages {
+            assert!(
+                !message.to_lowercase().contains("no member found"),
+                "{what}: {message}"
+            );
+        }
+    }
+    // Successes are the same answers.
+    assert_eq!(
+        docs.get(SEED_MEMBER_CODE, SEED_PARTNER_GUID).await.json(),
+        other.get(SEED_MEMBER_CODE, SEED_PARTNER_GUID).await.json()
+    );
+}
+
+#[tokio::test]
+async fn other_wording_still_names_the_member_not_found() {
+    let other = server_reading(&[], Readings::of([Reading::OtherWording])).await;
+    let message = other
+        .get("never-added", PARTNER)
+        .await
+        .assert_error(StatusCode::BAD_REQUEST);
+    assert_eq!(
+        message,
+        format!("Unknown member: MemberCode never-added, PartnerGUID {PARTNER}")
+    );
+    // A regulated member is not found either, in the same words.
+    other
+        .post(body("m1", json!({})))
+        .await
+        .assert_empty(StatusCode::CREATED);
+    other
+        .put(body("m1", json!({ "IsPIIDataRegulated": true })))
+        .await
+        .assert_empty(StatusCode::OK);
+    let put = other.put(body("m1", json!({ "IsTest": true }))).await;
+    assert_eq!(
+        put.assert_error(StatusCode::NOT_FOUND),
+        format!("Unknown member: MemberCode m1, PartnerGUID {PARTNER}")
+    );
 }

@@ -131,6 +131,49 @@ async fn tiers_are_listed() {
     );
 }
 
+/// The tiers `GET /v1/tiers` lists are the ones a member can be moved
+/// between: every move is answered with the new tier and read back.
+#[tokio::test]
+async fn a_member_moves_between_every_listed_tier() {
+    let server = Server::start().await;
+    let tiers: Vec<String> = server
+        .get("/v1/tiers")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tier| tier["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(tiers.len() >= 2, "{tiers:?}");
+    let invited = server.invite("ann@example.com", json!({})).await;
+    for id in [SEED, invited.as_str()] {
+        for from in &tiers {
+            for to in tiers.iter().filter(|to| *to != from) {
+                let path = format!("/v1/members/{id}");
+                assert_eq!(server.patch(id, json!({ "tier": from })).await.status, 200);
+                let moved = server.patch(id, json!({ "tier": to })).await;
+                assert_eq!(
+                    (moved.status, &moved.body["tier"]),
+                    (200, &json!(to)),
+                    "{path}"
+                );
+                assert_eq!(server.member(id).await["tier"], json!(to), "{path}");
+            }
+        }
+        // PUT moves it too.
+        let member = server.member(id).await;
+        for to in &tiers {
+            let body = json!({
+                "email": member["email"], "firstName": "Ann", "lastName": "Lee", "tier": to,
+            });
+            let replaced = server.put(id, body).await;
+            assert_eq!((replaced.status, &replaced.body["tier"]), (200, &json!(to)));
+            assert_eq!(server.member(id).await["tier"], json!(to));
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_seed_member_is_the_docs_example() {
     let server = Server::start().await;
@@ -900,7 +943,7 @@ fn idempotency_keys_expire_after_seven_days() {
     });
     assert_eq!(within, first);
     let after = store.idempotent(key(), start + week, |_| Reply::ok(json!(3)));
-    assert_eq!(after.body, json!(3));
+    assert_eq!(after, Reply::ok(json!(3)));
 }
 
 // --- search -------------------------------------------------------------------
@@ -1011,8 +1054,8 @@ async fn search_needs_numeric_skip_and_take() {
 
 #[test]
 fn the_store_indexes_follow_every_change_of_email_and_worker_id() {
+    use super::super::Fault;
     use super::super::body::FullFields;
-    use super::super::fault;
     use super::super::member::Status;
     let mut store = Store::seeded();
     let fields = |email: &str, worker: Option<&str>| FullFields {
@@ -1046,7 +1089,7 @@ fn the_store_indexes_follow_every_change_of_email_and_worker_id() {
     let other = store.invite(fields("c@example.com", Some("w2"))).id.clone();
     store.set_status(&other, Status::Inactive);
     assert!(store.worker_id_in_use("w2", None, &faults));
-    let fault = Faults::from_names(&[fault::WORKER_ID_UNIQUE_ACTIVE_ONLY]).unwrap();
+    let fault = Faults::of([Fault::WorkerIdUniqueActiveOnly.into()]);
     assert!(!store.worker_id_in_use("w2", None, &fault));
     assert_eq!(
         store.members().len(),

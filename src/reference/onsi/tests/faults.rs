@@ -6,62 +6,67 @@ use std::collections::BTreeSet;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::super::{FAULTS, fault};
+use super::super::Fault;
 use super::{SEED, clean_and_faulty, minimal_invite};
 use crate::reference::{Api, Faults};
 
 /// Every fault this file tests; the catalogue must not hold any other.
-const TESTED: &[&str] = &[
-    fault::PATCH_RESETS_OMITTED,
-    fault::PATCH_ECHO_STALE,
-    fault::PATCH_DROPS_PHONE_ECHO,
-    fault::PATCH_HALF_APPLIED,
-    fault::EMAIL_CHANGE_ANY_STATUS,
-    fault::WORKER_ID_NOT_UNIQUE,
-    fault::WORKER_ID_UNIQUE_ACTIVE_ONLY,
-    fault::WORKER_ID_NULL_REFUSED,
-    fault::ACCEPTS_UNKNOWN_KEYS,
-    fault::ACCEPTS_EXTRA_ACCOUNT_KEY,
-    fault::ACCEPTS_EU_ACCOUNT_MISSING_IBAN,
-    fault::ACCEPTS_OLD_DOB,
-    fault::ACCEPTS_ANY_GENDER,
-    fault::GENDER_NULL_REFUSED,
-    fault::ACCEPTS_BAD_EMAIL,
-    fault::AUTH_MISSING_KEY_ACCEPTED,
-    fault::AUTH_WRONG_KEY_ACCEPTED,
-    fault::IDEMPOTENCY_REPROCESSED,
-    fault::UNKNOWN_MEMBER_500,
-    fault::UNKNOWN_MEMBER_200,
-    fault::MEMBER_MISSING_DOB_KEY,
-    fault::TEXT_CONTENT_TYPE,
-    fault::DELETE_KEEPS_STATUS,
-    fault::POST_DUPLICATE_EMAIL_ACCEPTED,
-    fault::INVITE_MISSING_FIELD_500,
-    fault::DOB_NULL_IGNORED,
-    fault::ACCEPTS_NUMERIC_SORT_CODE,
-    fault::PAYROLL_STRING_ACCEPTED,
-    fault::PUT_KEEPS_INACTIVE,
-    fault::SEARCH_IGNORES_STATUSES,
+const TESTED: &[Fault] = &[
+    Fault::PatchResetsOmitted,
+    Fault::PatchEchoStale,
+    Fault::PatchDropsPhoneEcho,
+    Fault::PatchHalfApplied,
+    Fault::EmailChangeAnyStatus,
+    Fault::WorkerIdNotUnique,
+    Fault::WorkerIdUniqueActiveOnly,
+    Fault::WorkerIdNullRefused,
+    Fault::AcceptsUnknownKeys,
+    Fault::AcceptsExtraAccountKey,
+    Fault::AcceptsEuAccountMissingIban,
+    Fault::AcceptsOldDob,
+    Fault::AcceptsAnyGender,
+    Fault::GenderNullRefused,
+    Fault::AcceptsBadEmail,
+    Fault::AuthMissingKeyAccepted,
+    Fault::AuthWrongKeyAccepted,
+    Fault::IdempotencyReprocessed,
+    Fault::UnknownMember500,
+    Fault::UnknownMember200,
+    Fault::MemberMissingDobKey,
+    Fault::TextContentType,
+    Fault::DeleteKeepsStatus,
+    Fault::PostDuplicateEmailAccepted,
+    Fault::InviteMissingField500,
+    Fault::DobNullIgnored,
+    Fault::AcceptsNumericSortCode,
+    Fault::EnablePayrollStringAccepted,
+    Fault::PutKeepsInactive,
+    Fault::SearchIgnoresStatuses,
+    Fault::DobPatternLoose,
+    Fault::GenderAnyCase,
+    Fault::TierUpdateNotStored,
+    Fault::PatchLostUpdate,
 ];
 
 #[test]
 fn the_catalogue_is_well_formed_and_fully_tested() {
     let kebab = regex::Regex::new("^onsi(-[a-z0-9]+)+$").expect("a regex");
-    for info in FAULTS {
+    for fault in Fault::ALL {
+        let info = fault.info();
         assert!(kebab.is_match(info.name), "{}", info.name);
         assert_eq!(info.api, Api::Onsi, "{}", info.name);
         assert!(!info.summary.is_empty(), "{}", info.name);
         assert!(Faults::from_names(&[info.name]).is_ok(), "{}", info.name);
     }
-    let catalogued: BTreeSet<&str> = FAULTS.iter().map(|info| info.name).collect();
-    assert_eq!(catalogued.len(), FAULTS.len(), "names are unique");
-    let tested: BTreeSet<&str> = TESTED.iter().copied().collect();
+    let catalogued: BTreeSet<&str> = Fault::ALL.iter().map(|f| f.info().name).collect();
+    assert_eq!(catalogued.len(), Fault::ALL.len(), "names are unique");
+    let tested: BTreeSet<&str> = TESTED.iter().map(|f| f.info().name).collect();
     assert_eq!(catalogued, tested);
 }
 
 #[tokio::test]
 async fn patch_resets_omitted() {
-    for (server, faulty) in clean_and_faulty(fault::PATCH_RESETS_OMITTED).await {
+    for (server, faulty) in clean_and_faulty(Fault::PatchResetsOmitted).await {
         let answer = server.patch(SEED, json!({ "firstName": "Jo" })).await;
         assert_eq!(answer.status, 200);
         let member = server.member(SEED).await;
@@ -83,7 +88,7 @@ async fn patch_resets_omitted() {
 
 #[tokio::test]
 async fn patch_echo_stale() {
-    for (server, faulty) in clean_and_faulty(fault::PATCH_ECHO_STALE).await {
+    for (server, faulty) in clean_and_faulty(Fault::PatchEchoStale).await {
         let answer = server.patch(SEED, json!({ "firstName": "Jo" })).await;
         assert_eq!(answer.status, 200);
         assert_eq!(server.member(SEED).await["firstName"], "Jo");
@@ -93,7 +98,7 @@ async fn patch_echo_stale() {
 
 #[tokio::test]
 async fn patch_drops_phone_echo() {
-    for (server, faulty) in clean_and_faulty(fault::PATCH_DROPS_PHONE_ECHO).await {
+    for (server, faulty) in clean_and_faulty(Fault::PatchDropsPhoneEcho).await {
         let body = json!({ "phone": "+15555550123", "firstName": "Jo" });
         let answer = server.patch(SEED, body).await;
         assert_eq!(answer.status, 200);
@@ -110,7 +115,7 @@ async fn patch_drops_phone_echo() {
 
 #[tokio::test]
 async fn patch_half_applied() {
-    for (server, faulty) in clean_and_faulty(fault::PATCH_HALF_APPLIED).await {
+    for (server, faulty) in clean_and_faulty(Fault::PatchHalfApplied).await {
         let schema = server
             .patch(SEED, json!({ "firstName": "Jo", "dob": "1800-01-01" }))
             .await;
@@ -131,7 +136,7 @@ async fn patch_half_applied() {
 
 #[tokio::test]
 async fn email_change_any_status() {
-    for (server, faulty) in clean_and_faulty(fault::EMAIL_CHANGE_ANY_STATUS).await {
+    for (server, faulty) in clean_and_faulty(Fault::EmailChangeAnyStatus).await {
         let invited = server.invite("inv@example.com", json!({})).await;
         let answer = server
             .patch(&invited, json!({ "email": "inv2@example.com" }))
@@ -156,7 +161,7 @@ async fn email_change_any_status() {
 
 #[tokio::test]
 async fn workerid_not_unique() {
-    for (server, faulty) in clean_and_faulty(fault::WORKER_ID_NOT_UNIQUE).await {
+    for (server, faulty) in clean_and_faulty(Fault::WorkerIdNotUnique).await {
         let id = server.invite("ann@example.com", json!({})).await;
         let answer = server.patch(&id, json!({ "workerId": "ID_123" })).await;
         if faulty {
@@ -177,7 +182,7 @@ async fn workerid_not_unique() {
 
 #[tokio::test]
 async fn workerid_unique_active_only() {
-    for (server, faulty) in clean_and_faulty(fault::WORKER_ID_UNIQUE_ACTIVE_ONLY).await {
+    for (server, faulty) in clean_and_faulty(Fault::WorkerIdUniqueActiveOnly).await {
         server
             .inactive("old@example.com", json!({ "workerId": "W-old" }))
             .await;
@@ -191,7 +196,7 @@ async fn workerid_unique_active_only() {
 
 #[tokio::test]
 async fn workerid_null_refused() {
-    for (server, faulty) in clean_and_faulty(fault::WORKER_ID_NULL_REFUSED).await {
+    for (server, faulty) in clean_and_faulty(Fault::WorkerIdNullRefused).await {
         let answer = server.patch(SEED, json!({ "workerId": null })).await;
         if faulty {
             answer.assert_refused("BodyValidation", Some("workerId"));
@@ -212,7 +217,7 @@ async fn workerid_null_refused() {
 
 #[tokio::test]
 async fn accepts_unknown_keys() {
-    for (server, faulty) in clean_and_faulty(fault::ACCEPTS_UNKNOWN_KEYS).await {
+    for (server, faulty) in clean_and_faulty(Fault::AcceptsUnknownKeys).await {
         let answer = server
             .patch(SEED, json!({ "nickname": "J", "firstName": "Jo" }))
             .await;
@@ -235,7 +240,7 @@ async fn accepts_unknown_keys() {
 
 #[tokio::test]
 async fn accepts_extra_account_key() {
-    for (server, faulty) in clean_and_faulty(fault::ACCEPTS_EXTRA_ACCOUNT_KEY).await {
+    for (server, faulty) in clean_and_faulty(Fault::AcceptsExtraAccountKey).await {
         let uk = json!({ "accountHolder": "Jo", "sortCode": "000000", "accountNumber": "1" });
         let mut extra = uk.clone();
         extra["bic"] = json!("NWBKGB2L");
@@ -255,7 +260,7 @@ async fn accepts_extra_account_key() {
 
 #[tokio::test]
 async fn accepts_eu_account_missing_iban() {
-    for (server, faulty) in clean_and_faulty(fault::ACCEPTS_EU_ACCOUNT_MISSING_IBAN).await {
+    for (server, faulty) in clean_and_faulty(Fault::AcceptsEuAccountMissingIban).await {
         let holder_only = json!({ "accountHolder": "Jo" });
         let answer = server
             .patch(SEED, json!({ "accountDetails": holder_only }))
@@ -274,7 +279,7 @@ async fn accepts_eu_account_missing_iban() {
 
 #[tokio::test]
 async fn accepts_old_dob() {
-    for (server, faulty) in clean_and_faulty(fault::ACCEPTS_OLD_DOB).await {
+    for (server, faulty) in clean_and_faulty(Fault::AcceptsOldDob).await {
         let answer = server.patch(SEED, json!({ "dob": "1899-12-31" })).await;
         if faulty {
             assert_eq!(answer.status, 200);
@@ -290,7 +295,7 @@ async fn accepts_old_dob() {
 
 #[tokio::test]
 async fn accepts_any_gender() {
-    for (server, faulty) in clean_and_faulty(fault::ACCEPTS_ANY_GENDER).await {
+    for (server, faulty) in clean_and_faulty(Fault::AcceptsAnyGender).await {
         let answer = server.patch(SEED, json!({ "gender": "Other" })).await;
         if faulty {
             assert_eq!(answer.status, 200);
@@ -306,7 +311,7 @@ async fn accepts_any_gender() {
 
 #[tokio::test]
 async fn gender_null_refused() {
-    for (server, faulty) in clean_and_faulty(fault::GENDER_NULL_REFUSED).await {
+    for (server, faulty) in clean_and_faulty(Fault::GenderNullRefused).await {
         let answer = server.patch(SEED, json!({ "gender": null })).await;
         if faulty {
             answer.assert_refused("BodyValidation", Some("gender"));
@@ -324,7 +329,7 @@ async fn gender_null_refused() {
 
 #[tokio::test]
 async fn accepts_bad_email() {
-    for (server, faulty) in clean_and_faulty(fault::ACCEPTS_BAD_EMAIL).await {
+    for (server, faulty) in clean_and_faulty(Fault::AcceptsBadEmail).await {
         let id = server.invite("ann@example.com", json!({})).await;
         let answer = server.patch(&id, json!({ "email": "plain" })).await;
         if faulty {
@@ -341,7 +346,7 @@ async fn accepts_bad_email() {
 
 #[tokio::test]
 async fn auth_missing_key_accepted() {
-    for (server, faulty) in clean_and_faulty(fault::AUTH_MISSING_KEY_ACCEPTED).await {
+    for (server, faulty) in clean_and_faulty(Fault::AuthMissingKeyAccepted).await {
         let answer = server.send(server.bare(Method::GET, "/v1/tiers")).await;
         assert_eq!(answer.status, if faulty { 200 } else { 400 });
         let wrong = server
@@ -353,7 +358,7 @@ async fn auth_missing_key_accepted() {
 
 #[tokio::test]
 async fn auth_wrong_key_accepted() {
-    for (server, faulty) in clean_and_faulty(fault::AUTH_WRONG_KEY_ACCEPTED).await {
+    for (server, faulty) in clean_and_faulty(Fault::AuthWrongKeyAccepted).await {
         let wrong = server
             .bare(Method::GET, "/v1/tiers")
             .header("x-api-key", "wrong");
@@ -372,7 +377,7 @@ async fn auth_wrong_key_accepted() {
 
 #[tokio::test]
 async fn idempotency_reprocessed() {
-    for (server, faulty) in clean_and_faulty(fault::IDEMPOTENCY_REPROCESSED).await {
+    for (server, faulty) in clean_and_faulty(Fault::IdempotencyReprocessed).await {
         let post = || {
             server
                 .request(Method::POST, "/v1/members")
@@ -392,7 +397,7 @@ async fn idempotency_reprocessed() {
 
 #[tokio::test]
 async fn unknown_member_500() {
-    for (server, faulty) in clean_and_faulty(fault::UNKNOWN_MEMBER_500).await {
+    for (server, faulty) in clean_and_faulty(Fault::UnknownMember500).await {
         let id = "mem_aaaaaaaaaaaaaaaaaaaa";
         let answers = [
             server.get(&format!("/v1/members/{id}")).await,
@@ -415,7 +420,7 @@ async fn unknown_member_500() {
 
 #[tokio::test]
 async fn unknown_member_200() {
-    for (server, faulty) in clean_and_faulty(fault::UNKNOWN_MEMBER_200).await {
+    for (server, faulty) in clean_and_faulty(Fault::UnknownMember200).await {
         let id = "mem_aaaaaaaaaaaaaaaaaaaa";
         let answer = server.get(&format!("/v1/members/{id}")).await;
         if faulty {
@@ -436,7 +441,7 @@ async fn unknown_member_200() {
 
 #[tokio::test]
 async fn member_missing_dob_key() {
-    for (server, faulty) in clean_and_faulty(fault::MEMBER_MISSING_DOB_KEY).await {
+    for (server, faulty) in clean_and_faulty(Fault::MemberMissingDobKey).await {
         let id = server.invite("ann@example.com", json!({})).await;
         let member = server.member(&id).await;
         assert_eq!(member.get("dob").is_none(), faulty, "{member}");
@@ -447,7 +452,7 @@ async fn member_missing_dob_key() {
 
 #[tokio::test]
 async fn text_content_type() {
-    for (server, faulty) in clean_and_faulty(fault::TEXT_CONTENT_TYPE).await {
+    for (server, faulty) in clean_and_faulty(Fault::TextContentType).await {
         for answer in [
             server.get("/v1/tiers").await,
             server.get("/v1/nowhere").await,
@@ -465,7 +470,7 @@ async fn text_content_type() {
 
 #[tokio::test]
 async fn delete_keeps_status() {
-    for (server, faulty) in clean_and_faulty(fault::DELETE_KEEPS_STATUS).await {
+    for (server, faulty) in clean_and_faulty(Fault::DeleteKeepsStatus).await {
         let answer = server.delete(SEED).await;
         assert_eq!(
             (answer.status, answer.body),
@@ -478,7 +483,7 @@ async fn delete_keeps_status() {
 
 #[tokio::test]
 async fn post_duplicate_email_accepted() {
-    for (server, faulty) in clean_and_faulty(fault::POST_DUPLICATE_EMAIL_ACCEPTED).await {
+    for (server, faulty) in clean_and_faulty(Fault::PostDuplicateEmailAccepted).await {
         let answer = server.post(minimal_invite("jsmith@example.com")).await;
         if faulty {
             assert_eq!(answer.status, 201);
@@ -497,7 +502,7 @@ async fn post_duplicate_email_accepted() {
 
 #[tokio::test]
 async fn invite_missing_field_500() {
-    for (server, faulty) in clean_and_faulty(fault::INVITE_MISSING_FIELD_500).await {
+    for (server, faulty) in clean_and_faulty(Fault::InviteMissingField500).await {
         for missing in ["email", "firstName", "lastName", "tier"] {
             let mut body = minimal_invite("new@example.com");
             body.as_object_mut().unwrap().remove(missing);
@@ -520,7 +525,7 @@ async fn invite_missing_field_500() {
 
 #[tokio::test]
 async fn dob_null_ignored() {
-    for (server, faulty) in clean_and_faulty(fault::DOB_NULL_IGNORED).await {
+    for (server, faulty) in clean_and_faulty(Fault::DobNullIgnored).await {
         let before = server.member(SEED).await;
         let answer = server
             .patch(SEED, json!({ "dob": null, "firstName": "Jo" }))
@@ -543,7 +548,7 @@ async fn dob_null_ignored() {
 
 #[tokio::test]
 async fn accepts_numeric_sort_code() {
-    for (server, faulty) in clean_and_faulty(fault::ACCEPTS_NUMERIC_SORT_CODE).await {
+    for (server, faulty) in clean_and_faulty(Fault::AcceptsNumericSortCode).await {
         let account = json!({ "accountHolder": "Jo", "sortCode": 123456, "accountNumber": "1" });
         let answer = server
             .patch(SEED, json!({ "accountDetails": account }))
@@ -565,7 +570,7 @@ async fn accepts_numeric_sort_code() {
 
 #[tokio::test]
 async fn enable_payroll_string_accepted() {
-    for (server, faulty) in clean_and_faulty(fault::PAYROLL_STRING_ACCEPTED).await {
+    for (server, faulty) in clean_and_faulty(Fault::EnablePayrollStringAccepted).await {
         let answer = server
             .patch(SEED, json!({ "enablePayroll": "false" }))
             .await;
@@ -582,7 +587,7 @@ async fn enable_payroll_string_accepted() {
 
 #[tokio::test]
 async fn put_keeps_inactive() {
-    for (server, faulty) in clean_and_faulty(fault::PUT_KEEPS_INACTIVE).await {
+    for (server, faulty) in clean_and_faulty(Fault::PutKeepsInactive).await {
         let id = server.inactive("gone@example.com", json!({})).await;
         let mut body = minimal_invite("gone@example.com");
         body["firstName"] = json!("Back");
@@ -600,7 +605,7 @@ async fn put_keeps_inactive() {
 
 #[tokio::test]
 async fn search_ignores_statuses() {
-    for (server, faulty) in clean_and_faulty(fault::SEARCH_IGNORES_STATUSES).await {
+    for (server, faulty) in clean_and_faulty(Fault::SearchIgnoresStatuses).await {
         let invited = server.invite("new@example.com", json!({})).await;
         let answer = server.search("statuses[]=invited&skip=0&take=50").await;
         assert_eq!(answer.status, 200, "{answer:?}");
@@ -622,4 +627,168 @@ async fn search_ignores_statuses() {
             .await;
         assert_eq!(answer.body["total"], 1);
     }
+}
+
+#[tokio::test]
+async fn dob_pattern_loose() {
+    for (server, faulty) in clean_and_faulty(Fault::DobPatternLoose).await {
+        let answer = server.patch(SEED, json!({ "dob": "1985-6-21" })).await;
+        let member = server.member(SEED).await;
+        if faulty {
+            assert_eq!(answer.status, 200, "{answer:?}");
+            assert_eq!(member["dob"], "1985-6-21");
+        } else {
+            answer.assert_refused("BodyValidation", Some("dob"));
+            assert_eq!(member["dob"], "1990-01-01");
+        }
+        let mut invite = minimal_invite("ann@example.com");
+        invite["dob"] = json!("1985-06-1");
+        let invited = server.post(invite).await;
+        assert_eq!(
+            invited.status,
+            if faulty { 201 } else { 400 },
+            "{invited:?}"
+        );
+        // Two digits each pass either way; three, or another separator, never.
+        assert_eq!(
+            server
+                .patch(SEED, json!({ "dob": "1985-06-21" }))
+                .await
+                .status,
+            200
+        );
+        for bad in ["1985-006-21", "1985/6/21", "85-6-21"] {
+            let answer = server.patch(SEED, json!({ "dob": bad })).await;
+            answer.assert_refused("BodyValidation", Some("dob"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn gender_any_case() {
+    for (server, faulty) in clean_and_faulty(Fault::GenderAnyCase).await {
+        let mut invite = minimal_invite("ann@example.com");
+        invite["gender"] = json!("female");
+        let invited = server.post(invite).await;
+        let replace = json!({
+            "email": "jsmith@example.com", "firstName": "John", "lastName": "Smith",
+            "tier": "Gold", "gender": "MALE",
+        });
+        let replaced = server.put(SEED, replace).await;
+        if faulty {
+            assert_eq!(
+                (invited.status, &invited.body["gender"]),
+                (201, &json!("Female"))
+            );
+            assert_eq!(
+                (replaced.status, &replaced.body["gender"]),
+                (200, &json!("Male"))
+            );
+        } else {
+            invited.assert_refused("InvalidAddMemberPayload", Some("gender"));
+            replaced.assert_refused("BodyValidation", Some("gender"));
+            assert_eq!(server.member(SEED).await["gender"], "Female");
+        }
+        // PATCH, and values that are not listed in any case, are refused either way.
+        let patched = server.patch(SEED, json!({ "gender": "female" })).await;
+        patched.assert_refused("BodyValidation", Some("gender"));
+        let other = json!({
+            "email": "jsmith@example.com", "firstName": "John", "lastName": "Smith",
+            "tier": "Gold", "gender": "Other",
+        });
+        server
+            .put(SEED, other)
+            .await
+            .assert_refused("BodyValidation", Some("gender"));
+    }
+}
+
+#[tokio::test]
+async fn tier_update_not_stored() {
+    for (server, faulty) in clean_and_faulty(Fault::TierUpdateNotStored).await {
+        let answer = server
+            .patch(SEED, json!({ "tier": "Silver", "firstName": "Jo" }))
+            .await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        // Answered as updated either way.
+        assert_eq!(answer.body["tier"], "Silver");
+        let member = server.member(SEED).await;
+        assert_eq!(member["firstName"], "Jo", "the other fields are stored");
+        assert_eq!(member["tier"], if faulty { "Gold" } else { "Silver" });
+        // PUT stores its tier either way.
+        let replace = json!({
+            "email": "jsmith@example.com", "firstName": "Jo", "lastName": "Smith", "tier": "Bronze",
+        });
+        assert_eq!(server.put(SEED, replace).await.status, 200);
+        assert_eq!(server.member(SEED).await["tier"], "Bronze");
+    }
+}
+
+#[tokio::test]
+async fn patch_lost_update() {
+    // Disjoint fields, each with a value the member does not have yet.
+    let updates = [
+        json!({ "firstName": "Jo" }),
+        json!({ "lastName": "Ray" }),
+        json!({ "phone": "+447000000001" }),
+        json!({ "workerId": "W-lost" }),
+        json!({ "tier": "Silver" }),
+        json!({ "enablePayroll": true }),
+        json!({ "dob": "1985-06-21" }),
+        json!({ "gender": "NonBinary" }),
+    ];
+    for (server, faulty) in clean_and_faulty(Fault::PatchLostUpdate).await {
+        let id = server.invite("ann@example.com", json!({})).await;
+        let path = format!("/v1/members/{id}");
+        let sent = updates.iter().map(|update| {
+            let request = server
+                .request(Method::PATCH, &path)
+                .header("content-type", "application/json")
+                .body(update.to_string());
+            tokio::spawn(super::answer(request))
+        });
+        let answers: Vec<_> = futures_join(sent.collect()).await;
+        for (update, answer) in updates.iter().zip(&answers) {
+            assert_eq!(answer.status, 200, "{answer:?}");
+            // Each answer shows its own update applied.
+            let (field, value) = update.as_object().unwrap().iter().next().unwrap();
+            assert_eq!(&answer.body[field], value, "{field}");
+        }
+        let member = server.member(&id).await;
+        let lost: Vec<&str> = updates
+            .iter()
+            .filter_map(|update| {
+                let (field, value) = update.as_object().unwrap().iter().next().unwrap();
+                (&member[field] != value).then_some(field.as_str())
+            })
+            .collect();
+        if faulty {
+            assert!(!lost.is_empty(), "no update was lost: {member}");
+        } else {
+            assert!(lost.is_empty(), "lost {lost:?}: {member}");
+        }
+        // One after the other, nothing is lost even with the fault.
+        assert_eq!(
+            server.patch(&id, json!({ "firstName": "Al" })).await.status,
+            200
+        );
+        assert_eq!(
+            server.patch(&id, json!({ "lastName": "Bo" })).await.status,
+            200
+        );
+        let member = server.member(&id).await;
+        assert_eq!(
+            (&member["firstName"], &member["lastName"]),
+            (&json!("Al"), &json!("Bo"))
+        );
+    }
+}
+
+/// Waits for every spawned request, in the order sent.
+async fn futures_join(handles: Vec<tokio::task::JoinHandle<super::Answer>>) -> Vec<super::Answer> {
+    let mut answers = Vec::new();
+    for handle in handles {
+        answers.push(handle.await.expect("the request task"));
+    }
+    answers
 }

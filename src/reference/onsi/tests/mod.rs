@@ -3,14 +3,16 @@
 
 mod behaviour;
 mod faults;
+mod wording;
 
 use std::net::SocketAddr;
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use super::Fault;
 use super::SEED_ACTIVE_MEMBER_ID as SEED;
-use crate::reference::{Api, Faults, Options, Running, start};
+use crate::reference::{Api, Faults, Options, Readings, Running, start};
 
 const API_KEY: &str = "test-api-key";
 
@@ -59,18 +61,22 @@ impl Server {
         Server::with(Faults::none(), vec![Api::Onsi]).await
     }
 
-    async fn with_fault(name: &str) -> Server {
-        let faults = Faults::from_names(&[name]).expect("a catalogued fault");
-        Server::with(faults, vec![Api::Onsi]).await
+    async fn with_fault(fault: Fault) -> Server {
+        Server::with(Faults::of([fault.into()]), vec![Api::Onsi]).await
     }
 
     async fn with(faults: Faults, apis: Vec<Api>) -> Server {
+        Server::reading(faults, apis, Readings::none()).await
+    }
+
+    async fn reading(faults: Faults, apis: Vec<Api>, readings: Readings) -> Server {
         // reqwest is built without a TLS provider of its own and insists on
         // one even for plain http; any earlier install is just as good.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let options = Options {
             apis,
             faults,
+            readings,
             onsi_api_key: API_KEY.to_string(),
         };
         let addr: SocketAddr = "127.0.0.1:0".parse().expect("a socket address");
@@ -186,7 +192,7 @@ fn minimal_invite(email: &str) -> Value {
 }
 
 /// The clean server and the one with `fault`, each with whether it is faulty.
-async fn clean_and_faulty(fault: &str) -> [(Server, bool); 2] {
+async fn clean_and_faulty(fault: Fault) -> [(Server, bool); 2] {
     [
         (Server::start().await, false),
         (Server::with_fault(fault).await, true),
