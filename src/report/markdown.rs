@@ -216,12 +216,12 @@ pub(crate) fn cell(text: &str) -> String {
 }
 
 /// Text on one line.
-fn inline(text: &str) -> String {
+pub(crate) fn inline(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A fenced code block whose fence no line of the text can close.
-fn fenced(lang: &str, text: &str) -> String {
+pub(crate) fn fenced(lang: &str, text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     format!("{fence}{lang}\n{}\n{fence}\n\n", text.trim_end())
