@@ -100,11 +100,7 @@ fn head(report: &Report) -> String {
     out.push_str("|---|---|---:|---:|---:|---:|\n");
     for suite in &report.suites {
         let c = super::document::Counts::of(report.suite_results(&suite.name));
-        let server = if suite.embedded {
-            format!("{} (embedded)", suite.base_url)
-        } else {
-            suite.base_url.clone()
-        };
+        let server = target(suite);
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} |",
@@ -207,6 +203,15 @@ fn known_and_skipped(report: &Report, out: &mut String) {
             );
         }
         out.push('\n');
+    }
+}
+
+/// Where a suite's requests went: `URL`, or `URL (embedded)`.
+pub(crate) fn target(suite: &crate::run::SuiteInfo) -> String {
+    if suite.embedded {
+        format!("{} (embedded)", suite.base_url)
+    } else {
+        suite.base_url.clone()
     }
 }
 

@@ -276,6 +276,15 @@ impl Comparison {
         self.counts.get(&change).copied().unwrap_or(0)
     }
 
+    /// The verdict in words.
+    pub fn verdict(&self) -> &'static str {
+        if self.success() {
+            "nothing newly failing"
+        } else {
+            "newly failing cases"
+        }
+    }
+
     /// Exit 1 when anything is newly failing.
     pub fn success(&self) -> bool {
         self.count(Change::NewlyFailing) == 0
@@ -328,7 +337,7 @@ pub struct Side {
 
 impl Side {
     /// Groups the reports into runs (a report joins the first run that has
-    /// none of its cases), and merges each run's reports.
+    /// none of its cases nor its shard), and merges each run's reports.
     pub fn of(reports: Vec<(PathBuf, Report)>) -> Result<Side, CompareError> {
         /// The reports of one run, and the cases they hold.
         struct Run {
@@ -359,16 +368,8 @@ impl Side {
         }
         let runs = groups
             .into_iter()
-            .map(|run| {
-                let mut members = run.members;
-                if members.len() == 1 {
-                    let (_, mut report) = members.pop().expect("one member");
-                    report.settle();
-                    Ok(report)
-                } else {
-                    merge::merge(members).map_err(CompareError::Merge)
-                }
-            })
+            // Even one report: a shard alone is refused, as merge refuses it.
+            .map(|run| merge::merge(run.members).map_err(CompareError::Merge))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Side { files, runs })
     }

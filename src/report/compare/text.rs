@@ -139,12 +139,12 @@ pub fn head(comparison: &Comparison) -> String {
 
 pub fn markdown(comparison: &Comparison) -> String {
     let mut out = String::new();
-    let verdict = if comparison.success() {
-        "✅ nothing newly failing"
-    } else {
-        "❌ newly failing cases"
-    };
-    let _ = writeln!(out, "# verity comparison: {verdict}\n");
+    let mark = if comparison.success() { "✅" } else { "❌" };
+    let _ = writeln!(
+        out,
+        "# verity comparison: {mark} {}\n",
+        comparison.verdict()
+    );
     let _ = writeln!(out, "**{}**\n", inline(&comparison.line()));
     out.push_str("| | reports | verity | started | runs | result |\n|---|---|---|---|---:|---|\n");
     for (name, s) in [("old", &comparison.old), ("new", &comparison.new)] {

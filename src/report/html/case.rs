@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use super::{attr, duration_ms, esc};
 use crate::check::CheckResult;
+use crate::report::console::answered;
 use crate::report::curl;
 use crate::run::result::{CaseResult, Outcome, RequestSummary, ResponseSummary, StepResult};
 
@@ -118,11 +119,7 @@ fn steps(out: &mut String, case: &CaseResult) {
     }
     out.push_str("<ol class=\"steps\">");
     for step in &case.steps {
-        let status = match (&step.response, &step.error) {
-            (Some(r), _) => format!(" → {}", r.status),
-            (None, Some(_)) => " → no answer".into(),
-            _ => String::new(),
-        };
+        let status = answered(step);
         let _ = write!(
             out,
             "<li class=\"{}\"><code>{}</code> {} {}{} <span class=\"ms\">{}</span></li>",
@@ -138,11 +135,7 @@ fn steps(out: &mut String, case: &CaseResult) {
 }
 
 fn failed_step(out: &mut String, step: &StepResult) {
-    let status = match (&step.response, &step.error) {
-        (Some(r), _) => format!(" → {}", r.status),
-        (None, Some(_)) => " → no answer".into(),
-        _ => String::new(),
-    };
+    let status = answered(step);
     let _ = writeln!(
         out,
         "<div class=\"step\"><h4>step <code>{}</code>: {} {}{} <span class=\"loc\">({})</span></h4>",

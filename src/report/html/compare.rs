@@ -13,11 +13,7 @@ use crate::report::compare::{CaseChange, CaseSide, Change, Comparison, SideInfo}
 
 pub fn render(comparison: &Comparison) -> String {
     let mut out = String::new();
-    let verdict = if comparison.success() {
-        "nothing newly failing"
-    } else {
-        "newly failing cases"
-    };
+    let verdict = comparison.verdict();
     let _ = writeln!(
         out,
         "<header class=\"{}\"><h1>verity comparison: {}</h1>",

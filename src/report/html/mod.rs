@@ -107,17 +107,19 @@ pub fn toolbar(
 pub fn diff(out: &mut String, old: &str, new: &str, old_label: &str, new_label: &str) {
     use super::diff::DiffLine;
     out.push_str("<pre class=\"diff\">");
-    let _ = writeln!(
+    // The line break inside the span: a block's last line break draws no
+    // empty line, and copied text keeps its lines.
+    let _ = write!(
         out,
-        "<span class=\"del\">--- {}</span>\n<span class=\"add\">+++ {}</span>",
+        "<span class=\"del\">--- {}\n</span><span class=\"add\">+++ {}\n</span>",
         esc(old_label),
         esc(new_label)
     );
     for line in super::diff::lines(old, new) {
         let _ = match line {
-            DiffLine::Hunk(h) => writeln!(out, "<span class=\"hunk\">{}</span>", esc(&h)),
-            DiffLine::Removed(l) => writeln!(out, "<span class=\"del\">-{}</span>", esc(&l)),
-            DiffLine::Added(l) => writeln!(out, "<span class=\"add\">+{}</span>", esc(&l)),
+            DiffLine::Hunk(h) => write!(out, "<span class=\"hunk\">{}\n</span>", esc(&h)),
+            DiffLine::Removed(l) => write!(out, "<span class=\"del\">-{}\n</span>", esc(&l)),
+            DiffLine::Added(l) => write!(out, "<span class=\"add\">+{}\n</span>", esc(&l)),
             DiffLine::Same(l) => writeln!(out, " {}", esc(&l)),
         };
     }
@@ -171,15 +173,15 @@ mod tests {
             "new",
         );
         assert!(
-            out.contains("<span class=\"del\">-  \"a\": 1</span>"),
+            out.contains("<span class=\"del\">-  \"a\": 1\n</span>"),
             "{out}"
         );
         assert!(
-            out.contains("<span class=\"add\">+  \"a\": \"&lt;b&gt;\"</span>"),
+            out.contains("<span class=\"add\">+  \"a\": \"&lt;b&gt;\"\n</span>"),
             "{out}"
         );
         assert!(
-            out.contains("<span class=\"hunk\">@@ -1,3 +1,3 @@</span>"),
+            out.contains("<span class=\"hunk\">@@ -1,3 +1,3 @@\n</span>"),
             "{out}"
         );
     }

@@ -145,11 +145,7 @@ fn suites(out: &mut String, report: &Report) {
                 .suite_results(&suite.name)
                 .map(|r| outcome_name(r.outcome)),
         );
-        let target = if suite.embedded {
-            format!("{} (embedded)", suite.base_url)
-        } else {
-            suite.base_url.clone()
-        };
+        let target = crate::report::markdown::target(suite);
         let _ = write!(
             out,
             "<tr><td>{}</td><td><code>{}</code></td>",
