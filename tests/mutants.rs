@@ -357,7 +357,7 @@ fn usage_errors_send_nothing() {
         ),
         (
             &["mutants", "--report", "html:m.html"],
-            "unknown format `html`",
+            "--report html:m.html: verity mutants writes json, markdown, junit",
         ),
         (
             &["mutants", "--report", "json:/no/such/dir/m.json"],

@@ -60,6 +60,7 @@ async fn a_failing_run_writes_every_report_and_no_secret() {
     let junit = out.path().join("r.xml");
     let json_path = out.path().join("r.json");
     let markdown = out.path().join("r.md");
+    let html = out.path().join("r.html");
     let step_summary = out.path().join("summary.md");
     let output = verity_async_env(
         args(&[
@@ -76,6 +77,8 @@ async fn a_failing_run_writes_every_report_and_no_secret() {
             &format!("json:{}", json_path.display()),
             "--report",
             &format!("markdown:{}", markdown.display()),
+            "--report",
+            &format!("html:{}", html.display()),
         ]),
         vec![
             ("GITHUB_ACTIONS".into(), "true".into()),
@@ -211,6 +214,12 @@ async fn a_failing_run_writes_every_report_and_no_secret() {
     let summary = read(&step_summary);
     assert_eq!(summary, md, "the step summary is the Markdown report");
 
+    // The HTML page (tests/html_report.rs opens it in a browser).
+    let page = read(&html);
+    assert!(page.starts_with("<!doctype html>"), "{page}");
+    assert!(page.contains("s::fails-on-status"), "{page}");
+    assert!(page.contains("-H 'x-api-key: ***'"), "{page}");
+
     // No secret anywhere, and no progress bar when output is piped.
     for (what, content) in [
         ("stdout", &stdout),
@@ -218,6 +227,7 @@ async fn a_failing_run_writes_every_report_and_no_secret() {
         ("the JUnit report", &xml),
         ("the JSON report", &json_text),
         ("the Markdown report", &md),
+        ("the HTML report", &page),
         ("the step summary", &summary),
     ] {
         assert_no_secret(what, content);
@@ -238,7 +248,7 @@ async fn a_report_into_a_missing_directory_is_refused_before_the_run() {
             "junit:/no/such/dir/r.xml",
             "the directory /no/such/dir does not exist",
         ),
-        ("html:r.html", "unknown format `html`"),
+        ("pdf:r.pdf", "unknown format `pdf`"),
         ("r.xml", "write FORMAT:PATH"),
     ] {
         let output = verity_async_env(

@@ -21,6 +21,7 @@ Examples:
   verity run --base-url toluna=http://127.0.0.1:8080 --base-url onsi=http://127.0.0.1:9090
   VERITY_VAR_API_KEY=... verity run --base-url http://127.0.0.1:8080 --var active_member_id=mem_...
   verity run --report junit:verity.xml --report markdown:verity.md --report json:verity.json
+  verity run --report html:verity.html         one page: failures, diffs, curl commands, filters
   verity run --base-url https://api.onsi.dev --rate-limit 20/s --retries 3 --max-time 600
   verity run --shard 2/4 --report json:shard-2.json     one quarter of the cases, for a CI matrix
   verity run --baseline known-failures.yaml --fail-fast
@@ -60,6 +61,7 @@ written, 130 when interrupted by Ctrl-C (reports are written first).";
 const REPORT_AFTER: &str = "\
 Examples:
   verity report merge shard-*.json --report junit:verity.xml --report markdown:verity.md
+  verity report merge shard-*.json --report html:verity.html     one page to open in a browser
 
 Every shard of a set (--shard I/N) must be there, and no case may appear
 twice. Exit status: 0 when the merged run passed, 1 when a case failed or a
@@ -83,7 +85,7 @@ pub enum Command {
     List(ListArgs),
     /// Validate case files without sending anything.
     Check(CheckArgs),
-    /// Work with JSON reports (merge the shards of a run).
+    /// Work with JSON reports: merge the shards of a run, compare two runs.
     #[command(subcommand)]
     Report(ReportCommand),
     /// Run the same cases against two targets and show where their answers differ.
@@ -117,6 +119,83 @@ pub enum ReportCommand {
     /// Merge the JSON reports of the shards of a run into one report.
     #[command(after_long_help = REPORT_AFTER)]
     Merge(MergeArgs),
+    /// Compare two runs' JSON reports (last release's against today's): what
+    /// is newly failing, fixed, still failing, added, removed, slower, and
+    /// where the answers changed.
+    #[command(after_long_help = COMPARE_AFTER)]
+    Compare(CompareArgs),
+}
+
+const COMPARE_AFTER: &str = "\
+Examples:
+  verity report compare release-2.3.json today.json
+  verity report compare release-2.3.json today.json --report html:changes.html --report markdown:changes.md
+  verity report compare --old old/shard-1.json --old old/shard-2.json --new new/shard-1.json --new new/shard-2.json
+  verity report compare old.json new.json --slower-than 1.5x --report json:changes.json
+
+Cases and properties are matched by `suite::case`, steps by name. Each case
+is newly failing, failing differently (failing on both sides, at other
+checks or steps), newly warning, fixed, still failing (the same checks at
+the same steps), added, removed, skipped (on a side: nothing to say) or
+unchanged. A known failure (--baseline) counts as failing.
+
+Several reports per side: those holding distinct cases (the shards of one
+run, runs of different suites) are merged as `verity report merge` merges
+them, refusing a set with a shard missing; a report that repeats cases is
+another run of them, and times are medians over the runs (a case failing in
+any run counts as failing, with `N of M runs failed`).
+
+Answers: for each step whose answer both reports kept, the answers are
+normalized as snapshots are (status, the suite's kept headers, the JSON body
+with sorted keys) with the new report's redactions and each run's generated
+values as labels, and the steps whose normalized answers differ are shown
+as diffs. Properties' answers (generated inputs) are not diffed. Reports of
+a verity that did not record its normalization get no answer diffs, with a
+note; their outcomes and times are compared.
+
+A case is slower when its median time grew by the --slower-than factor and
+by at least 20 ms (times are whole milliseconds).
+
+--report writes the comparison as markdown, html (one self-contained page:
+filters per change, a search, the diffs coloured) or json (schema
+\"verity-compare\", version 1, described by docs/compare.schema.json).
+
+Exit status: 0 when nothing is newly failing, 1 when a case is newly
+failing, 2 when a report cannot be read, is of another schema version, the
+sides share no suite, or a report could not be written.";
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The old and the new run's JSON reports (`verity run --report
+    /// json:PATH`), in that order. Or name each side's with --old and --new.
+    #[arg(value_name = "OLD.json NEW.json", num_args = 0..=2)]
+    pub reports_pair: Vec<PathBuf>,
+
+    /// A report of the old side (repeatable: shards or repeated runs).
+    #[arg(long = "old", value_name = "REPORT.json")]
+    pub old: Vec<PathBuf>,
+
+    /// A report of the new side (repeatable: shards or repeated runs).
+    #[arg(long = "new", value_name = "REPORT.json")]
+    pub new: Vec<PathBuf>,
+
+    /// A case whose median time grew by this factor (and by at least 20 ms)
+    /// is listed as slower: `2x`, `1.5x`.
+    #[arg(long, default_value = "2x", value_name = "FACTOR")]
+    pub slower_than: String,
+
+    /// Write the comparison: `markdown:PATH`, `html:PATH` or `json:PATH`
+    /// (repeatable). Written atomically.
+    #[arg(long = "report", value_name = "FORMAT:PATH")]
+    pub reports: Vec<ReportSpec>,
+
+    /// Print only what is newly failing or failing differently, and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Colour the output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
 }
 
 #[derive(Debug, Args)]
@@ -125,8 +204,8 @@ pub struct MergeArgs {
     #[arg(required = true, value_name = "REPORT.json")]
     pub inputs: Vec<PathBuf>,
 
-    /// Write the merged report: `junit:PATH`, `json:PATH` or
-    /// `markdown:PATH` (repeatable).
+    /// Write the merged report: `junit:PATH`, `json:PATH`, `markdown:PATH`
+    /// or `html:PATH` (repeatable).
     #[arg(long = "report", value_name = "FORMAT:PATH")]
     pub reports: Vec<ReportSpec>,
 
@@ -252,7 +331,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECONDS")]
     pub max_time: Option<f64>,
 
-    /// Write a report: `junit:PATH`, `json:PATH` or `markdown:PATH`
+    /// Write a report: `junit:PATH`, `json:PATH`, `markdown:PATH` or
+    /// `html:PATH` (one self-contained page to open in a browser)
     /// (repeatable). Written atomically, even when the run fails or is
     /// stopped.
     #[arg(long = "report", value_name = "FORMAT:PATH")]

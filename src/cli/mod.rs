@@ -42,6 +42,7 @@ pub fn main() -> ExitCode {
             Command::List(args) => inspect::list(args),
             Command::Check(args) => inspect::check(args),
             Command::Report(args::ReportCommand::Merge(args)) => report::merge(args),
+            Command::Report(args::ReportCommand::Compare(args)) => report::compare(args),
             Command::Diff(args) => diff::diff(args).await,
             Command::Snapshots(args) => snapshots::review(args),
             Command::Mutants(args) => mutants::mutants(args).await,

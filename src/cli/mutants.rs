@@ -45,7 +45,13 @@ pub async fn mutants(args: MutantsArgs) -> u8 {
         print_catalogue();
         return 0;
     }
-    if let Err(e) = check_specs(&args.reports) {
+    if let Err(e) = check_specs(&args.reports).and_then(|()| {
+        output::refuse_formats(
+            &args.reports,
+            crate::report::mutants::MUTANTS_FORMATS,
+            "verity mutants",
+        )
+    }) {
         return usage(e);
     }
     let chosen = match Faults::from_names(&args.faults) {

@@ -3,13 +3,15 @@
 
 use std::io::Write;
 
-use super::args::{Color, MergeArgs};
+use super::args::{Color, CompareArgs, MergeArgs};
 use super::{EXIT_FAILED, EXIT_USAGE};
+use crate::report::compare::{self, Side, text};
 use crate::report::console::Console;
 use crate::report::github::{self, Actions};
+use crate::report::output::Format;
 use crate::report::output::{self, ReportSpec};
 use crate::report::style::{ColorChoice, Style};
-use crate::report::{Report, json, merge};
+use crate::report::{Report, html, json, merge};
 use crate::run::secrets::Masker;
 use crate::run::{Event, Reporter, Summary};
 
@@ -104,6 +106,81 @@ pub fn merge(args: MergeArgs) -> u8 {
     let errors = publish(&report, &args.reports, &Masker::default());
     console.event(&Event::RunFinished(&summary));
     finish(&errors, report.success())
+}
+
+/// `verity report compare`.
+pub fn compare(args: CompareArgs) -> u8 {
+    let checked = check_specs(&args.reports).and_then(|()| {
+        output::refuse_formats(
+            &args.reports,
+            &[Format::Markdown, Format::Html, Format::Json],
+            "verity report compare",
+        )
+    });
+    if let Err(e) = checked {
+        return super::usage(e);
+    }
+    let factor = match compare::parse_factor(&args.slower_than) {
+        Ok(f) => f,
+        Err(e) => return super::usage(format!("--slower-than {e}")),
+    };
+    let (mut old, mut new) = (Vec::new(), Vec::new());
+    match args.reports_pair.as_slice() {
+        [] => {}
+        [a, b] => {
+            old.push(a.clone());
+            new.push(b.clone());
+        }
+        _ => {
+            return super::usage(
+                "name two reports, OLD.json NEW.json, or each side's with --old and --new",
+            );
+        }
+    }
+    old.extend(args.old.iter().cloned());
+    new.extend(args.new.iter().cloned());
+    if old.is_empty() || new.is_empty() {
+        return super::usage(
+            "name two reports, OLD.json NEW.json, or each side's with --old and --new",
+        );
+    }
+    let read_side = |paths: &[std::path::PathBuf]| -> Result<Side, String> {
+        let mut reports = Vec::new();
+        for path in paths {
+            reports.push((path.clone(), json::read(path)?));
+        }
+        Side::of(reports).map_err(|e| e.to_string())
+    };
+    let sides = read_side(&old).and_then(|o| read_side(&new).map(|n| (o, n)));
+    let comparison =
+        match sides.and_then(|(o, n)| compare::compare(o, n, factor).map_err(|e| e.to_string())) {
+            Ok(c) => c,
+            Err(e) => return super::usage(e),
+        };
+    let style = style(args.color);
+    let mut out = std::io::stdout();
+    let mut printed = text::head(&comparison);
+    for case in &comparison.cases {
+        printed.push_str(&text::case(case, &style, args.quiet));
+    }
+    printed.push_str(&text::summary(&comparison, &style));
+    let _ = out.write_all(printed.as_bytes());
+    let _ = out.flush();
+    // The reports compared were masked when written; this command knows no
+    // secret of its own to mask.
+    let errors = output::write_each(&args.reports, &Masker::default(), |spec, out| {
+        let text = match spec.format {
+            Format::Json => serde_json::to_string_pretty(&comparison)
+                .map(|s| s + "\n")
+                .map_err(|e| format!("cannot write the JSON comparison: {e}"))?,
+            Format::Markdown => text::markdown(&comparison),
+            Format::Html => html::compare::render(&comparison),
+            Format::Junit => return Err("verity report compare writes no JUnit".into()),
+        };
+        out.write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write: {e}"))
+    });
+    finish(&errors, comparison.success())
 }
 
 /// The exit status once the reports are out.

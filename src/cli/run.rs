@@ -12,6 +12,7 @@ use crate::case::{self, Suite};
 use crate::http::{Client, ClientOptions, RetryPolicy, rate};
 use crate::properties::{self, PropertySpec, Settings};
 use crate::reference;
+use crate::report::normalization::Normalization;
 use crate::report::progress::{self, Progress};
 use crate::report::{Collector, Console};
 use crate::run::baseline::{self, Baseline};
@@ -416,12 +417,14 @@ pub async fn run(args: RunArgs) -> u8 {
     reporters.push(&mut notes);
     // The console last: its summary line ends the output.
     reporters.push(&mut console);
+    let normalization = Normalization::of(plans, &fresh);
     let summary = run::run(plans, &prepared.client, &run_options, fresh, &mut reporters).await;
     let masker = plans
         .iter()
         .fold(Masker::default(), |m, p| m.merge(&p.masker));
     prepared.stop().await;
-    let (report, lost) = collector.into_report();
+    let (mut report, lost) = collector.into_report();
+    report.normalization = Some(normalization);
     let mut errors = publish(&report, &args.reports, &masker);
     errors.extend(lost);
     if let Some(b) = &baseline {

@@ -81,13 +81,18 @@ pub fn describe_check(check: &CheckResult, style: &Style) -> String {
     out
 }
 
-pub fn describe_step(step: &StepResult, style: &Style) -> String {
-    let mut out = String::new();
-    let answer = match (&step.response, &step.error) {
+/// ` → 200`, ` → no answer`, or nothing for a request never sent.
+pub fn answered(step: &StepResult) -> String {
+    match (&step.response, &step.error) {
         (Some(r), _) => format!(" → {}", r.status),
         (None, Some(_)) => " → no answer".to_string(),
         _ => String::new(),
-    };
+    }
+}
+
+pub fn describe_step(step: &StepResult, style: &Style) -> String {
+    let mut out = String::new();
+    let answer = answered(step);
     out.push_str(&format!(
         "step `{}`: {} {}{}  {}\n",
         step.name,

@@ -10,6 +10,37 @@ pub fn unified(expected: &str, actual: &str, style: &Style) -> String {
     unified_between(expected, actual, "expected", "actual", style)
 }
 
+/// One line of a unified diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiffLine {
+    /// `@@ -line,count +line,count @@`: where the hunk is in a long text.
+    Hunk(String),
+    Removed(String),
+    Added(String),
+    Same(String),
+}
+
+/// The hunks of a unified diff of `old` against `new`, three lines of
+/// context each: what the console prints and the HTML report colours.
+pub fn lines(old: &str, new: &str) -> Vec<DiffLine> {
+    let diff = TextDiff::from_lines(old, new);
+    let mut out = Vec::new();
+    for group in diff.grouped_ops(3) {
+        out.push(DiffLine::Hunk(UnifiedHunkHeader::new(&group).to_string()));
+        for op in group {
+            for change in diff.iter_changes(&op) {
+                let line = change.value().trim_end_matches('\n').to_string();
+                out.push(match change.tag() {
+                    ChangeTag::Delete => DiffLine::Removed(line),
+                    ChangeTag::Insert => DiffLine::Added(line),
+                    ChangeTag::Equal => DiffLine::Same(line),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// A unified diff of two texts, `-` lines from `old`, `+` lines from `new`.
 pub fn unified_between(
     old: &str,
@@ -18,27 +49,19 @@ pub fn unified_between(
     new_label: &str,
     style: &Style,
 ) -> String {
-    let diff = TextDiff::from_lines(old, new);
     let mut out = String::new();
     out.push_str(&style.removed(&format!("--- {old_label}")));
     out.push('\n');
     out.push_str(&style.added(&format!("+++ {new_label}")));
     out.push('\n');
-    for group in diff.grouped_ops(3) {
-        // `@@ -line,count +line,count @@`: where the hunk is in a long text.
-        out.push_str(&style.dim(&UnifiedHunkHeader::new(&group).to_string()));
-        out.push('\n');
-        for op in group {
-            for change in diff.iter_changes(&op) {
-                let line = change.value().trim_end_matches('\n');
-                match change.tag() {
-                    ChangeTag::Delete => out.push_str(&style.removed(&format!("-{line}"))),
-                    ChangeTag::Insert => out.push_str(&style.added(&format!("+{line}"))),
-                    ChangeTag::Equal => out.push_str(&format!(" {line}")),
-                }
-                out.push('\n');
-            }
+    for line in lines(old, new) {
+        match line {
+            DiffLine::Hunk(header) => out.push_str(&style.dim(&header)),
+            DiffLine::Removed(line) => out.push_str(&style.removed(&format!("-{line}"))),
+            DiffLine::Added(line) => out.push_str(&style.added(&format!("+{line}"))),
+            DiffLine::Same(line) => out.push_str(&format!(" {line}")),
         }
+        out.push('\n');
     }
     out
 }

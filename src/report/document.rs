@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use super::normalization::Normalization;
 use super::spool::{self, Spool};
 pub use crate::run::result::Counts;
 use crate::run::result::{CaseResult, Order};
@@ -37,6 +38,10 @@ pub struct Report {
     pub stopped: Option<String>,
     pub suites: Vec<SuiteInfo>,
     pub summary: Counts,
+    /// How the answers are normalized for snapshots, so that `verity report
+    /// compare` can normalize them again; absent in older reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalization: Option<Normalization>,
     /// Sorted by suite, then by place in the case files.
     pub results: Results,
 }
@@ -141,6 +146,7 @@ impl Collector {
                 stopped: None,
                 suites: Vec::new(),
                 summary: Counts::default(),
+                normalization: None,
                 results: Results::default(),
             },
             spool: None,

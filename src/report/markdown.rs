@@ -100,11 +100,7 @@ fn head(report: &Report) -> String {
     out.push_str("|---|---|---:|---:|---:|---:|\n");
     for suite in &report.suites {
         let c = super::document::Counts::of(report.suite_results(&suite.name));
-        let server = if suite.embedded {
-            format!("{} (embedded)", suite.base_url)
-        } else {
-            suite.base_url.clone()
-        };
+        let server = target(suite);
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} |",
@@ -210,18 +206,27 @@ fn known_and_skipped(report: &Report, out: &mut String) {
     }
 }
 
+/// Where a suite's requests went: `URL`, or `URL (embedded)`.
+pub(crate) fn target(suite: &crate::run::SuiteInfo) -> String {
+    if suite.embedded {
+        format!("{} (embedded)", suite.base_url)
+    } else {
+        suite.base_url.clone()
+    }
+}
+
 /// Text for a table cell: one line, pipes escaped.
 pub(crate) fn cell(text: &str) -> String {
     inline(text).replace('|', r"\|")
 }
 
 /// Text on one line.
-fn inline(text: &str) -> String {
+pub(crate) fn inline(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A fenced code block whose fence no line of the text can close.
-fn fenced(lang: &str, text: &str) -> String {
+pub(crate) fn fenced(lang: &str, text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     format!("{fence}{lang}\n{}\n{fence}\n\n", text.trim_end())

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use super::document::{Counts, Report, SCHEMA, VERSION};
+use super::normalization::Normalization;
 use crate::run::Shard;
 
 pub fn merge(inputs: Vec<(PathBuf, Report)>) -> Result<Report, String> {
@@ -24,6 +25,7 @@ pub fn merge(inputs: Vec<(PathBuf, Report)>) -> Result<Report, String> {
         stopped: None,
         suites: Vec::new(),
         summary: Counts::default(),
+        normalization: None,
         results: Default::default(),
     };
     let mut owner: BTreeMap<String, &PathBuf> = BTreeMap::new();
@@ -72,6 +74,14 @@ pub fn merge(inputs: Vec<(PathBuf, Report)>) -> Result<Report, String> {
         merged.stopped = Some(stopped.join("; "));
     }
     merged.suites.sort_by(|a, b| a.name.cmp(&b.name));
+    let kept: Vec<&Normalization> = inputs
+        .iter()
+        .filter_map(|(_, r)| r.normalization.as_ref())
+        .collect();
+    // A part without it would leave its answers normalized wrongly.
+    if !kept.is_empty() && kept.len() == inputs.len() {
+        merged.normalization = Some(Normalization::merge(kept));
+    }
     merged.settle();
     Ok(merged)
 }

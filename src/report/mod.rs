@@ -2,17 +2,20 @@
 //! of HTTP. One module per output format; the files ones render a
 //! [`document::Report`], which is also what the JSON report stores.
 
+pub mod compare;
 pub mod comparison;
 pub mod console;
 pub mod curl;
 pub mod diff;
 pub mod document;
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod merge;
 pub mod mutants;
+pub mod normalization;
 pub mod output;
 pub mod progress;
 pub mod snapshots;

@@ -315,6 +315,9 @@ impl<W: Write> MatrixPrinter<W> {
     }
 }
 
+/// The formats the matrix is written in.
+pub const MUTANTS_FORMATS: &[Format] = &[Format::Json, Format::Markdown, Format::Junit];
+
 /// The matrix as a report file.
 pub fn render(format: Format, report: &MutantsReport) -> Result<String, String> {
     match format {
@@ -323,6 +326,8 @@ pub fn render(format: Format, report: &MutantsReport) -> Result<String, String> 
             .map_err(|e| format!("cannot write the JSON matrix: {e}")),
         Format::Markdown => Ok(markdown(report)),
         Format::Junit => junit(report),
+        // Refused before the runs (`MUTANTS_FORMATS`).
+        Format::Html => Err("verity mutants writes no HTML report".into()),
     }
 }
 

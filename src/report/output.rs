@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use super::document::Report;
-use super::{json, junit, markdown};
+use super::{html, json, junit, markdown};
 use crate::atomic::{self, Existing};
 use crate::run::secrets::Masker;
 
@@ -16,6 +16,7 @@ pub enum Format {
     Junit,
     Json,
     Markdown,
+    Html,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,9 +36,10 @@ impl FromStr for ReportSpec {
             "junit" | "xml" => Format::Junit,
             "json" => Format::Json,
             "markdown" | "md" => Format::Markdown,
+            "html" | "htm" => Format::Html,
             other => {
                 return Err(format!(
-                    "--report `{text}`: unknown format `{other}` (junit, json or markdown)"
+                    "--report `{text}`: unknown format `{other}` (junit, json, markdown or html)"
                 ));
             }
         };
@@ -49,6 +51,37 @@ impl FromStr for ReportSpec {
             path: PathBuf::from(path),
         })
     }
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Junit => "junit",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+        }
+    }
+}
+
+/// Refuses, up front, a report in a format `command` does not write.
+pub fn refuse_formats(
+    specs: &[ReportSpec],
+    allowed: &[Format],
+    command: &str,
+) -> Result<(), String> {
+    for spec in specs {
+        if !allowed.contains(&spec.format) {
+            let names: Vec<&str> = allowed.iter().map(|f| f.name()).collect();
+            return Err(format!(
+                "--report {}:{}: {command} writes {}",
+                spec.format.name(),
+                spec.path.display(),
+                names.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl ReportSpec {
@@ -78,6 +111,7 @@ impl ReportSpec {
             Format::Junit => junit::render(report)?,
             Format::Json => return json::write(report, out),
             Format::Markdown => markdown::render(report),
+            Format::Html => html::run::render(report),
         };
         out.write_all(text.as_bytes())
             .map_err(|e| format!("cannot write: {e}"))
@@ -128,7 +162,12 @@ mod tests {
             "JSON:r.json".parse::<ReportSpec>().unwrap().format,
             Format::Json
         );
-        assert!("html:r.html".parse::<ReportSpec>().is_err());
+        assert_eq!(
+            "html:r.html".parse::<ReportSpec>().unwrap().format,
+            Format::Html
+        );
+        let e = "pdf:r.pdf".parse::<ReportSpec>().unwrap_err();
+        assert!(e.contains("unknown format `pdf`"), "{e}");
         assert!("r.xml".parse::<ReportSpec>().is_err());
         assert!("junit:".parse::<ReportSpec>().is_err());
     }

@@ -214,3 +214,33 @@ pub fn assert_meets_schema(document: &serde_json::Value, schema_file: &str) {
         .collect();
     assert!(errors.is_empty(), "{schema_file} errors: {errors:#?}");
 }
+
+/// The seeded active Onsi member of the reference servers.
+pub const ACTIVE_MEMBER: &str = "mem_q5sdae3se6eg9m9dcvug";
+
+/// Runs `verity run` against a reference server started in this process on
+/// 127.0.0.1:0 with these faults of the catalogue switched on, with
+/// `extra` arguments (reports, `--seed`, ...).
+pub async fn run_with_faults(faults: &[&str], extra: &[&str]) -> Output {
+    let options = Options {
+        faults: Faults::from_names(faults).expect("faults of the catalogue"),
+        ..Options::default()
+    };
+    let server = reference::start(([127, 0, 0, 1], 0).into(), &options)
+        .await
+        .expect("the reference server starts");
+    let url = server.url().to_string();
+    let active = format!("active_member_id={ACTIVE_MEMBER}");
+    let mut list = vec![
+        "run",
+        "--base-url",
+        url.as_str(),
+        "--no-pacing",
+        "--var",
+        active.as_str(),
+    ];
+    list.extend_from_slice(extra);
+    let output = verity_async(args(&list)).await;
+    server.stop().await;
+    output
+}
