@@ -186,6 +186,17 @@ impl Client {
         &self.options
     }
 
+    /// A client with the same options and the same run-wide rate limit,
+    /// but a connection pool of its own: for work driven by a runtime of
+    /// its own (a property run), since a pooled connection is served by the
+    /// runtime that opened it.
+    pub fn with_own_pool(&self) -> Result<Client, TransportError> {
+        Ok(Client {
+            limiter: self.limiter.clone(),
+            ..Client::new(self.options.clone())?
+        })
+    }
+
     /// Sends the request, retrying as the policy allows.
     pub async fn send(&self, request: OutgoingRequest) -> Result<Response, TransportError> {
         self.exchange(request).await.outcome

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use proptest::test_runner::{
     Config, RngAlgorithm, RngSeed, TestCaseError, TestCaseResult, TestError, TestRunner,
 };
-use tokio::runtime::Handle;
+use tokio::runtime::Runtime;
 
 use super::build::{About, Built, build};
 use super::scenario::{self, Limits, Scenario};
@@ -143,11 +143,10 @@ impl PropertyTask {
 
     /// [`Self::check`], with what it sent.
     pub async fn check_counted(self: Arc<Self>, client: Client) -> (CaseResult, Counts) {
-        let handle = Handle::current();
         let task = self.clone();
-        // proptest's test closure is synchronous: it runs on a blocking
-        // thread and waits there for each case's requests.
-        match tokio::task::spawn_blocking(move || task.run_blocking(&handle, &client)).await {
+        // proptest's test closure is synchronous: the property runs on a
+        // blocking thread of its own, which also drives its requests.
+        match tokio::task::spawn_blocking(move || task.run_on_own_thread(&client)).await {
             Ok(done) => done,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(e) => panic!("the property run was cancelled: {e}"),
@@ -195,7 +194,28 @@ impl PropertyTask {
         }
     }
 
-    fn run_blocking(&self, handle: &Handle, client: &Client) -> (CaseResult, Counts) {
+    /// Generation, requests and checks on this one thread, with its own
+    /// runtime and connections: handing each generated case to the shared
+    /// runtime and waiting for it cost two thread wake-ups per case.
+    fn run_on_own_thread(&self, client: &Client) -> (CaseResult, Counts) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the property's runtime: {e}"));
+        // A pooled connection is served by the runtime that opened it.
+        let client = client
+            .with_own_pool()
+            .map_err(|e| format!("cannot make the property's HTTP client: {e}"));
+        match (runtime, client) {
+            (Ok(runtime), Ok(client)) => self.run_blocking(&runtime, &client),
+            (Err(why), _) | (_, Err(why)) => (
+                run::task_failed(&self.info, &self.plan.masker, &why),
+                Counts::default(),
+            ),
+        }
+    }
+
+    fn run_blocking(&self, runtime: &Runtime, client: &Client) -> (CaseResult, Counts) {
         let started = Instant::now();
         let fresh = Arc::new(match &self.settings.fresh_token {
             Some(token) => Fresh::with_token(token.clone()),
@@ -221,7 +241,7 @@ impl PropertyTask {
         let about = self.about();
         let progress = RefCell::new(Progress::default());
         let outcome = runner.run(&strategy, |scenario| {
-            self.check_one(&scenario, &about, &progress, handle, client, &fresh)
+            self.check_one(&scenario, &about, &progress, runtime, client, &fresh)
         });
         let mut progress = progress.into_inner();
         let mut result = CaseResult::named(self.info.clone());
@@ -241,7 +261,7 @@ impl PropertyTask {
                 );
             }
             Err(TestError::Fail(why, minimal)) => {
-                match self.minimal_failure(&minimal, &about, &mut progress, handle, client, &fresh)
+                match self.minimal_failure(&minimal, &about, &mut progress, runtime, client, &fresh)
                 {
                     Some((text, failed)) => {
                         result.outcome = Outcome::Failed;
@@ -275,7 +295,7 @@ impl PropertyTask {
         scenario: &Scenario,
         about: &About,
         progress: &RefCell<Progress>,
-        handle: &Handle,
+        runtime: &Runtime,
         client: &Client,
         fresh: &Arc<Fresh>,
     ) -> TestCaseResult {
@@ -296,7 +316,7 @@ impl PropertyTask {
                 p.shrink_runs += 1;
             }
         }
-        let ran = self.run_scenario(scenario, about, handle, client, fresh);
+        let ran = self.run_scenario(scenario, about, runtime, client, fresh);
         let mut p = progress.borrow_mut();
         let (text, result, updates) = match ran {
             Ok((text, result, updates)) => (text.unwrap_or_default(), result, updates),
@@ -334,24 +354,12 @@ impl PropertyTask {
         &self,
         scenario: &Scenario,
         about: &About,
-        handle: &Handle,
+        runtime: &Runtime,
         client: &Client,
         fresh: &Arc<Fresh>,
     ) -> Result<(Option<String>, CaseResult, u64), String> {
         let Built { case, roles } = self.build(scenario, about)?;
-        // On the runtime's workers, where the client's connections live:
-        // driven from this blocking thread, every request would cross
-        // threads twice.
-        let (plan, client, fresh) = (self.plan.clone(), client.clone(), fresh.clone());
-        let ran = handle.spawn(async move {
-            let result = run::run_generated(&plan, &case, &client, fresh).await;
-            (result, case)
-        });
-        let (result, case) = match handle.block_on(ran) {
-            Ok(done) => done,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => return Err(format!("the generated case did not finish: {e}")),
-        };
+        let result = runtime.block_on(run::run_generated(&self.plan, &case, client, fresh.clone()));
         let updates = roles
             .iter()
             .take(result.steps.len())
@@ -383,7 +391,7 @@ impl PropertyTask {
         minimal: &Scenario,
         about: &About,
         progress: &mut Progress,
-        handle: &Handle,
+        runtime: &Runtime,
         client: &Client,
         fresh: &Arc<Fresh>,
     ) -> Option<(String, CaseResult)> {
@@ -393,7 +401,7 @@ impl PropertyTask {
             (Some((seen, result)), Some(text)) if seen == text => Some((seen, result)),
             (last, _) => {
                 if let Ok((text, result, updates)) =
-                    self.run_scenario(minimal, about, handle, client, fresh)
+                    self.run_scenario(minimal, about, runtime, client, fresh)
                 {
                     progress.requests += result.steps.len() as u64;
                     progress.updates += updates;

@@ -81,7 +81,7 @@ impl KeptRedaction {
             path,
             regex,
             label: redaction.label.clone(),
-            source: redaction.pos.clone(),
+            source: redaction.origin.pos().clone(),
         }
     }
 
@@ -110,7 +110,7 @@ impl KeptRedaction {
         Ok(Redaction {
             target,
             label: self.label.clone(),
-            pos: self.source.clone(),
+            origin: crate::case::Origin::File(self.source.clone()),
         })
     }
 }
