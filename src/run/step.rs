@@ -5,7 +5,6 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use url::Url;
 
 use super::TaskInfo;
 use super::plan::SuitePlan;
@@ -121,9 +120,17 @@ struct Built {
 fn build_request(plan: &SuitePlan, step: &Step, scope: &CaseScope) -> Result<Built, String> {
     let req = &step.request;
     let path = scope.render_path(&req.path);
-    let base = plan.target.base_url.as_str().trim_end_matches('/');
-    let mut url = Url::parse(&format!("{base}{}{path}", plan.suite.base_path))
-        .map_err(|e| format!("the URL is not valid once rendered: {e}"))?;
+    // The base URL was parsed once; only the path is new at each request
+    // (parsing the whole URL again redid the host's IDNA mapping each time).
+    let mut url = plan.target.base_url.clone();
+    let full_path = format!(
+        "{}{}{path}",
+        url.path().trim_end_matches('/'),
+        plan.suite.base_path
+    );
+    url.set_path(&full_path);
+    url.set_query(None);
+    url.set_fragment(None);
     if !req.query.is_empty() {
         let mut pairs = url.query_pairs_mut();
         for (name, template) in &req.query {
