@@ -232,6 +232,15 @@ fn run_case(harness: &Harness, suite: &str, index: usize) -> Result<Completion, 
             ));
         }
         Outcome::Failed | Outcome::KnownFailure => return Err(describe_failure(&result).into()),
+        // A warning does not fail the test; it is told on stderr.
+        Outcome::Warned => eprintln!(
+            "warning: {}: advisory checks failed\n{}",
+            result.id(),
+            verity::report::console::describe_warnings(
+                &result,
+                &verity::report::style::Style::plain()
+            )
+        ),
         Outcome::Passed => {}
     }
     assert_snapshots(harness, plan, &plan.suite.cases[index], &result)?;

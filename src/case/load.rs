@@ -1422,6 +1422,7 @@ impl Loader {
                     origin: Origin::File(pos.clone()),
                 })
                 .collect(),
+            advisory: false,
             origin: Origin::File(pos),
         })
     }

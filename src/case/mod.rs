@@ -9,6 +9,7 @@ pub mod print;
 pub mod schema;
 pub mod syntax;
 pub mod template;
+pub mod verdict;
 pub mod visit;
 mod yaml_error;
 

@@ -267,6 +267,9 @@ pub struct Expect {
     pub any_of: Vec<Expect>,
     /// The statements these checks check, instead of the case's.
     pub checks: Vec<StatementRef>,
+    /// Its own checks (not its path assertions' nor its alternatives')
+    /// check only what the docs show in an example: a failure is a warning.
+    pub advisory: bool,
     /// `None` for an expectation no file writes (a step without `expect:`).
     pub origin: Option<Origin>,
 }
@@ -352,6 +355,8 @@ pub struct PathAssert {
     pub optional: bool,
     /// The statements this assertion checks, instead of its expectation's.
     pub checks: Vec<StatementRef>,
+    /// It checks only what the docs show in an example: a failure is a warning.
+    pub advisory: bool,
     pub origin: Origin,
 }
 
@@ -370,6 +375,7 @@ impl PathAssert {
             predicates,
             optional,
             checks: Vec::new(),
+            advisory: false,
             origin,
         })
     }

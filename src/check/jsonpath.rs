@@ -114,6 +114,7 @@ mod tests {
             predicates: preds,
             optional,
             checks: Vec::new(),
+            advisory: false,
             origin: pos(),
         };
         check(&a, &observed(200, b"x", Some(body)), &MapScope::default())
@@ -191,6 +192,7 @@ mod tests {
             })],
             optional: false,
             checks: Vec::new(),
+            advisory: false,
             origin: pos(),
         };
         let mut s = MapScope::default();

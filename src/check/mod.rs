@@ -101,6 +101,14 @@ pub struct CheckResult {
     /// For `any_of`: the results of each alternative.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<Vec<CheckResult>>,
+    /// It checks what the docs only show in an example: a failure is a
+    /// warning, not a failure (unless `--strict`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub advisory: bool,
+}
+
+fn is_false(flag: &bool) -> bool {
+    !*flag
 }
 
 impl CheckResult {
@@ -121,7 +129,24 @@ impl CheckResult {
             message: None,
             source: None,
             alternatives: Vec::new(),
+            advisory: false,
         }
+    }
+
+    /// Advisory as well when `advisory` (an advisory expectation's checks).
+    fn advisory_if(mut self, advisory: bool) -> CheckResult {
+        self.advisory |= advisory;
+        self
+    }
+
+    /// Whether it fails its step: a failed check that is not advisory.
+    pub fn fails(&self) -> bool {
+        !self.passed && !self.advisory
+    }
+
+    /// Whether it is a warning: a failed advisory check.
+    pub fn warns(&self) -> bool {
+        !self.passed && self.advisory
     }
 
     pub fn at(mut self, path: impl Into<String>) -> CheckResult {
@@ -167,12 +192,19 @@ pub fn evaluate(
     for header in &expect.headers {
         results.push(headers::check(header, observed.headers, scope));
     }
+    // Path assertions name their own statements: they are marked apart.
+    let mut paths = Vec::new();
     for body in &expect.body {
         match body {
-            BodyExpect::Path(assert) => results.extend(jsonpath::check(assert, observed, scope)),
+            BodyExpect::Path(assert) => paths.extend(
+                jsonpath::check(assert, observed, scope)
+                    .into_iter()
+                    .map(|r| r.advisory_if(assert.advisory)),
+            ),
             other => results.push(body::check(other, observed, scope)),
         }
     }
+    let paths_at = results.len();
     if let Some(schema_ref) = &expect.schema {
         results.extend(schema::check(schema_ref, schemas, observed));
     }
@@ -185,6 +217,12 @@ pub fn evaluate(
     if !expect.any_of.is_empty() {
         results.push(any_of(expect, observed, scope, schemas));
     }
+    let mut results: Vec<CheckResult> = results
+        .into_iter()
+        .map(|r| r.advisory_if(expect.advisory))
+        .collect();
+    // In the order the checks are written: the body's paths after its other checks.
+    results.splice(paths_at..paths_at, paths);
     results
 }
 
@@ -199,18 +237,24 @@ fn any_of(
         .iter()
         .map(|alt| evaluate(alt, observed, scope, schemas))
         .collect();
-    let passed = alternatives.iter().any(|r| r.iter().all(|c| c.passed));
+    let clean = alternatives.iter().any(|r| r.iter().all(|c| c.passed));
+    // An alternative whose failed checks are all advisory holds, with a
+    // warning; a clean one wins over it. Warnings of alternatives that do
+    // not hold say nothing of the answer.
+    let holds = alternatives.iter().any(|r| r.iter().all(|c| !c.fails()));
+    let actual = match (clean, holds) {
+        (true, _) => "one holds",
+        (false, true) => "one holds only with a warning",
+        (false, false) => "none holds",
+    };
     let mut result = CheckResult::new(
         CheckKind::AnyOf,
         "any_of",
         format!("one of {} alternatives to hold", alternatives.len()),
-        if passed {
-            "one holds".to_string()
-        } else {
-            "none holds".to_string()
-        },
-        passed,
+        actual,
+        clean,
     );
+    result.advisory = !clean && holds;
     result.alternatives = alternatives;
     if let Some(origin) = &expect.origin {
         result = result.from(origin);
@@ -293,5 +337,105 @@ pub(crate) mod testing {
             body,
             json,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::testing::{MapScope, observed, pos, tj};
+    use super::*;
+    use crate::case::model::{PathAssert, Predicate, StatusExpect, StatusPattern};
+
+    fn status(code: u16) -> StatusExpect {
+        StatusExpect {
+            patterns: vec![StatusPattern::Code(code)],
+            origin: pos(),
+        }
+    }
+
+    fn message_is(text: &str, advisory: bool) -> BodyExpect {
+        let mut assert = PathAssert::new(
+            "$.Message",
+            vec![Predicate::Equals(tj(json!(text)))],
+            false,
+            pos(),
+        )
+        .unwrap();
+        assert.advisory = advisory;
+        BodyExpect::Path(assert)
+    }
+
+    fn run(expect: &Expect, status_code: u16, body: serde_json::Value) -> Vec<CheckResult> {
+        let text = body.to_string();
+        let scope = MapScope::default();
+        evaluate(
+            expect,
+            &observed(status_code, text.as_bytes(), Some(&body)),
+            &scope,
+            &BTreeMap::new(),
+        )
+    }
+
+    #[test]
+    fn an_advisory_check_that_fails_warns_and_decides_nothing() {
+        let expect = Expect {
+            status: Some(status(400)),
+            body: vec![message_is("No member found", true)],
+            ..Expect::default()
+        };
+        let results = run(&expect, 400, json!({"Message": "Unknown member"}));
+        assert!(results.iter().all(|c| !c.fails()), "{results:#?}");
+        assert_eq!(results.iter().filter(|c| c.warns()).count(), 1);
+        // The same check, required, fails.
+        let expect = Expect {
+            body: vec![message_is("No member found", false)],
+            ..expect
+        };
+        let results = run(&expect, 400, json!({"Message": "Unknown member"}));
+        assert!(results.iter().any(CheckResult::fails));
+        // An advisory expectation makes its own checks advisory.
+        let expect = Expect {
+            advisory: true,
+            ..expect
+        };
+        let results = run(&expect, 404, json!({"Message": "Unknown member"}));
+        let status_check = &results[0];
+        assert!(status_check.warns(), "{status_check:#?}");
+        assert!(results[1].fails(), "the path assertion decides for itself");
+    }
+
+    #[test]
+    fn an_alternative_that_holds_only_with_a_warning_warns_and_a_clean_one_wins() {
+        let alternative = |code: u16, advisory_message: bool| Expect {
+            status: Some(status(code)),
+            body: vec![message_is("No member found", advisory_message)],
+            ..Expect::default()
+        };
+        let expect = Expect {
+            any_of: vec![alternative(404, false), alternative(400, true)],
+            ..Expect::default()
+        };
+        let warned = run(&expect, 400, json!({"Message": "Unknown member"}));
+        assert_eq!(warned.len(), 1);
+        assert!(warned[0].warns(), "{warned:#?}");
+        let clean = run(&expect, 400, json!({"Message": "No member found"}));
+        assert!(clean[0].passed && !clean[0].advisory);
+        // Warnings of an alternative that does not hold say nothing.
+        let other = Expect {
+            any_of: vec![
+                Expect {
+                    status: Some(status(400)),
+                    ..Expect::default()
+                },
+                alternative(404, true),
+            ],
+            ..Expect::default()
+        };
+        let results = run(&other, 400, json!({"Message": "Unknown member"}));
+        assert!(results[0].passed && !results[0].warns(), "{results:#?}");
+        let none = run(&expect, 500, json!({}));
+        assert!(none[0].fails());
     }
 }

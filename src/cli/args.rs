@@ -303,7 +303,9 @@ pub struct TargetArgs {
     #[arg(long)]
     pub no_pacing: bool,
 
-    /// Also run the strict profile: conventional but undocumented behaviour.
+    /// Strict: also run the strict profile (conventional but undocumented
+    /// behaviour), and make warnings fail (advisory checks of what the docs
+    /// only show in an example decide like the others).
     #[arg(long)]
     pub strict: bool,
 

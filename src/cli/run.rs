@@ -224,6 +224,7 @@ pub(crate) async fn prepare(
             .collect(),
         embedded_values: reference::embedded_values(&options),
         no_pacing: args.no_pacing,
+        strict: args.strict,
     };
     let insecure = client_options.insecure;
     let prepared = plan::build(suites, &targets, &inputs)

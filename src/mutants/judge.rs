@@ -110,9 +110,7 @@ impl RunOutcome {
         use crate::run::Outcome;
         match result.outcome {
             Outcome::Passed | Outcome::KnownFailure => self.tally.passed += 1,
-            // Issue 11 adds `Outcome::Warned` (serialized "warned": an
-            // advisory check failed, every required one passed). Its arm
-            // goes here: `Outcome::Warned => self.add_warned(result),`
+            Outcome::Warned => self.add_warned(result),
             Outcome::Skipped => self.tally.skipped += 1,
             Outcome::Failed => {
                 self.tally.failed += 1;

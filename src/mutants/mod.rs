@@ -92,7 +92,7 @@ impl Tally {
             passed: self.passed,
             failed: self.failed,
             skipped: self.skipped,
-            known: 0,
+            ..Default::default()
         }
         .line()
     }

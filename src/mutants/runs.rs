@@ -201,6 +201,7 @@ fn retarget(plans: &[Arc<SuitePlan>], server: &reference::Running) -> Vec<Arc<Su
                 values: p.values.clone(),
                 masker: p.masker.clone(),
                 pacing: p.pacing,
+                strict: p.strict,
             })
         })
         .collect()

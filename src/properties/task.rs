@@ -89,6 +89,8 @@ struct Progress {
     shrink_steps: u32,
     shrink_limited: bool,
     last_failure: Option<(String, CaseResult)>,
+    /// The first generated case that passed with a warning, and its text.
+    first_warning: Option<(String, CaseResult)>,
     /// A problem of verity's own (a case it could not write or load).
     internal: Option<String>,
 }
@@ -248,7 +250,19 @@ impl PropertyTask {
         result.outcome = Outcome::Passed;
         let mut counterexample = None;
         match outcome {
-            Ok(()) => {}
+            Ok(()) => {
+                if let Some((text, warned)) = progress.first_warning.take() {
+                    result.outcome = Outcome::Warned;
+                    result.steps = warned.steps;
+                    counterexample = Some(Counterexample {
+                        case_file: self.plan.masker.mask(&text),
+                        shrink_steps: 0,
+                        shrink_limited: false,
+                        saved_to: None,
+                        save_error: None,
+                    });
+                }
+            }
             Err(_) if progress.internal.is_some() => {
                 let why = progress.internal.take().unwrap_or_default();
                 result = run::task_failed(&self.info, &self.plan.masker, &why);
@@ -328,9 +342,13 @@ impl PropertyTask {
         p.requests += result.steps.len() as u64;
         p.updates += updates;
         p.running += result.duration;
-        if result.outcome == Outcome::Passed {
+        if matches!(result.outcome, Outcome::Passed | Outcome::Warned) {
             if p.first_failure.is_none() {
                 p.passed += 1;
+            }
+            // A warning does not fail the property: the first one is told.
+            if result.outcome == Outcome::Warned && p.first_warning.is_none() {
+                p.first_warning = Some((text, result));
             }
             return Ok(());
         }

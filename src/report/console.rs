@@ -46,10 +46,17 @@ pub(crate) fn indent(text: &str, by: usize) -> String {
     text.lines().map(|l| format!("{pad}{l}\n")).collect()
 }
 
-/// The lines describing a failed check.
+/// The lines describing a failed check (a warning, when it is advisory).
 pub fn describe_check(check: &CheckResult, style: &Style) -> String {
     let mut out = String::new();
-    let mut head = format!("✗ {}", check.subject);
+    let mut head = if check.advisory {
+        format!(
+            "⚠ {} (warning: the docs show this only in an example)",
+            check.subject
+        )
+    } else {
+        format!("✗ {}", check.subject)
+    };
     if let Some(path) = check
         .path
         .as_ref()
@@ -76,6 +83,26 @@ pub fn describe_check(check: &CheckResult, style: &Style) -> String {
             for c in alternative.iter().filter(|c| !c.passed) {
                 out.push_str(&indent(&describe_check(c, style), 6));
             }
+        }
+    }
+    out
+}
+
+/// The warnings of a case: each step with an advisory check that failed,
+/// and those checks.
+pub fn describe_warnings(case: &CaseResult, style: &Style) -> String {
+    let mut out = String::new();
+    for step in case.warned_steps() {
+        out.push_str(&format!(
+            "step `{}`: {} {}{}  {}\n",
+            step.name,
+            step.request.method,
+            step.request.url,
+            answered(step),
+            style.dim(&format!("({})", step.source))
+        ));
+        for check in step.checks.iter().filter(|c| c.warns()) {
+            out.push_str(&indent(&describe_check(check, style), 2));
         }
     }
     out
@@ -252,6 +279,17 @@ impl<W: Write> Console<W> {
                     ))
                 )
             }
+            Outcome::Warned => {
+                let mut text = format!(
+                    "{}  {}  {}\n",
+                    s.skip("WARN"),
+                    case.id(),
+                    s.dim(&format!("({millis} ms)"))
+                );
+                text.push_str(&indent(&s.dim(&case.source.to_string()), 6));
+                text.push_str(&indent(&describe_warnings(case, &s), 6));
+                text.trim_end().to_string()
+            }
             Outcome::Skipped if self.quiet => return,
             Outcome::Skipped => format!(
                 "{}  {}  {}",
@@ -318,6 +356,16 @@ impl<W: Write> Reporter for Console<W> {
                 if !summary.failures.is_empty() {
                     let _ = writeln!(self.out, "{}", s.bold("Failed:"));
                     for id in &summary.failures {
+                        let _ = writeln!(self.out, "  {id}");
+                    }
+                }
+                if !summary.warnings.is_empty() {
+                    let _ = writeln!(
+                        self.out,
+                        "{}",
+                        s.bold("Warnings (advisory checks; they fail the run only with --strict):")
+                    );
+                    for id in &summary.warnings {
                         let _ = writeln!(self.out, "  {id}");
                     }
                 }

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::console::describe_step;
+use super::console::{describe_step, describe_warnings};
 use super::document::Report;
 use super::junit::failure_message;
 use super::markdown;
@@ -61,16 +61,23 @@ impl Actions {
     }
 }
 
-/// An `::error` for a failure, a `::warning` for a known failure.
+/// An `::error` for a failure, a `::warning` for a known failure or a
+/// case that passed with advisory checks failed.
 pub fn annotation(case: &CaseResult, workspace: Option<&Path>) -> Option<String> {
     let level = match case.outcome {
         Outcome::Failed => "error",
-        Outcome::KnownFailure => "warning",
+        Outcome::KnownFailure | Outcome::Warned => "warning",
         _ => return None,
     };
     let at = place(case);
-    let (message, _) = failure_message(case);
-    let mut text = message;
+    let mut text = if case.outcome == Outcome::Warned {
+        format!(
+            "advisory checks failed (the docs show what they check only in an example)\n{}",
+            describe_warnings(case, &Style::plain())
+        )
+    } else {
+        failure_message(case).0
+    };
     if let Some(k) = &case.known {
         text = format!("known failure (baseline): {}\n{text}", k.reason);
     }
@@ -99,9 +106,10 @@ pub fn annotation(case: &CaseResult, workspace: Option<&Path>) -> Option<String>
     ))
 }
 
-/// The most precise place: the failing check, else the failing step, else the case.
+/// The most precise place: the failing check, else the failing step, else
+/// the case (for a warning: the first warning's).
 fn place(case: &CaseResult) -> Pos {
-    let step = case.failed_step();
+    let step = case.failed_step().or_else(|| case.warned_steps().next());
     step.and_then(|s| s.checks.iter().find(|c| !c.passed))
         .and_then(|c| c.source.clone())
         .or_else(|| step.map(|s| s.source.clone()))

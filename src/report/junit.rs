@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
-use super::console::describe_step;
+use super::console::{describe_step, describe_warnings};
 use super::curl;
 use super::document::Report;
 use super::style::Style;
@@ -60,6 +60,8 @@ fn test_case(case: &CaseResult) -> TestCase {
             status.set_message(case.skip_reason.clone().unwrap_or_default());
             status
         }
+        // JUnit has no warning: a success, with the warnings told beside it.
+        Outcome::Warned => TestCaseStatus::success(),
     };
     let mut tc = TestCase::new(case.case.as_str(), status);
     tc.set_classname(case.suite.as_str());
@@ -73,6 +75,19 @@ fn test_case(case: &CaseResult) -> TestCase {
     }
     if let Some(seed) = case.seed {
         tc.add_property(Property::new("seed", seed.to_string()));
+    }
+    if case.outcome == Outcome::Warned {
+        let warnings = case
+            .steps
+            .iter()
+            .flat_map(|s| &s.checks)
+            .filter(|c| c.warns())
+            .count();
+        tc.add_property(Property::new("warnings", warnings.to_string()));
+        tc.set_system_out(format!(
+            "warning: advisory checks failed (the docs show what they check only in an example)\n{}",
+            describe_warnings(case, &Style::plain())
+        ));
     }
     let attempts: u32 = case.steps.iter().map(|s| s.attempts).sum();
     if attempts as usize > case.steps.len() {

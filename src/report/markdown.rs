@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::console::describe_step;
+use super::console::{describe_step, describe_warnings};
 use super::curl;
 use super::document::Report;
 use super::style::Style;
@@ -18,6 +18,7 @@ pub const SUMMARY_LIMIT: usize = 1024 * 1024 - 4096;
 pub fn render(report: &Report) -> String {
     let mut out = head(report);
     failures(report, &mut out);
+    warnings(report, &mut out);
     known_and_skipped(report, &mut out);
     out
 }
@@ -96,18 +97,19 @@ fn head(report: &Report) -> String {
             cell(why)
         );
     }
-    out.push_str("| suite | server | passed | failed | known | skipped |\n");
-    out.push_str("|---|---|---:|---:|---:|---:|\n");
+    out.push_str("| suite | server | passed | failed | warnings | known | skipped |\n");
+    out.push_str("|---|---|---:|---:|---:|---:|---:|\n");
     for suite in &report.suites {
         let c = super::document::Counts::of(report.suite_results(&suite.name));
         let server = target(suite);
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             cell(&suite.name),
             cell(&server),
             c.passed,
             c.failed,
+            c.warned,
             c.known,
             c.skipped
         );
@@ -159,6 +161,26 @@ fn failures(report: &Report, out: &mut String) {
             );
             out.push_str(&fenced("sh", &commands.join("\n\n")));
         }
+    }
+}
+
+/// Cases that passed with advisory checks failed: what the docs show only
+/// in an example (a message's wording, a sample value) differs.
+fn warnings(report: &Report, out: &mut String) {
+    let warned: Vec<&CaseResult> = report
+        .results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Warned)
+        .collect();
+    if warned.is_empty() {
+        return;
+    }
+    out.push_str("## Warnings\n\n");
+    out.push_str("Advisory checks failed: they check what the docs only show in an example, so they do not fail the run (`--strict` makes them fail).\n\n");
+    for case in warned {
+        let _ = writeln!(out, "### ⚠️ `{}`\n", case.id());
+        let _ = writeln!(out, "{}  \n", location(case));
+        out.push_str(&fenced("text", &describe_warnings(case, &Style::plain())));
     }
 }
 

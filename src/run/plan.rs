@@ -82,6 +82,9 @@ pub struct SuitePlan {
     pub masker: Masker,
     /// Least time between two requests of a case (real servers only).
     pub pacing: Option<Duration>,
+    /// Advisory checks decide like the others (`--strict`): a check of what
+    /// the docs only show in an example fails instead of warning.
+    pub strict: bool,
 }
 
 #[derive(Debug, Default)]
@@ -94,6 +97,8 @@ pub struct Inputs {
     pub embedded_values: BTreeMap<String, String>,
     /// Ignore the suites' pacing.
     pub no_pacing: bool,
+    /// Advisory checks fail instead of warning (`--strict`).
+    pub strict: bool,
 }
 
 pub const ENV_PREFIX: &str = "VERITY_VAR_";
@@ -217,6 +222,7 @@ pub fn build(
             values,
             masker,
             pacing,
+            strict: inputs.strict,
         });
     }
     Ok(plans)

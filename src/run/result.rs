@@ -13,6 +13,10 @@ use crate::check::CheckResult;
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Passed,
+    /// Every check that decides passed, but an advisory one (a check of
+    /// what the docs only show in an example) failed: a warning, which
+    /// fails the run only with `--strict`.
+    Warned,
     Failed,
     Skipped,
     /// Failed, but listed in the known-failures baseline (`--baseline`): it
@@ -88,6 +92,11 @@ impl CaseResult {
         self.steps.iter().filter(|s| !s.passed)
     }
 
+    /// Every step with a warning (an advisory check that failed).
+    pub fn warned_steps(&self) -> impl Iterator<Item = &StepResult> {
+        self.steps.iter().filter(|s| s.warned())
+    }
+
     /// Whether it failed inside verity (a panic, a generated case that could
     /// not be built) rather than on what a server answered.
     pub fn failed_inside_verity(&self) -> bool {
@@ -161,6 +170,13 @@ pub struct StepResult {
     pub retries: Vec<String>,
 }
 
+impl StepResult {
+    /// Whether an advisory check of it failed.
+    pub fn warned(&self) -> bool {
+        self.checks.iter().any(CheckResult::warns)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RequestSummary {
     pub method: String,
@@ -187,6 +203,8 @@ pub struct PropertyReport {
     pub cases_passed: u32,
     /// Requests sent, shrinking included.
     pub requests: u64,
+    /// The shrunk failure; for a property that only warned, the first
+    /// generated case that warned, as it ran (not shrunk, never saved).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counterexample: Option<Counterexample>,
 }
@@ -219,6 +237,9 @@ pub struct Counts {
     pub failed: usize,
     pub known: usize,
     pub skipped: usize,
+    /// Passed with a warning: an advisory check failed.
+    #[serde(default)]
+    pub warned: usize,
 }
 
 impl Counts {
@@ -233,6 +254,7 @@ impl Counts {
     pub fn add(&mut self, outcome: Outcome) {
         match outcome {
             Outcome::Passed => self.passed += 1,
+            Outcome::Warned => self.warned += 1,
             Outcome::Failed => self.failed += 1,
             Outcome::KnownFailure => self.known += 1,
             Outcome::Skipped => self.skipped += 1,
@@ -240,7 +262,7 @@ impl Counts {
     }
 
     pub fn total(&self) -> usize {
-        self.passed + self.failed + self.known + self.skipped
+        self.passed + self.failed + self.known + self.skipped + self.warned
     }
 
     /// Every case that ran passed (or failed as known) and the run, stopped
@@ -249,10 +271,15 @@ impl Counts {
         self.failed == 0 && stopped.is_none()
     }
 
-    /// `N passed, N failed[, N skipped]`, as the console ends (CI systems read
-    /// that line); known failures are told on a line of their own.
+    /// `N passed, N failed[, N warnings][, N skipped]`, as the console ends
+    /// (CI systems read that line); known failures are told on a line of
+    /// their own.
     pub fn line(&self) -> String {
         let mut line = format!("{} passed, {} failed", self.passed, self.failed);
+        if self.warned > 0 {
+            let s = if self.warned == 1 { "" } else { "s" };
+            line.push_str(&format!(", {} warning{s}", self.warned));
+        }
         if self.skipped > 0 {
             line.push_str(&format!(", {} skipped", self.skipped));
         }
@@ -266,6 +293,8 @@ pub struct Summary {
     pub counts: Counts,
     /// `suite::case` of each failure, in the order they finished.
     pub failures: Vec<String>,
+    /// `suite::case` of each case that passed with a warning.
+    pub warnings: Vec<String>,
     pub duration: Duration,
     /// Why the run stopped before every case ran (Ctrl-C, `--max-time`,
     /// `--fail-fast`); the cases it did not finish are reported as skipped.
@@ -275,8 +304,10 @@ pub struct Summary {
 impl Summary {
     pub fn add(&mut self, case: &CaseResult) {
         self.counts.add(case.outcome);
-        if case.outcome == Outcome::Failed {
-            self.failures.push(case.id());
+        match case.outcome {
+            Outcome::Failed => self.failures.push(case.id()),
+            Outcome::Warned => self.warnings.push(case.id()),
+            _ => {}
         }
     }
 

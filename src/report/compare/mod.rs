@@ -105,8 +105,6 @@ impl Change {
 enum Standing {
     Skipped,
     Passing,
-    // warned: constructed by the arm for `Outcome::Warned` in `standing`.
-    #[cfg_attr(not(test), allow(dead_code))]
     Warning,
     Failing,
 }
@@ -114,7 +112,7 @@ enum Standing {
 fn standing(outcome: Outcome) -> Standing {
     match outcome {
         Outcome::Passed => Standing::Passing,
-        // warned: Outcome::Warned => Standing::Warning,
+        Outcome::Warned => Standing::Warning,
         Outcome::Failed | Outcome::KnownFailure => Standing::Failing,
         Outcome::Skipped => Standing::Skipped,
     }
