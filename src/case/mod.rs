@@ -6,6 +6,7 @@ pub mod error;
 pub mod load;
 pub mod model;
 pub mod schema;
+pub mod statements;
 pub mod syntax;
 pub mod template;
 mod yaml_error;

@@ -73,6 +73,9 @@ pub struct Suite {
     pub pacing: Option<Pacing>,
     /// `None`: the suite declares no `snapshots:` section and is not snapshotted.
     pub snapshots: Option<SnapshotSpec>,
+    /// The documented statements its cases name in `checks:`
+    /// (`statements.yaml`); `None` when the suite has no registry.
+    pub statements: Option<super::statements::Registry>,
     pub cases: Vec<Case>,
 }
 
@@ -241,7 +244,7 @@ pub enum Body {
     Raw(Template),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Expect {
     pub status: Option<StatusExpect>,
     pub headers: Vec<HeaderExpect>,
@@ -307,7 +310,7 @@ impl fmt::Display for StatusPattern {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct HeaderExpect {
     /// Lower-case header name.
     pub name: String,
@@ -315,7 +318,7 @@ pub struct HeaderExpect {
     pub pos: Pos,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum HeaderMatcher {
     Present,
     Absent,
@@ -325,14 +328,14 @@ pub enum HeaderMatcher {
 
 /// A regular expression that may hold `${...}` placeholders; the values
 /// substituted into it are escaped, so they match literally.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Pattern {
     pub source: Template,
     /// The compiled regex, when the pattern holds no placeholder.
     pub fixed: Option<Regex>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum BodyExpect {
     /// `empty: true` or `empty: false` (the body has content).
     Empty {
@@ -350,7 +353,7 @@ pub enum BodyExpect {
     Path(PathAssert),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PathAssert {
     pub source: String,
     pub path: JsonPath,
@@ -361,7 +364,7 @@ pub struct PathAssert {
     pub pos: Pos,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Predicate {
     /// JSON whose strings may hold templates.
     Equals(Value),
