@@ -138,7 +138,7 @@ fn print_suite(
         for statement in unchecked {
             let why = match &statement.unobservable {
                 Some(reason) => format!("unobservable: {}", short(reason, 70)),
-                None => format!("\"{}\"", short(&statement.quote, 70)),
+                None => format!("quote: {}", short(&statement.quote, 70)),
             };
             writeln!(
                 out,
