@@ -168,6 +168,7 @@ impl Case {
     /// a case built in memory to the same case read from its text.
     pub fn positions_mut(&mut self) -> Vec<&mut Pos> {
         let mut out = vec![&mut self.pos];
+        out.extend(self.checks.iter_mut().map(|r| &mut r.pos));
         for step in &mut self.steps {
             out.push(&mut step.pos);
             step.expect.positions_mut(&mut out);
@@ -261,15 +262,19 @@ pub struct Expect {
 impl Expect {
     fn positions_mut<'a>(&'a mut self, out: &mut Vec<&'a mut Pos>) {
         out.extend(self.pos.as_mut());
+        out.extend(self.checks.iter_mut().map(|r| &mut r.pos));
         out.extend(self.status.as_mut().map(|s| &mut s.pos));
         out.extend(self.headers.iter_mut().map(|h| &mut h.pos));
         for body in &mut self.body {
-            out.push(match body {
+            match body {
                 BodyExpect::Empty { pos, .. }
                 | BodyExpect::Json { pos, .. }
-                | BodyExpect::Subset { pos, .. } => pos,
-                BodyExpect::Path(assert) => &mut assert.pos,
-            });
+                | BodyExpect::Subset { pos, .. } => out.push(pos),
+                BodyExpect::Path(assert) => {
+                    out.push(&mut assert.pos);
+                    out.extend(assert.checks.iter_mut().map(|r| &mut r.pos));
+                }
+            }
         }
         out.extend(self.schema.as_mut().map(|s| &mut s.pos));
         out.extend(self.echo.as_mut().map(|e| &mut e.pos));
