@@ -103,7 +103,7 @@ async fn cases_needing_an_unset_variable_are_skipped_with_the_reason() {
         "{stdout}"
     );
     assert!(
-        last_line(&stdout).contains("0 failed, 3 skipped"),
+        last_line(&stdout).contains("0 failed, 4 skipped"),
         "{}",
         last_line(&stdout)
     );

@@ -1,7 +1,8 @@
-//! The corpus of broken case and suite files (`tests/corpus/bad/`): each one
-//! is refused by `verity check` and by `verity run` with exit status 2 and,
-//! first, the `file:line:column: reason` line recorded beside it in
-//! `NAME.expected`; and no request leaves verity.
+//! The corpus of broken case, suite and statement-registry files
+//! (`tests/corpus/bad/`): each one is refused by `verity check` and by
+//! `verity run` with exit status 2 and, first, the `file:line:column:
+//! reason` line recorded beside it in `NAME.expected`; and no request leaves
+//! verity.
 //!
 //! Files too big to commit are generated here.
 
@@ -32,9 +33,18 @@ struct Entry {
 enum Kind {
     /// A case file, loaded with `tests/corpus/suite.yaml`.
     Case { file_name: String },
+    /// A case file naming statements, loaded with `tests/corpus/suite.yaml`
+    /// and the registry `tests/corpus/statements.yaml`.
+    Checks { file_name: String },
     /// A suite file, with one good case file beside it.
     Suite,
+    /// A statement registry, beside `tests/corpus/suite.yaml` and one good
+    /// case file.
+    Statements,
 }
+
+/// The directories of `tests/corpus/bad/`, one per kind of file.
+const SUBDIRS: [&str; 4] = ["case", "checks", "suite", "statements"];
 
 fn corpus_dir() -> PathBuf {
     repo().join("tests/corpus")
@@ -52,7 +62,7 @@ fn read_dir_sorted(dir: &Path) -> Vec<PathBuf> {
 /// The committed files, each with its `.expected` line.
 fn committed() -> Vec<Entry> {
     let mut entries = Vec::new();
-    for (sub, is_suite) in [("case", false), ("suite", true)] {
+    for sub in SUBDIRS {
         for path in read_dir_sorted(&corpus_dir().join("bad").join(sub)) {
             if path.extension().is_some_and(|e| e == "expected") {
                 continue;
@@ -63,10 +73,11 @@ fn committed() -> Vec<Entry> {
             let file_name = path.file_name().unwrap().to_string_lossy().into_owned();
             entries.push(Entry {
                 name: format!("{sub}/{file_name}"),
-                kind: if is_suite {
-                    Kind::Suite
-                } else {
-                    Kind::Case { file_name }
+                kind: match sub {
+                    "suite" => Kind::Suite,
+                    "statements" => Kind::Statements,
+                    "checks" => Kind::Checks { file_name },
+                    _ => Kind::Case { file_name },
                 },
                 content: std::fs::read(&path).unwrap(),
                 expected: expected.trim_end().to_string(),
@@ -139,9 +150,27 @@ fn lay_out(entry: &Entry) -> (tempfile::TempDir, String) {
             std::fs::write(&file, &entry.content).unwrap();
             file
         }
+        Kind::Checks { file_name } => {
+            std::fs::copy(corpus_dir().join("suite.yaml"), suite.join("suite.yaml")).unwrap();
+            std::fs::copy(
+                corpus_dir().join("statements.yaml"),
+                suite.join("statements.yaml"),
+            )
+            .unwrap();
+            let file = suite.join(file_name);
+            std::fs::write(&file, &entry.content).unwrap();
+            file
+        }
         Kind::Suite => {
             std::fs::write(suite.join("c.yaml"), GOOD_CASE).unwrap();
             let file = suite.join("suite.yaml");
+            std::fs::write(&file, &entry.content).unwrap();
+            file
+        }
+        Kind::Statements => {
+            std::fs::copy(corpus_dir().join("suite.yaml"), suite.join("suite.yaml")).unwrap();
+            std::fs::write(suite.join("c.yaml"), GOOD_CASE).unwrap();
+            let file = suite.join("statements.yaml");
             std::fs::write(&file, &entry.content).unwrap();
             file
         }
@@ -152,7 +181,7 @@ fn lay_out(entry: &Entry) -> (tempfile::TempDir, String) {
 #[test]
 fn every_corpus_file_has_its_expectation_and_the_corpus_covers_each_kind_of_problem() {
     let mut names = Vec::new();
-    for sub in ["case", "suite"] {
+    for sub in SUBDIRS {
         let dir = corpus_dir().join("bad").join(sub);
         let paths = read_dir_sorted(&dir);
         for path in &paths {
@@ -194,6 +223,22 @@ fn every_corpus_file_has_its_expectation_and_the_corpus_covers_each_kind_of_prob
     ] {
         assert!(
             names.iter().any(|n| n.starts_with(&format!("case/{kind}"))),
+            "no corpus file for `{kind}`"
+        );
+    }
+    // And each refusal of the statement registry and of `checks:`.
+    for kind in [
+        "checks/unknown-statement",
+        "checks/pins-one-reading",
+        "case/checks-without-registry",
+        "statements/unknown-source",
+        "statements/unknown-operation",
+        "statements/readings-on-must",
+        "statements/open-without-readings",
+        "statements/duplicate-id",
+    ] {
+        assert!(
+            names.iter().any(|n| n.starts_with(kind)),
             "no corpus file for `{kind}`"
         );
     }

@@ -436,6 +436,8 @@ fn is_rule(message: &str) -> bool {
         "unknown step",
         "is not a status",
         "is not an HTTP",
+        "unknown statement",
+        "pins one reading",
     ]
     .iter()
     .any(|m| message.contains(m))

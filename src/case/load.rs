@@ -592,6 +592,15 @@ impl Loader {
             }
             None => String::new(),
         };
+        // A bad registry stops the suite here, as a bad suite file does:
+        // every `checks:` would otherwise be refused as well.
+        let statements = match super::statements::load(dir) {
+            Ok(registry) => registry,
+            Err(LoadErrors(errors)) => {
+                self.errors.extend(errors);
+                return None;
+            }
+        };
         Some(Suite {
             name,
             description: doc.description,
@@ -605,6 +614,7 @@ impl Loader {
                 step_interval_ms: p.value.step_interval_ms,
             }),
             snapshots,
+            statements,
             cases: Vec::new(),
         })
     }
@@ -902,7 +912,7 @@ impl Loader {
         if self.errors.len() > errors_before {
             return None;
         }
-        Some(Case {
+        let mut case = Case {
             name,
             description: doc.description.trim().to_string(),
             doc: doc.doc.trim().to_string(),
@@ -915,7 +925,16 @@ impl Loader {
                 .into_iter()
                 .filter(|v| suite_vars.contains(v))
                 .collect(),
-        })
+        };
+        let refused = super::statements::check_case(suite, &case);
+        if !refused.is_empty() {
+            self.errors.extend(refused);
+            return None;
+        }
+        if let Some(registry) = &suite.statements {
+            super::verdict::mark_case(&mut case, &|refs| registry.advisory(refs));
+        }
+        Some(case)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -7,6 +7,7 @@ pub mod load;
 pub mod model;
 pub mod print;
 pub mod schema;
+pub mod statements;
 pub mod syntax;
 pub mod template;
 pub mod verdict;

@@ -106,6 +106,9 @@ pub struct Suite {
     pub pacing: Option<Pacing>,
     /// `None`: the suite declares no `snapshots:` section and is not snapshotted.
     pub snapshots: Option<SnapshotSpec>,
+    /// The documented statements its cases name in `checks:`
+    /// (`statements.yaml`); `None` when the suite has no registry.
+    pub statements: Option<super::statements::Registry>,
     pub cases: Vec<Case>,
 }
 

@@ -85,6 +85,11 @@ pub enum Command {
     List(ListArgs),
     /// Validate case files without sending anything.
     Check(CheckArgs),
+    /// List each documented statement of the suites' registries
+    /// (statements.yaml) with its level and the cases and properties that
+    /// check it, then the statements nothing checks. Sends nothing.
+    #[command(after_long_help = COVERAGE_AFTER)]
+    Coverage(CoverageArgs),
     /// Work with JSON reports: merge the shards of a run, compare two runs.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -528,6 +533,45 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// Only this suite (repeatable).
+    #[arg(long = "suite", value_name = "NAME")]
+    pub suites: Vec<String>,
+
+    /// The directory holding one subdirectory per suite.
+    #[arg(long, default_value = "cases", value_name = "DIR")]
+    pub cases: PathBuf,
+}
+
+const COVERAGE_AFTER: &str = "\
+Examples:
+  verity coverage                        every suite with a statements.yaml
+  verity coverage --suite toluna         one suite
+  verity coverage --cases my-suites      suites kept elsewhere
+
+Each suite may keep a registry of the vendors' documented statements,
+cases/<suite>/statements.yaml: per statement an id, the vendor's words
+(`quote`, with its `source` page), and a level:
+  must     the docs state it as a rule (status tables, \"required\", schemas);
+  example  the docs only show it in an example (a message's wording);
+  open     the docs leave it open or contradict themselves; the entry lists
+           each reading a check must accept, as a sample answer.
+Cases, expectations, JSONPath assertions and properties name the statements
+they check with `checks: [ID, ...]`; a check inherits the ids of its
+expectation, an expectation those of its case. `verity check` and `verity
+run` refuse an unknown id and a check against an `open` statement that fails
+one of its readings; `verity check` warns about statements nothing checks.
+
+Output, per suite: a summary line (statements by level, how many are
+checked), then each checked statement with its level and the cases and
+properties (property::NAME) that check it, then the statements checked by
+nothing, each with its quote or, when no run of a correct server can show
+it, why (`unobservable`), and its file:line:column.
+
+Exit status: 0, also when statements are unchecked; 2 when the case files
+cannot be loaded or a suite named with --suite has no statements.yaml.";
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
     /// Only this suite (repeatable).
     #[arg(long = "suite", value_name = "NAME")]
     pub suites: Vec<String>,

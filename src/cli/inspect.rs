@@ -5,8 +5,8 @@ use std::io::Write;
 
 use super::args::{CheckArgs, ListArgs};
 use super::load_errors;
-use crate::case::load::PROPERTY_FILES;
-use crate::case::{self, LoadErrors, Suite};
+use crate::case;
+use crate::case::load::{PROPERTY_FILES, STATEMENT_FILES};
 use crate::properties;
 
 pub fn list(args: ListArgs) -> u8 {
@@ -51,20 +51,14 @@ pub fn list(args: ListArgs) -> u8 {
     0
 }
 
-/// The property declarations of the suites `path` names: every suite of a
-/// directory, or the one whose `properties.yaml` it is.
-fn check_properties(path: &std::path::Path, suites: &[Suite]) -> Result<usize, LoadErrors> {
-    let is_property_file = PROPERTY_FILES
-        .iter()
-        .any(|n| path.file_name() == Some(n.as_ref()));
-    if !(path.is_dir() || is_property_file) {
-        return Ok(0);
-    }
-    let specs = properties::load_all(suites)?;
-    Ok(specs
-        .values()
-        .map(|spec| properties::available(spec).len())
-        .sum())
+/// Whether `path` names whole suites (a directory, or a suite's own file
+/// such as `properties.yaml`) rather than one case file.
+fn names_whole_suites(path: &std::path::Path) -> bool {
+    path.is_dir()
+        || PROPERTY_FILES
+            .iter()
+            .chain(STATEMENT_FILES.iter())
+            .any(|n| path.file_name() == Some(n.as_ref()))
 }
 
 pub fn check(args: CheckArgs) -> u8 {
@@ -72,10 +66,25 @@ pub fn check(args: CheckArgs) -> u8 {
         Ok(suites) => suites,
         Err(e) => return load_errors(&e),
     };
-    let properties = match check_properties(&args.path, &suites) {
-        Ok(n) => n,
-        Err(e) => return load_errors(&e),
+    let whole = names_whole_suites(&args.path);
+    let specs = if whole {
+        match properties::load_all(&suites) {
+            Ok(specs) => specs,
+            Err(e) => return load_errors(&e),
+        }
+    } else {
+        Default::default()
     };
+    let properties: usize = specs
+        .values()
+        .map(|spec| properties::available(spec).len())
+        .sum();
+    // One case file's cases say nothing of what its suite leaves unchecked.
+    if whole {
+        for suite in &suites {
+            super::coverage::warn(suite, specs.get(&suite.name).map(|s| s.as_ref()));
+        }
+    }
     let cases: usize = suites.iter().map(|s| s.cases.len()).sum();
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });

@@ -1,6 +1,7 @@
-//! The command line: `verity run | serve | list | check | diff | snapshots | mutants | init`.
+//! The command line: `verity run | serve | list | check | coverage | diff | snapshots | mutants | init`.
 
 mod args;
+mod coverage;
 mod diff;
 mod init;
 mod inspect;
@@ -41,6 +42,7 @@ pub fn main() -> ExitCode {
             Command::Serve(args) => serve::serve(args).await,
             Command::List(args) => inspect::list(args),
             Command::Check(args) => inspect::check(args),
+            Command::Coverage(args) => coverage::coverage(args),
             Command::Report(args::ReportCommand::Merge(args)) => report::merge(args),
             Command::Report(args::ReportCommand::Compare(args)) => report::compare(args),
             Command::Diff(args) => diff::diff(args).await,

@@ -102,11 +102,26 @@ pub fn build(
             body,
         } => b.unknown(*variant, values, body)?,
     }
+    // An open statement is named where its readings matter (on the
+    // declarations): named on the case, every step would check it.
+    let checks = about
+        .checks
+        .iter()
+        .filter(|r| {
+            let level = suite
+                .statements
+                .as_ref()
+                .and_then(|s| s.get(&r.id))
+                .map(|s| s.level);
+            level != Some(case::statements::Level::Open)
+        })
+        .cloned()
+        .collect();
     let mut case = Case {
         name: about.name.clone(),
         description: about.description.clone(),
         doc: about.doc.clone(),
-        checks: about.checks.clone(),
+        checks,
         strict: false,
         origin: Origin::Generated(about.source.clone()),
         vars: b.vars,
@@ -114,6 +129,10 @@ pub fn build(
         uses_variables: Vec::new(),
     };
     case.uses_variables = suite_variables_used(suite, &mut case);
+    // As the loader marks a case file: the same case, the same verdicts.
+    if let Some(registry) = &suite.statements {
+        case::verdict::mark_case(&mut case, &|refs| registry.advisory(refs));
+    }
     Ok(Built {
         case,
         roles: b.roles,
@@ -757,9 +776,15 @@ cases:
         request: { method: POST, path: /z, raw: "{\"a\": \"${name}\"}" }
         expect: { echo: true, body: { empty: false } }
 "#;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("statements.yaml"),
+            "sources: { p: { title: P } }\nstatements:\n  S-1: { level: must, source: p, quote: q }\n  S-2: { level: example, source: p, quote: q }\n  S-3: { level: must, source: p, quote: q }\n",
+        )
+        .unwrap();
         let suite = suite_from_bytes(
-            Path::new("cases/t"),
-            Path::new("cases/t/suite.yaml"),
+            dir.path(),
+            &dir.path().join("suite.yaml"),
             b"name: t\nschemas: { S: { inline: { type: object } } }\n",
         )
         .unwrap();

@@ -108,7 +108,8 @@ pub fn load(suite: &Suite) -> Result<Option<Arc<PropertySpec>>, LoadErrors> {
         return Ok(None);
     };
     let spec = spec::read(suite, &path)?;
-    let errors = check::by_building(&spec, suite);
+    let mut errors = crate::case::statements::check_refs(suite, spec.checks.values().flatten());
+    errors.extend(check::by_building(&spec, suite));
     if errors.is_empty() {
         Ok(Some(Arc::new(spec)))
     } else {

@@ -24,6 +24,7 @@ use crate::case::load::{PROPERTY_FILES, doc_from_file, expect_from_doc, step_fro
 use crate::case::syntax::{ExpectDoc, StepDoc};
 use crate::case::template::Template;
 use crate::case::{Body, Expect, LoadError, LoadErrors, Origin, Pos, StatementRef, Step, Suite};
+use crate::case::{statements, verdict};
 
 /// The file's syntax, as serde reads it.
 #[derive(Debug, Deserialize)]
@@ -467,8 +468,9 @@ impl Checker {
         let pos = self.pos(&doc);
         let file = self.file.clone();
         let lowered = step_from_doc(suite, &file, doc, known);
-        let step = self.lowered(lowered, what, || placeholder_step(&pos));
+        let mut step = self.lowered(lowered, what, || placeholder_step(&pos));
         self.no_unchanged(&step.expect, what);
+        self.statements(suite, &mut step.expect);
         step
     }
 
@@ -482,9 +484,21 @@ impl Checker {
     ) -> Expect {
         let file = self.file.clone();
         let lowered = expect_from_doc(suite, &file, doc, known);
-        let expect = self.lowered(lowered, what, Expect::default);
+        let mut expect = self.lowered(lowered, what, Expect::default);
         self.no_unchanged(&expect, what);
+        self.statements(suite, &mut expect);
         expect
+    }
+
+    /// The statements a declared expectation names must be the registry's;
+    /// those of what the docs only show in an example make its checks warn.
+    /// It inherits nothing: one declaration serves several properties.
+    fn statements(&mut self, suite: &Suite, expect: &mut Expect) {
+        let refused = statements::check_refs(suite, statements::expect_refs(expect));
+        self.errors.extend(refused);
+        if let Some(registry) = &suite.statements {
+            verdict::mark_expect(expect, &[], &|refs| registry.advisory(refs));
+        }
     }
 
     /// The properties say what must be unchanged; a declaration that says
