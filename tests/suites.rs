@@ -88,7 +88,10 @@ async fn a_server_worded_otherwise_passes_with_warnings_and_fails_only_strictly(
         ]),
         "{stdout}"
     );
-    assert!(stdout.contains("no member found"), "the warning says what was expected");
+    assert!(
+        stdout.contains("no member found"),
+        "the warning says what was expected"
+    );
 
     let (stdout, stderr) = text(&strict);
     assert_eq!(strict.status.code(), Some(1), "{stdout}{stderr}");

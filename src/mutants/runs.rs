@@ -202,6 +202,8 @@ fn retarget(plans: &[Arc<SuitePlan>], server: &reference::Running) -> Vec<Arc<Su
                 masker: p.masker.clone(),
                 pacing: p.pacing,
                 strict: p.strict,
+                // Each fault's run is judged by its results, not its coverage.
+                observed: None,
             })
         })
         .collect()

@@ -5,6 +5,7 @@
 pub mod baseline;
 pub mod event;
 pub mod fresh;
+pub mod observed;
 pub mod plan;
 pub mod result;
 pub(crate) mod scope;

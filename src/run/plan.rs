@@ -85,6 +85,9 @@ pub struct SuitePlan {
     /// Advisory checks decide like the others (`--strict`): a check of what
     /// the docs only show in an example fails instead of warning.
     pub strict: bool,
+    /// The statuses the run saw for each documented operation; `None` for a
+    /// suite without a statement registry.
+    pub observed: Option<Arc<super::observed::Observed>>,
 }
 
 #[derive(Debug, Default)]
@@ -217,12 +220,16 @@ pub fn build(
             _ => None,
         };
         plans.push(SuitePlan {
-            suite: Arc::new(suite),
             target,
             values,
             masker,
             pacing,
             strict: inputs.strict,
+            observed: suite
+                .statements
+                .as_ref()
+                .map(|r| Arc::new(super::observed::Observed::of(r))),
+            suite: Arc::new(suite),
         });
     }
     Ok(plans)

@@ -117,6 +117,8 @@ fn internal_error(source: &Pos, masker: &Masker, why: &str) -> StepResult {
 struct Built {
     request: OutgoingRequest,
     sent_json: Option<Value>,
+    /// The path after the suite's base path, as rendered.
+    path: String,
 }
 
 fn build_request(plan: &SuitePlan, step: &Step, scope: &CaseScope) -> Result<Built, String> {
@@ -180,6 +182,7 @@ fn build_request(plan: &SuitePlan, step: &Step, scope: &CaseScope) -> Result<Bui
             body,
         },
         sent_json,
+        path,
     })
 }
 
@@ -253,6 +256,7 @@ async fn run_step(
         }
     };
     let request_summary = summarize_request(masker, &built.request);
+    let built_path = built.path;
     scope.record_sent(built.sent_json);
     let exchange = client.exchange(built.request).await;
     let attempts = exchange.attempts;
@@ -261,6 +265,9 @@ async fn run_step(
         Ok(r) => r,
         Err(e) => return failed(request_summary, e.to_string(), attempts, retries),
     };
+    if let Some(observed) = &plan.observed {
+        observed.record(step.request.method, &built_path, response.status);
+    }
     let json: Option<Value> = if response.body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
