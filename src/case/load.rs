@@ -15,10 +15,10 @@ use serde_saphyr::{Location, Spanned};
 use super::compiled;
 use super::error::{LoadError, LoadErrors};
 use super::model::*;
+use super::read;
 use super::schema;
 use super::syntax::*;
 use super::template::Template;
-use super::yaml_error;
 
 /// The suite file's names, in the order they are looked for.
 pub const SUITE_FILES: [&str; 3] = ["suite.yaml", "suite.yml", "suite.json"];
@@ -138,43 +138,6 @@ fn find_suite_file(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Case files of a suite: YAML and JSON files in its directory and below,
-/// except the suite file and the schema directory; sorted, so runs are stable.
-fn case_files(dir: &Path) -> Vec<PathBuf> {
-    fn walk(dir: &Path, top: bool, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.filter_map(Result::ok) {
-            let path = entry.path();
-            let name = entry.file_name();
-            if path.is_dir() {
-                if !(top && name == SCHEMA_DIR) {
-                    walk(&path, false, out);
-                }
-                continue;
-            }
-            let is_case_ext = matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml" | "json")
-            );
-            let is_suite_file = top
-                && SUITE_FILES
-                    .iter()
-                    .chain(PROPERTY_FILES.iter())
-                    .chain(STATEMENT_FILES.iter())
-                    .any(|n| name == *n);
-            if is_case_ext && !is_suite_file {
-                out.push(path);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, true, &mut out);
-    out.sort();
-    out
-}
-
 /// Loads a suite directory; with `only_file`, only that one case file.
 pub fn load_suite(dir: &Path, only_file: Option<&Path>) -> Result<Suite, LoadErrors> {
     let Some(suite_file) = find_suite_file(dir) else {
@@ -192,7 +155,7 @@ pub fn load_suite(dir: &Path, only_file: Option<&Path>) -> Result<Suite, LoadErr
     };
     let files = match only_file {
         Some(file) => vec![file.to_path_buf()],
-        None => case_files(dir),
+        None => read::case_files(dir),
     };
     let mut names: BTreeMap<String, Pos> = BTreeMap::new();
     for (cases, errors) in case_files_loaded(&suite, &files) {
@@ -317,15 +280,6 @@ pub fn doc_from_bytes<T: DeserializeOwned>(
 const SUITE_FILE_WHAT: &str = "a suite (name, base_path, variables, ...)";
 const CASE_FILE_WHAT: &str = "`cases:` with a list of cases";
 
-/// 1-based line and column of the position just after `before`, in characters.
-fn line_column(before: &[u8]) -> (u64, u64) {
-    let line = before.iter().filter(|b| **b == b'\n').count() as u64 + 1;
-    let last_line = before.rsplit(|b| *b == b'\n').next().unwrap_or_default();
-    // Count characters, not bytes: continuation bytes do not start one.
-    let column = last_line.iter().filter(|b| (**b & 0xC0) != 0x80).count() as u64 + 1;
-    (line, column)
-}
-
 #[derive(Default)]
 struct Loader {
     errors: Vec<LoadError>,
@@ -388,97 +342,19 @@ impl Loader {
         ));
     }
 
-    /// Reads at most one byte past the limit, so that a huge file (or one
-    /// that never ends, such as a FIFO) is neither read whole nor parsed.
     fn read(&mut self, file: &Path) -> Option<Vec<u8>> {
-        use std::io::Read;
-        let mut bytes = Vec::new();
-        let read = std::fs::File::open(file)
-            .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes));
-        match read {
-            Ok(_) => Some(bytes),
-            Err(e) => {
-                self.errors
-                    .push(LoadError::whole_file(file, format!("cannot read: {e}")));
-                None
-            }
-        }
+        read::read(file).map_err(|e| self.errors.push(e)).ok()
     }
 
-    /// Parses the content of a YAML or JSON file; `file` names it in errors.
     fn parse_bytes<T: DeserializeOwned>(
         &mut self,
         file: &Path,
         bytes: &[u8],
         what: &str,
     ) -> Option<T> {
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            let (line, column) = line_column(&bytes[..MAX_FILE_BYTES as usize]);
-            self.errors.push(LoadError::new(
-                file,
-                line,
-                column,
-                format!("file goes on past the {MAX_FILE_BYTES} byte limit for case files here"),
-            ));
-            return None;
-        }
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let (line, column) = line_column(&bytes[..e.valid_up_to()]);
-                self.errors.push(LoadError::new(
-                    file,
-                    line,
-                    column,
-                    "not valid UTF-8: case files are UTF-8 text",
-                ));
-                return None;
-            }
-        };
-        if text
-            .lines()
-            .all(|line| line.trim().is_empty() || line.trim_start().starts_with('#'))
-        {
-            self.errors.push(LoadError::new(
-                file,
-                1,
-                1,
-                if text.trim().is_empty() {
-                    format!("empty file: expected {what}")
-                } else {
-                    format!("only comments: expected {what}")
-                },
-            ));
-            return None;
-        }
-        // YAML reads a superset of JSON (trailing commas, comments, ...):
-        // a `.json` file must be JSON, so JSON's own parser has the first word.
-        if file.extension().is_some_and(|e| e == "json")
-            && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text)
-        {
-            let message = yaml_error::strip_position(&e.to_string());
-            self.errors.push(LoadError::new(
-                file,
-                e.line().max(1) as u64,
-                e.column().max(1) as u64,
-                format!("not JSON: {message}"),
-            ));
-            return None;
-        }
-        // serde-saphyr is built without its `comments` feature: nothing uses
-        // a comment's text, and keeping them slowed parsing.
-        match serde_saphyr::from_str::<T>(text) {
-            Ok(doc) => Some(doc),
-            Err(e) => {
-                let (line, column) = e
-                    .location()
-                    .map(|l| (l.line().max(1), l.column().max(1)))
-                    .unwrap_or((1, 1));
-                self.errors
-                    .push(LoadError::new(file, line, column, yaml_error::describe(&e)));
-                None
-            }
-        }
+        read::parse_bytes(file, bytes, what)
+            .map_err(|e| self.errors.push(e))
+            .ok()
     }
 
     fn suite(&mut self, dir: &Path, suite_file: &Path, bytes: &[u8]) -> Option<Suite> {
@@ -1453,7 +1329,7 @@ fn collect_json_variables(value: &Value, out: &mut BTreeSet<String>) {
 
 /// Names of every case file the loader would read, for `verity list`.
 pub fn suite_case_files(dir: &Path) -> Vec<PathBuf> {
-    case_files(dir)
+    read::case_files(dir)
 }
 
 #[cfg(test)]

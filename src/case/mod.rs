@@ -5,6 +5,7 @@ mod compiled;
 pub mod error;
 pub mod load;
 pub mod model;
+mod read;
 pub mod schema;
 pub mod syntax;
 pub mod template;
