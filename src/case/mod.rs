@@ -1,6 +1,7 @@
 //! The declarative model: case files, their syntax, and the loader that turns
 //! them into validated suites. Nothing here sends a request.
 
+pub mod boolean;
 mod compiled;
 pub mod error;
 pub mod load;

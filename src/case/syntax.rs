@@ -9,6 +9,8 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 use std::fmt;
 
+use super::boolean;
+
 /// `cases/<suite>/suite.yaml`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,11 +44,11 @@ pub struct SuiteDoc {
 pub struct VariableDoc {
     #[serde(default)]
     pub default: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "boolean::plain")]
     pub secret: bool,
     /// When set and no value is given, the suite cannot run (exit 2). When
     /// unset and no value is given, cases that use the variable are skipped.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "boolean::plain")]
     pub required: bool,
     #[serde(default)]
     pub description: String,
@@ -129,7 +131,7 @@ pub struct CaseDoc {
     #[serde(default)]
     pub checks: Vec<Spanned<String>>,
     /// Conventional but undocumented behaviour: runs only with `--strict`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "boolean::plain")]
     pub strict: bool,
     /// Values fixed once per case run, e.g. `code: ${fresh.member_code}`.
     #[serde(default)]
@@ -205,7 +207,7 @@ pub struct ExpectDoc {
 pub struct BodyDoc {
     /// `true`: the body is empty (zero bytes, or only whitespace);
     /// `false`: it is not.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "boolean::plain_option")]
     pub empty: Option<bool>,
     /// The body is exactly this JSON.
     #[serde(default, deserialize_with = "present")]
@@ -228,9 +230,9 @@ pub struct PathAssertDoc {
     pub type_: Option<String>,
     #[serde(default)]
     pub regex: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "boolean::plain_option")]
     pub present: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "boolean::plain_option")]
     pub absent: Option<bool>,
     #[serde(default)]
     pub one_of: Option<Vec<Value>>,
@@ -239,7 +241,7 @@ pub struct PathAssertDoc {
     #[serde(default)]
     pub count: Option<usize>,
     /// The key may be missing altogether; the other predicates apply when it is there.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "boolean::plain")]
     pub optional: bool,
     /// The statements this assertion checks, instead of its expectation's.
     #[serde(default)]
@@ -299,9 +301,9 @@ pub struct HeaderOptionsDoc {
     pub equals: Option<String>,
     #[serde(default)]
     pub regex: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "boolean::plain_option")]
     pub present: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "boolean::plain_option")]
     pub absent: Option<bool>,
 }
 

@@ -19,6 +19,7 @@ use serde_saphyr::Spanned;
 
 use super::Property;
 use super::value::{ValueDoc, ValueSpec};
+use crate::case::boolean;
 use crate::case::load::{PROPERTY_FILES, doc_from_file};
 use crate::case::template::Template;
 use crate::case::{LoadError, LoadErrors, Pos, StatementRef, Suite};
@@ -104,7 +105,7 @@ pub struct NotFoundDoc {
 pub struct UnknownDoc {
     pub name: String,
     /// Starts from a created resource's names and changes `vars` only.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "boolean::plain")]
     pub of_created: bool,
     pub vars: IndexMap<String, Spanned<ValueDoc>>,
 }
@@ -146,7 +147,7 @@ pub struct FieldDoc {
     #[serde(default)]
     pub only_while: Vec<String>,
     /// No two resources hold the same (non-null) value.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "boolean::plain")]
     pub unique: bool,
 }
 
