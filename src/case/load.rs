@@ -155,7 +155,11 @@ pub fn load_suite(dir: &Path, only_file: Option<&Path>) -> Result<Suite, LoadErr
     };
     let files = match only_file {
         Some(file) => vec![file.to_path_buf()],
-        None => read::case_files(dir),
+        None => {
+            let (files, errors) = read::case_files(dir);
+            cx.errors.extend(errors);
+            files
+        }
     };
     let mut names: BTreeMap<String, Pos> = BTreeMap::new();
     for (cases, errors) in case_files_loaded(&suite, &files) {
@@ -520,28 +524,10 @@ impl Loader {
             (None, Some(inline)) => inline,
             (Some(path), None) => {
                 let full = dir.join(path);
-                let text = match std::fs::read_to_string(&full) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        self.error(
-                            pos,
-                            format!("schema `{name}`: cannot read {}: {e}", full.display()),
-                        );
-                        return None;
-                    }
-                };
-                match serde_json::from_str::<Value>(&text) {
+                match read::json_file(&full) {
                     Ok(v) => v,
                     Err(e) => {
-                        self.error(
-                            pos,
-                            format!(
-                                "schema `{name}`: {}:{}:{}: not JSON: {e}",
-                                full.display(),
-                                e.line(),
-                                e.column()
-                            ),
-                        );
+                        self.error(pos, format!("schema `{name}`: {e}"));
                         return None;
                     }
                 }
@@ -1329,7 +1315,7 @@ fn collect_json_variables(value: &Value, out: &mut BTreeSet<String>) {
 
 /// Names of every case file the loader would read, for `verity list`.
 pub fn suite_case_files(dir: &Path) -> Vec<PathBuf> {
-    read::case_files(dir)
+    read::case_files(dir).0
 }
 
 #[cfg(test)]
