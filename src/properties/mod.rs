@@ -26,6 +26,7 @@
 mod check;
 mod compile;
 mod model;
+mod regex_bound;
 mod save;
 mod scenario;
 pub mod spec;

@@ -22,6 +22,7 @@ use proptest::strategy::{BoxedStrategy, Union};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::regex_bound;
 use crate::case::template::{Generator, Part, Template};
 
 /// The syntax of a value declaration.
@@ -133,6 +134,7 @@ impl ValueDoc {
                         "regex `{source}`: leave out `^` and `$`: a generated string is the whole match"
                     )));
                 }
+                regex_bound::check(source).map_err(|e| here(&e.to_string()))?;
                 if let Err(e) = proptest::string::string_regex(source) {
                     return Err(here(&format!(
                         "regex `{source}` cannot generate strings: {e}"
