@@ -145,7 +145,7 @@ pub struct FieldDoc {
     pub also_changes: Vec<String>,
     /// Statuses in which this field may change (`resource.status`).
     #[serde(default)]
-    pub only_while: Vec<String>,
+    pub only_while: Vec<Spanned<String>>,
     /// No two resources hold the same (non-null) value.
     #[serde(default, deserialize_with = "boolean::plain")]
     pub unique: bool,
@@ -268,12 +268,14 @@ pub enum ReadBack {
     Items { key: String, value: String },
 }
 
-/// The declaration file of a suite, if it has one.
+/// The declaration file of a suite, if it has one: whatever is there under
+/// that name, so that a directory or a FIFO called `properties.yaml` is
+/// refused when read rather than passed over as no declarations at all.
 pub fn find(dir: &Path) -> Option<PathBuf> {
     PROPERTY_FILES
         .iter()
         .map(|name| dir.join(name))
-        .find(|p| p.is_file())
+        .find(|p| p.symlink_metadata().is_ok())
 }
 
 /// Reads and checks the file's syntax and meaning (not yet its steps: see
@@ -605,6 +607,28 @@ impl Checker {
                 format!("field `{name}`: only_while needs resource.status (the field holding the status)"),
             );
         }
+        if let Some(rule) = &resource.status {
+            // A status no resource can be in makes the model refuse every
+            // change of the field, and the properties fail a correct server.
+            let declared: Vec<&str> = [Some(rule.created.as_str()), rule.removed.as_deref()]
+                .into_iter()
+                .chain([resource.existing.as_ref().map(|e| e.status.as_str())])
+                .flatten()
+                .collect();
+            for status in &doc.only_while {
+                if !declared.contains(&status.value.as_str()) {
+                    let spos = self.pos(status);
+                    self.error(
+                        &spos,
+                        format!(
+                            "field `{name}`: only_while names status `{}`, which resource.status and resource.existing do not declare (declared: {})",
+                            status.value,
+                            declared.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
         if self.errors.len() > before {
             return None;
         }
@@ -614,7 +638,7 @@ impl Checker {
             invalid,
             reads_back,
             also_changes: doc.also_changes,
-            only_while: doc.only_while,
+            only_while: doc.only_while.into_iter().map(|s| s.value).collect(),
             unique: doc.unique,
             pos,
         })
