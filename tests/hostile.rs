@@ -379,6 +379,13 @@ async fn a_server_closing_without_an_answer_is_a_protocol_error() {
     .await;
     let outcome = run_against(&server.url, &[]).await;
     outcome.assert_each_case_failed("protocol error", Duration::from_secs(10));
+    // A new connection closed without an answer is the server's failure,
+    // not a stale pooled connection: not sent again (`tests/stale.rs`).
+    assert_eq!(
+        server.connections.load(Ordering::SeqCst),
+        CASE_NAMES.len(),
+        "a request was sent again"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
