@@ -163,16 +163,27 @@ pub fn describe(error: &Error) -> String {
             "an alias (`*name`) that names no anchor (`&name`) defined before it".to_string()
         }
         Error::InvalidScalar { ty, .. } => match *ty {
-            "boolean" => "expected true or false",
-            "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "expected a whole number, 0 or more",
-            "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "expected a whole number",
-            "f32" | "f64" | "floating point" => "expected a number",
-            other => return format!("expected a value of type {other}"),
-        }
-        .to_string(),
+            "boolean" => "expected true or false".to_string(),
+            "u8" => whole(u8::MIN, u8::MAX),
+            "u16" => whole(u16::MIN, u16::MAX),
+            "u32" => whole(u32::MIN, u32::MAX),
+            "u64" | "usize" => whole(u64::MIN, u64::MAX),
+            "i8" => whole(i8::MIN, i8::MAX),
+            "i16" => whole(i16::MIN, i16::MAX),
+            "i32" => whole(i32::MIN, i32::MAX),
+            "i64" | "isize" => whole(i64::MIN, i64::MAX),
+            "f32" | "f64" | "floating point" => "expected a number".to_string(),
+            other => format!("expected a value of type {other}"),
+        },
         other => other.render_with_formatter(&UserMessageFormatter),
     };
     plain(&strip_position(&text))
+}
+
+/// What a number field takes, in words: `invalid i64` says neither that a
+/// whole number was expected nor that this one is too big.
+fn whole(min: impl std::fmt::Display, max: impl std::fmt::Display) -> String {
+    format!("expected a whole number from {min} to {max}")
 }
 
 fn budget(breach: &BudgetBreach) -> String {
@@ -268,8 +279,6 @@ fn plain(message: &str) -> String {
         ),
         ("expected string scalar", "expected a text value"),
         ("invalid boolean", "expected true or false"),
-        ("invalid u64", "expected a whole number, 0 or more"),
-        ("invalid usize", "expected a whole number, 0 or more"),
     ];
     for (jargon, words) in WORDS {
         if message == *jargon {
@@ -365,8 +374,14 @@ mod tests {
             u: Option<u64>,
         }
         for (yaml, want) in [
-            ("i: 99999999999999999999\n", "expected a whole number"),
-            ("u: -1\n", "expected a whole number, 0 or more"),
+            (
+                "i: 99999999999999999999\n",
+                "expected a whole number from -9223372036854775808 to 9223372036854775807",
+            ),
+            (
+                "u: -1\n",
+                "expected a whole number from 0 to 18446744073709551615",
+            ),
         ] {
             let e = serde_saphyr::from_str::<Numbers>(yaml).unwrap_err();
             assert_eq!(describe(&e), want);
