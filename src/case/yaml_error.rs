@@ -259,6 +259,10 @@ fn plain(message: &str) -> String {
             "a plain value cannot start with this character: quote the value",
         ),
         (
+            "recursion limit exceeded",
+            "nested too deep: case files nest at most 64 lists and mappings",
+        ),
+        (
             "reference to unknown value",
             "an alias (`*name`) that names no anchor (`&name`) defined before it",
         ),
@@ -363,6 +367,7 @@ mod tests {
                 "an alias (`*name`) that names no anchor (`&name`) defined before it",
             ),
             ("a: b: c\n", "a `: ` inside a plain value: quote the value"),
+            (&format!("a: {}\n", "[".repeat(100_000)), "nested too deep"),
         ] {
             let (_, _, message) = explained(yaml);
             assert!(message.starts_with(want), "{yaml:?}: {message}");
