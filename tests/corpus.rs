@@ -310,15 +310,7 @@ fn lay_out(entry: &Entry) -> (tempfile::TempDir, String) {
 
 /// A path as verity prints it: control characters escaped.
 fn shown(path: &str) -> String {
-    path.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    verity::case::error::shown_path(Path::new(path))
 }
 
 /// Runs verity, killing it after [`PATIENCE`]: `None` when it hung.

@@ -500,32 +500,53 @@ fn mutated_property_files_never_panic_the_loader() {
         add(Scratch::with(&corpus_suite, &corpus), &file);
     }
     // The committed ones and the corpus's good one come first.
-    let good = 3;
-    let what = format!("mutations of {} property files", seeds.len());
-    // Half the inputs from the good files: they reach past the syntax.
+    fuzz_written(
+        "property files",
+        seeds.len(),
+        3,
+        |s| &seeds[s].2,
+        |s, bytes| {
+            let (scratch, suite, _) = &seeds[s];
+            let file = scratch.path("properties.yaml");
+            std::fs::write(&file, bytes).unwrap();
+            let loaded = verity::properties::load(suite).map(|_| ());
+            (loaded, file, bytes.to_vec())
+        },
+    );
+}
+
+/// Mutations of files a load reads from disk: each input is written, then
+/// `load` reads it and says what it made of it, which file its errors must
+/// name, and that file's bytes. Half the inputs are of the first `good`
+/// seeds (files that load as they are: their mutations reach past the
+/// syntax), half of the broken ones.
+fn fuzz_written<'a>(
+    what: &str,
+    seeds: usize,
+    good: usize,
+    original: impl Fn(usize) -> &'a Vec<u8>,
+    load: impl Fn(usize, &[u8]) -> (Result<(), LoadErrors>, PathBuf, Vec<u8>),
+) {
     let strategy = (
-        prop_oneof![0..good, good..seeds.len()],
+        prop_oneof![0..good, good..seeds],
         prop::collection::vec(mutation(), 1..8),
     );
     let reach = Reach::default();
     fuzz(
         cases_per_property(300),
-        &what,
+        &format!("mutations of {seeds} {what}"),
         strategy,
         |(s, mutations)| {
-            let (scratch, suite, original) = &seeds[s];
-            let file = scratch.path("properties.yaml");
-            let bytes = mutated(original, &mutations);
-            std::fs::write(&file, &bytes).unwrap();
-            let loaded = verity::properties::load(suite);
+            let bytes = mutated(original(s), &mutations);
+            let (loaded, file, text) = load(s, &bytes);
             reach.count(&loaded, s < good);
             match loaded {
-                Ok(_) => Ok(()),
-                Err(errors) => check_errors(&file, &bytes, &errors),
+                Ok(()) => Ok(()),
+                Err(errors) => check_errors(&file, &text, &errors),
             }
         },
     );
-    reach.assert_explored("property files");
+    reach.assert_explored(what);
 }
 
 /// How many fuzzed inputs still loaded: a fuzzer whose every input is
@@ -585,29 +606,18 @@ fn mutated_schema_files_never_panic_the_loader() {
             std::fs::read(&file).unwrap(),
         ));
     }
-    let what = format!("mutations of {} schema files", seeds.len());
-    let strategy = (
-        prop_oneof![0..good, good..seeds.len()],
-        prop::collection::vec(mutation(), 1..8),
-    );
-    let reach = Reach::default();
-    fuzz(
-        cases_per_property(300),
-        &what,
-        strategy,
-        |(s, mutations)| {
-            let (scratch, file_name, original) = &seeds[s];
-            let bytes = mutated(original, &mutations);
-            std::fs::write(scratch.path("schemas").join(file_name), &bytes).unwrap();
-            let loaded = scratch.load_suite();
-            reach.count(&loaded, s < good);
-            match loaded {
-                Ok(_) => Ok(()),
-                Err(errors) => check_errors(&scratch.suite_file(), &scratch.suite_bytes, &errors),
-            }
+    fuzz_written(
+        "schema files",
+        seeds.len(),
+        good,
+        |s| &seeds[s].2,
+        |s, bytes| {
+            let (scratch, file_name, _) = &seeds[s];
+            std::fs::write(scratch.path("schemas").join(file_name), bytes).unwrap();
+            let loaded = scratch.load_suite().map(|_| ());
+            (loaded, scratch.suite_file(), scratch.suite_bytes.clone())
         },
     );
-    reach.assert_explored("schema files");
 }
 
 /// The mutations do reach deep into the loader: a fair share of mutated

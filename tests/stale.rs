@@ -17,8 +17,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use support::{args, path_str, suite_dir, text, verity_async};
-use verity::report::json;
+use support::text;
 
 /// What a server does with a request that comes on a connection which
 /// has answered before.
@@ -186,22 +185,7 @@ async fn run(
     flags: &[&str],
 ) -> (verity::report::Report, std::process::Output) {
     let (suite, case) = suite(interval_ms, steps);
-    let dir = suite_dir(&suite, &[("c.yaml", &case)]);
-    let out = tempfile::tempdir().unwrap();
-    let report = out.path().join("r.json");
-    let mut argv = args(&[
-        "run",
-        "--cases",
-        &path_str(dir.path()),
-        "--base-url",
-        url,
-        "--report",
-        &format!("json:{}", report.display()),
-    ]);
-    argv.extend(args(flags));
-    let output = verity_async(argv).await;
-    let report = json::read(&report).unwrap_or_else(|e| panic!("{e}\n{:?}", text(&output)));
-    (report, output)
+    support::run_with_report(&suite, &case, url, flags).await
 }
 
 const NOTE: &str = "the server had closed the kept-alive connection without answering";
@@ -267,38 +251,23 @@ async fn a_server_closing_idle_connections_silently_fails_no_step() {
     );
 }
 
+/// The server may have acted on these: a timeout, an answer cut short.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_timeout_on_a_reused_connection_is_not_sent_again() {
-    let server = server(Reused::Hangs).await;
-    let (report, output) = run(&server.url, 0, 2, &["--timeout", "1"]).await;
-    let (stdout, _) = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
-    let step = &report.results[0].steps[1];
-    assert_eq!(step.attempts, 1, "{:?}", step.retries);
-    assert!(
-        step.error
-            .as_deref()
-            .unwrap_or_default()
-            .contains("timed out"),
-        "{step:?}"
-    );
-    assert_eq!(server.counts.received.load(Ordering::SeqCst), 2);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_answer_cut_short_on_a_reused_connection_is_not_sent_again() {
-    let server = server(Reused::HalfAnswers).await;
-    let (report, output) = run(&server.url, 0, 2, &[]).await;
-    let (stdout, _) = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
-    let step = &report.results[0].steps[1];
-    assert_eq!(step.attempts, 1, "{:?}", step.retries);
-    assert!(
-        step.error
-            .as_deref()
-            .unwrap_or_default()
-            .contains("protocol error"),
-        "{step:?}"
-    );
-    assert_eq!(server.counts.received.load(Ordering::SeqCst), 2);
+async fn a_timeout_or_an_answer_cut_short_on_a_reused_connection_is_not_sent_again() {
+    for (reused, reason) in [
+        (Reused::Hangs, "timed out"),
+        (Reused::HalfAnswers, "protocol error"),
+    ] {
+        let server = server(reused).await;
+        let (report, output) = run(&server.url, 0, 2, &["--timeout", "1"]).await;
+        let (stdout, _) = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{stdout}");
+        let step = &report.results[0].steps[1];
+        assert_eq!(step.attempts, 1, "{reason}: {:?}", step.retries);
+        assert!(
+            step.error.as_deref().unwrap_or_default().contains(reason),
+            "{step:?}"
+        );
+        assert_eq!(server.counts.received.load(Ordering::SeqCst), 2, "{reason}");
+    }
 }

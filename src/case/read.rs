@@ -135,15 +135,7 @@ fn not_regular(kind: &std::fs::FileType) -> Option<&'static str> {
 /// same size cap, a byte order mark skipped; errors at their place in it.
 pub fn json_file(file: &Path) -> Result<serde_json::Value, LoadError> {
     let bytes = read(file)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        let (line, column) = line_column(&bytes[..MAX_FILE_BYTES as usize]);
-        return Err(LoadError::new(
-            file,
-            line,
-            column,
-            format!("file goes on past the {MAX_FILE_BYTES} byte limit for schema files"),
-        ));
-    }
+    within_the_cap(file, &bytes, "schema files")?;
     let bytes = bytes.strip_prefix(BOM.as_bytes()).unwrap_or(&bytes);
     serde_json::from_slice(bytes).map_err(|e| {
         LoadError::new(
@@ -189,6 +181,20 @@ fn binary_tag(text: &str) -> Option<(u64, u64, String)> {
     None
 }
 
+/// Refuses what [`read`] read past the limit, where the limit falls.
+fn within_the_cap(file: &Path, bytes: &[u8], files: &str) -> Result<(), LoadError> {
+    if bytes.len() as u64 <= MAX_FILE_BYTES {
+        return Ok(());
+    }
+    let (line, column) = line_column(&bytes[..MAX_FILE_BYTES as usize]);
+    Err(LoadError::new(
+        file,
+        line,
+        column,
+        format!("file goes on past the {MAX_FILE_BYTES} byte limit for {files}"),
+    ))
+}
+
 /// A UTF-8 byte order mark: editors on Windows write one at the start of a
 /// file. It is no part of the text.
 const BOM: &str = "\u{feff}";
@@ -199,15 +205,7 @@ pub fn parse_bytes<T: DeserializeOwned>(
     bytes: &[u8],
     what: &str,
 ) -> Result<T, LoadError> {
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        let (line, column) = line_column(&bytes[..MAX_FILE_BYTES as usize]);
-        return Err(LoadError::new(
-            file,
-            line,
-            column,
-            format!("file goes on past the {MAX_FILE_BYTES} byte limit for case files here"),
-        ));
-    }
+    within_the_cap(file, bytes, "case files here")?;
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
