@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 
 use super::Property;
-use super::value::{ValueDoc, ValueSpec};
+use super::value::{self, ValueDoc, ValueSpec};
 use crate::case::boolean;
 use crate::case::load::{PROPERTY_FILES, doc_from_file};
 use crate::case::template::Template;
@@ -575,6 +575,13 @@ impl Checker {
                     ReadBackDoc::NumberOrString => ReadBack::NumberOrString,
                     ReadBackDoc::Nothing => ReadBack::Nothing,
                     ReadBackDoc::Date(readings) => {
+                        // Each reading prints the sent date: a bad format
+                        // panicked inside chrono when the check was built.
+                        for reading in &readings {
+                            if let Err(e) = value::check_printable(reading) {
+                                self.error(&rpos, format!("field `{name}`: reads_back date: {e}"));
+                            }
+                        }
                         match valid.as_ref().and_then(ValueSpec::date_format) {
                             Some(sent) if !readings.is_empty() => ReadBack::Date {
                                 sent: sent.to_string(),

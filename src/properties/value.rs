@@ -262,10 +262,7 @@ fn check_templates(value: &Value, known: &dyn Fn(&str) -> bool) -> Result<(), St
 /// A format must print every date (chrono refuses to print with a bad one)
 /// and read back what it printed (the `date` read-back parses sent values).
 fn check_date_format(format: &str, sample: NaiveDate) -> Result<(), String> {
-    use chrono::format::{Item, StrftimeItems};
-    if StrftimeItems::new(format).any(|item| matches!(item, Item::Error)) {
-        return Err(format!("date: `{format}` is not a valid strftime format"));
-    }
+    check_printable(format).map_err(|e| format!("date: {e}"))?;
     let printed = sample.format(format).to_string();
     match NaiveDate::parse_from_str(&printed, format) {
         Ok(back) if back == sample => Ok(()),
@@ -273,6 +270,16 @@ fn check_date_format(format: &str, sample: NaiveDate) -> Result<(), String> {
             "date: format `{format}` does not name a whole date (it printed `{printed}`, which does not read back as {sample})"
         )),
     }
+}
+
+/// Whether chrono can print with `format`: printing with a bad one panics
+/// (its `Display` fails, and `to_string` unwraps that).
+pub fn check_printable(format: &str) -> Result<(), String> {
+    use chrono::format::{Item, StrftimeItems};
+    if StrftimeItems::new(format).any(|item| matches!(item, Item::Error)) {
+        return Err(format!("`{format}` is not a valid strftime format"));
+    }
+    Ok(())
 }
 
 pub fn format_date(date: NaiveDate, format: &str) -> String {
