@@ -126,8 +126,11 @@ where
     let handle = Arc::new(handle);
     let task = tokio::spawn(async move {
         loop {
+            // A connection reset before it was accepted fails `accept`: the
+            // server goes on, or later connections would wait unanswered.
             let Ok((mut stream, _)) = listener.accept().await else {
-                return;
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                continue;
             };
             counted.fetch_add(1, Ordering::SeqCst);
             let handle = handle.clone();

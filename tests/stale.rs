@@ -150,7 +150,14 @@ async fn server(reused: Reused) -> Server {
     let shared = counts.clone();
     let task = tokio::spawn(async move {
         let mut nth = 0;
-        while let Ok((stream, _)) = listener.accept().await {
+        loop {
+            // A connection reset before it was accepted fails `accept`
+            // (ECONNABORTED): the server goes on, or every later
+            // connection would wait unanswered in the backlog.
+            let Ok((stream, _)) = listener.accept().await else {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                continue;
+            };
             nth += 1;
             tokio::spawn(serve_connection(stream, reused, shared.clone(), nth));
         }
