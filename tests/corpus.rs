@@ -1,17 +1,20 @@
-//! The corpus of broken case, suite and statement-registry files
-//! (`tests/corpus/bad/`): each one is refused by `verity check` and by
+//! The corpus of broken case, suite, schema, property and statement-registry
+//! files (`tests/corpus/bad/`): each one is refused by `verity check` and by
 //! `verity run` with exit status 2 and, first, the `file:line:column:
 //! reason` line recorded beside it in `NAME.expected`; and no request leaves
-//! verity.
+//! verity. Neither command may hang on any of them: each gets a minute.
 //!
-//! Files too big to commit are generated here.
+//! Files too big to commit, and what git does not keep (FIFOs, links to
+//! directories, names holding a line break), are laid out here.
 
 mod support;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
 
-use support::{path_str, repo, text, verity};
+use support::{path_str, repo, text, verity_command};
 
 /// What stands in for the path of the file under test in a `.expected` file,
 /// and for the suite directory.
@@ -21,6 +24,14 @@ const DIR: &str = "{dir}";
 /// A suite file of one good case, for the broken suite files to sit beside.
 const GOOD_CASE: &str =
     "cases:\n  - name: a\n    steps:\n      - request: { method: GET, path: /x }\n";
+
+/// The suite a broken schema file is read for, as `schemas/<its name>`.
+fn schema_suite(file_name: &str) -> String {
+    format!("name: corpus\nschemas:\n  Thing: {{ file: schemas/{file_name} }}\n")
+}
+
+/// The limit on one verity command: a hang is a failure, not a stuck test.
+const PATIENCE: Duration = Duration::from_secs(60);
 
 /// One entry of the corpus: what to write where, and the line verity must say.
 struct Entry {
@@ -41,10 +52,16 @@ enum Kind {
     /// A statement registry, beside `tests/corpus/suite.yaml` and one good
     /// case file.
     Statements,
+    /// A schema file, `schemas/<file_name>` of a suite that names it; the
+    /// error is the suite file's, at the schema's declaration.
+    Schema { file_name: String },
+    /// A `properties.yaml`, beside `tests/corpus/suite.yaml` and a good case.
+    Properties,
+    /// Laid out by the function, in the suite directory it is given, with
+    /// `tests/corpus/suite.yaml` and a good case; it returns the path of the
+    /// file the error names.
+    Layout(fn(&Path) -> PathBuf),
 }
-
-/// The directories of `tests/corpus/bad/`, one per kind of file.
-const SUBDIRS: [&str; 4] = ["case", "checks", "suite", "statements"];
 
 fn corpus_dir() -> PathBuf {
     repo().join("tests/corpus")
@@ -62,7 +79,7 @@ fn read_dir_sorted(dir: &Path) -> Vec<PathBuf> {
 /// The committed files, each with its `.expected` line.
 fn committed() -> Vec<Entry> {
     let mut entries = Vec::new();
-    for sub in SUBDIRS {
+    for sub in KINDS {
         for path in read_dir_sorted(&corpus_dir().join("bad").join(sub)) {
             if path.extension().is_some_and(|e| e == "expected") {
                 continue;
@@ -77,6 +94,8 @@ fn committed() -> Vec<Entry> {
                     "suite" => Kind::Suite,
                     "statements" => Kind::Statements,
                     "checks" => Kind::Checks { file_name },
+                    "schema" => Kind::Schema { file_name },
+                    "properties" => Kind::Properties,
                     _ => Kind::Case { file_name },
                 },
                 content: std::fs::read(&path).unwrap(),
@@ -85,6 +104,129 @@ fn committed() -> Vec<Entry> {
         }
     }
     entries
+}
+
+/// The subdirectories of `tests/corpus/bad/`, one per kind of file.
+const KINDS: [&str; 6] = [
+    "case",
+    "checks",
+    "suite",
+    "statements",
+    "schema",
+    "properties",
+];
+
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+fn symlink(target: &str, link: &Path) -> PathBuf {
+    std::os::unix::fs::symlink(target, link).unwrap();
+    link.to_path_buf()
+}
+
+/// What git does not keep: links, FIFOs, names with control characters.
+fn laid_out() -> Vec<Entry> {
+    let entry = |name: &str, layout: fn(&Path) -> PathBuf, expected: &str| Entry {
+        name: format!("layout/{name}"),
+        kind: Kind::Layout(layout),
+        content: Vec::new(),
+        expected: expected.to_string(),
+    };
+    const LINKED_DIR: &str = " a link to a directory: verity does not follow directory links in a suite (a link back up would read the same files again and again); link the case files themselves, or copy the directory";
+    vec![
+        entry(
+            "link-to-the-suite",
+            |s| symlink(".", &s.join("again")),
+            LINKED_DIR,
+        ),
+        entry(
+            "links-up-twice",
+            |s| {
+                std::fs::create_dir(s.join("sub")).unwrap();
+                symlink("..", &s.join("sub/b"));
+                symlink("..", &s.join("sub/a"))
+            },
+            LINKED_DIR,
+        ),
+        entry(
+            "fifo-case-file",
+            |s| {
+                mkfifo(&s.join("x.yaml"));
+                s.join("x.yaml")
+            },
+            " a FIFO (named pipe), not a file: verity reads regular files only",
+        ),
+        entry(
+            "link-to-a-device",
+            |s| symlink("/dev/zero", &s.join("zero.yaml")),
+            " a character device, not a file: verity reads regular files only",
+        ),
+        entry(
+            "link-to-itself",
+            |s| symlink("self.yaml", &s.join("self.yaml")),
+            " cannot read: Too many levels of symbolic links (os error 40)",
+        ),
+        entry(
+            "properties-a-directory",
+            |s| {
+                std::fs::create_dir(s.join("properties.yaml")).unwrap();
+                s.join("properties.yaml")
+            },
+            " a directory, not a file: verity reads regular files only",
+        ),
+        entry(
+            "properties-a-fifo",
+            |s| {
+                mkfifo(&s.join("properties.yaml"));
+                s.join("properties.yaml")
+            },
+            " a FIFO (named pipe), not a file: verity reads regular files only",
+        ),
+        entry(
+            "schema-a-fifo",
+            |s| {
+                std::fs::write(s.join("suite.yaml"), schema_suite("thing.json")).unwrap();
+                std::fs::create_dir(s.join("schemas")).unwrap();
+                mkfifo(&s.join("schemas/thing.json"));
+                s.join("suite.yaml")
+            },
+            "3:10: schema `Thing`: {dir}/schemas/thing.json: a FIFO (named pipe), not a file: verity reads regular files only",
+        ),
+        entry(
+            "schema-over-the-size-limit",
+            |s| {
+                std::fs::write(s.join("suite.yaml"), schema_suite("big.json")).unwrap();
+                std::fs::create_dir(s.join("schemas")).unwrap();
+                let big = format!("{{\"description\": \"{}\"}}", "x".repeat(9 << 20));
+                std::fs::write(s.join("schemas/big.json"), big).unwrap();
+                s.join("suite.yaml")
+            },
+            "3:10: schema `Thing`: {dir}/schemas/big.json:1:8388609: file goes on past the 8388608 byte limit for schema files",
+        ),
+        entry(
+            "name-with-a-line-break",
+            |s| {
+                let file = s.join("two\nlines.yaml");
+                std::fs::write(&file, "cases: 3\n").unwrap();
+                file
+            },
+            "1:8: expected a list",
+        ),
+        entry(
+            "name-with-a-terminal-escape",
+            |s| {
+                let file = s.join("red\u{1b}[31m.yaml");
+                std::fs::write(&file, "cases: 3\n").unwrap();
+                file
+            },
+            "1:8: expected a list",
+        ),
+    ]
 }
 
 /// Files too big to commit.
@@ -143,7 +285,28 @@ fn lay_out(entry: &Entry) -> (tempfile::TempDir, String) {
     let root = tempfile::tempdir().unwrap();
     let suite = root.path().join("s");
     std::fs::create_dir(&suite).unwrap();
+    let beside_the_corpus_suite = || {
+        std::fs::copy(corpus_dir().join("suite.yaml"), suite.join("suite.yaml")).unwrap();
+        std::fs::write(suite.join("c.yaml"), GOOD_CASE).unwrap();
+    };
     let file = match &entry.kind {
+        Kind::Schema { file_name } => {
+            std::fs::write(suite.join("c.yaml"), GOOD_CASE).unwrap();
+            std::fs::write(suite.join("suite.yaml"), schema_suite(file_name)).unwrap();
+            std::fs::create_dir(suite.join("schemas")).unwrap();
+            std::fs::write(suite.join("schemas").join(file_name), &entry.content).unwrap();
+            suite.join("suite.yaml")
+        }
+        Kind::Properties => {
+            beside_the_corpus_suite();
+            let file = suite.join("properties.yaml");
+            std::fs::write(&file, &entry.content).unwrap();
+            file
+        }
+        Kind::Layout(layout) => {
+            beside_the_corpus_suite();
+            layout(&suite)
+        }
         Kind::Case { file_name } => {
             std::fs::copy(corpus_dir().join("suite.yaml"), suite.join("suite.yaml")).unwrap();
             let file = suite.join(file_name);
@@ -175,13 +338,38 @@ fn lay_out(entry: &Entry) -> (tempfile::TempDir, String) {
             file
         }
     };
-    (root, path_str(&file))
+    (root, shown(&path_str(&file)))
+}
+
+/// A path as verity prints it: control characters escaped.
+fn shown(path: &str) -> String {
+    verity::case::error::shown_path(Path::new(path))
+}
+
+/// Runs verity, killing it after [`PATIENCE`]: `None` when it hung.
+fn verity_bounded(args: &[&str]) -> Option<Output> {
+    let mut child = verity_command(args, &[])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the verity binary runs");
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > PATIENCE {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().unwrap())
 }
 
 #[test]
 fn every_corpus_file_has_its_expectation_and_the_corpus_covers_each_kind_of_problem() {
     let mut names = Vec::new();
-    for sub in SUBDIRS {
+    for sub in KINDS {
         let dir = corpus_dir().join("bad").join(sub);
         let paths = read_dir_sorted(&dir);
         for path in &paths {
@@ -226,7 +414,8 @@ fn every_corpus_file_has_its_expectation_and_the_corpus_covers_each_kind_of_prob
             "no corpus file for `{kind}`"
         );
     }
-    // And each refusal of the statement registry and of `checks:`.
+    // And each refusal of the statement registry and of `checks:`, and
+    // those of the hardening issue.
     for kind in [
         "checks/unknown-statement",
         "checks/pins-one-reading",
@@ -236,13 +425,26 @@ fn every_corpus_file_has_its_expectation_and_the_corpus_covers_each_kind_of_prob
         "statements/readings-on-must",
         "statements/open-without-readings",
         "statements/duplicate-id",
+        "case/tag-",
+        "case/quoted-bool-",
+        "case/echo-",
+        "case/capture-header-",
+        "case/expected-header-",
+        "case/header-value-",
+        "suite/header-",
+        "suite/schema-ref-",
+        "schema/ref-",
+        "properties/regex-",
+        "properties/date-",
+        "properties/one-of-",
+        "properties/only-while-",
     ] {
         assert!(
             names.iter().any(|n| n.starts_with(kind)),
             "no corpus file for `{kind}`"
         );
     }
-    assert!(names.len() >= 70, "{} files", names.len());
+    assert!(names.len() >= 150, "{} files", names.len());
 }
 
 #[test]
@@ -250,12 +452,16 @@ fn every_bad_file_is_refused_with_its_position_and_reason_and_nothing_is_sent() 
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let entries: Vec<Entry> = committed().into_iter().chain(generated()).collect();
+    let entries: Vec<Entry> = committed()
+        .into_iter()
+        .chain(generated())
+        .chain(laid_out())
+        .collect();
     let mut wrong = Vec::new();
     for entry in &entries {
         let (root, file) = lay_out(entry);
         let root_text = path_str(root.path());
-        let suite_dir = path_str(&root.path().join("s"));
+        let suite_dir = shown(&path_str(&root.path().join("s")));
         let want = format!(
             "{file}:{}",
             entry.expected.replace(FILE, &file).replace(DIR, &suite_dir)
@@ -264,7 +470,13 @@ fn every_bad_file_is_refused_with_its_position_and_reason_and_nothing_is_sent() 
             vec!["check", root_text.as_str()],
             vec!["run", "--cases", &root_text, "--base-url", &url],
         ] {
-            let output = verity(&command);
+            let Some(output) = verity_bounded(&command) else {
+                wrong.push(format!(
+                    "{} ({}): still running after {PATIENCE:?}: it hangs",
+                    entry.name, command[0]
+                ));
+                continue;
+            };
             let (stdout, stderr) = text(&output);
             let first = stderr.lines().next().unwrap_or_default();
             let problems = [

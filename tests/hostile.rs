@@ -126,8 +126,11 @@ where
     let handle = Arc::new(handle);
     let task = tokio::spawn(async move {
         loop {
+            // A connection reset before it was accepted fails `accept`: the
+            // server goes on, or later connections would wait unanswered.
             let Ok((mut stream, _)) = listener.accept().await else {
-                return;
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                continue;
             };
             counted.fetch_add(1, Ordering::SeqCst);
             let handle = handle.clone();
@@ -379,6 +382,13 @@ async fn a_server_closing_without_an_answer_is_a_protocol_error() {
     .await;
     let outcome = run_against(&server.url, &[]).await;
     outcome.assert_each_case_failed("protocol error", Duration::from_secs(10));
+    // A new connection closed without an answer is the server's failure,
+    // not a stale pooled connection: not sent again (`tests/stale.rs`).
+    assert_eq!(
+        server.connections.load(Ordering::SeqCst),
+        CASE_NAMES.len(),
+        "a request was sent again"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

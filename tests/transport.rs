@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use support::{args, path_str, serve, suite_dir, text, verity_async};
-use verity::report::json;
 
 const ONE_GET: &str = "cases:\n  - name: get\n    steps:\n      - request: { method: GET, path: /x }\n        expect: { status: 200 }\n";
 
@@ -59,22 +58,7 @@ async fn run(
     cases: &str,
     flags: &[&str],
 ) -> (verity::report::Report, std::process::Output) {
-    let dir = suite_dir("name: s\n", &[("c.yaml", cases)]);
-    let out = tempfile::tempdir().unwrap();
-    let report = out.path().join("r.json");
-    let mut argv = args(&[
-        "run",
-        "--cases",
-        &path_str(dir.path()),
-        "--base-url",
-        url,
-        "--report",
-        &format!("json:{}", report.display()),
-    ]);
-    argv.extend(args(flags));
-    let output = verity_async(argv).await;
-    let report = json::read(&report).unwrap_or_else(|e| panic!("{e}\n{:?}", text(&output)));
-    (report, output)
+    support::run_with_report("name: s\n", cases, url, flags).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -50,19 +50,23 @@ impl LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = shown_path(&self.file);
         match self.at {
-            None => write!(f, "{}: {}", self.file.display(), self.message),
-            Some(LineColumn { line, column }) => write!(
-                f,
-                "{}:{line}:{column}: {}",
-                self.file.display(),
-                self.message
-            ),
+            None => write!(f, "{file}: {}", self.message),
+            Some(LineColumn { line, column }) => {
+                write!(f, "{file}:{line}:{column}: {}", self.message)
+            }
         }
     }
 }
 
 impl std::error::Error for LoadError {}
+
+/// A path as messages print it: a file name may hold a line break or a
+/// terminal escape too, and is written as escapes like quoted text.
+pub fn shown_path(path: &Path) -> String {
+    one_line(&path.display().to_string())
+}
 
 /// Messages quote the file's text, which may hold line breaks or terminal
 /// escapes: written as escapes, each error stays on its one line.
@@ -105,5 +109,13 @@ mod tests {
     fn quoted_text_cannot_break_the_line_or_reach_the_terminal() {
         let e = LoadError::new(Path::new("c.yaml"), 2, 3, "`a\nb\u{1b}[31m` is bad");
         assert_eq!(e.to_string(), "c.yaml:2:3: `a\\nb\\u{1b}[31m` is bad");
+    }
+
+    #[test]
+    fn file_names_cannot_break_the_line_or_reach_the_terminal_either() {
+        let e = LoadError::new(Path::new("a\nb\u{1b}[2J.yaml"), 1, 1, "bad");
+        assert_eq!(e.to_string(), "a\\nb\\u{1b}[2J.yaml:1:1: bad");
+        let whole = LoadError::whole_file(Path::new("x\r.yaml"), "bad");
+        assert_eq!(whole.to_string(), "x\\r.yaml: bad");
     }
 }

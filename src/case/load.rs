@@ -1,7 +1,7 @@
 //! Reads suite directories into the validated model. Nothing here sends a
 //! request: a bad case file is refused before anything runs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,10 +15,10 @@ use serde_saphyr::{Location, Spanned};
 use super::compiled;
 use super::error::{LoadError, LoadErrors};
 use super::model::*;
+use super::read;
 use super::schema;
 use super::syntax::*;
 use super::template::{JsonTemplate, Template};
-use super::yaml_error;
 
 /// The suite file's names, in the order they are looked for.
 pub const SUITE_FILES: [&str; 3] = ["suite.yaml", "suite.yml", "suite.json"];
@@ -138,43 +138,6 @@ fn find_suite_file(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Case files of a suite: YAML and JSON files in its directory and below,
-/// except the suite file and the schema directory; sorted, so runs are stable.
-fn case_files(dir: &Path) -> Vec<PathBuf> {
-    fn walk(dir: &Path, top: bool, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.filter_map(Result::ok) {
-            let path = entry.path();
-            let name = entry.file_name();
-            if path.is_dir() {
-                if !(top && name == SCHEMA_DIR) {
-                    walk(&path, false, out);
-                }
-                continue;
-            }
-            let is_case_ext = matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml" | "json")
-            );
-            let is_suite_file = top
-                && SUITE_FILES
-                    .iter()
-                    .chain(PROPERTY_FILES.iter())
-                    .chain(STATEMENT_FILES.iter())
-                    .any(|n| name == *n);
-            if is_case_ext && !is_suite_file {
-                out.push(path);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, true, &mut out);
-    out.sort();
-    out
-}
-
 /// Loads a suite directory; with `only_file`, only that one case file.
 pub fn load_suite(dir: &Path, only_file: Option<&Path>) -> Result<Suite, LoadErrors> {
     let Some(suite_file) = find_suite_file(dir) else {
@@ -192,7 +155,11 @@ pub fn load_suite(dir: &Path, only_file: Option<&Path>) -> Result<Suite, LoadErr
     };
     let files = match only_file {
         Some(file) => vec![file.to_path_buf()],
-        None => case_files(dir),
+        None => {
+            let (files, errors) = read::case_files(dir);
+            cx.errors.extend(errors);
+            files
+        }
     };
     let mut names: BTreeMap<String, Pos> = BTreeMap::new();
     for (cases, errors) in case_files_loaded(&suite, &files) {
@@ -298,7 +265,15 @@ pub fn step_from_doc(
     known: &mut BTreeSet<String>,
 ) -> Result<Step, LoadErrors> {
     let mut cx = Loader::default();
-    let step = cx.step(suite, file, doc, 0, known, &[], &mut BTreeSet::new());
+    let step = cx.step(
+        suite,
+        file,
+        doc,
+        0,
+        known,
+        &mut StepNames::default(),
+        &mut BTreeSet::new(),
+    );
     match step {
         Some(step) => cx.finish(step),
         None => Err(LoadErrors(cx.errors)),
@@ -315,7 +290,8 @@ pub fn expect_from_doc(
 ) -> Result<Expect, LoadErrors> {
     let mut cx = Loader::default();
     let pos = spanned_pos(file, &doc);
-    let this_step = ["(this step)".to_string()];
+    let mut this_step = StepNames::default();
+    this_step.push("(this step)".to_string());
     let expect = cx.expect(
         suite,
         file,
@@ -356,15 +332,6 @@ pub fn doc_from_bytes<T: DeserializeOwned>(
 
 const SUITE_FILE_WHAT: &str = "a suite (name, base_path, variables, ...)";
 const CASE_FILE_WHAT: &str = "`cases:` with a list of cases";
-
-/// 1-based line and column of the position just after `before`, in characters.
-fn line_column(before: &[u8]) -> (u64, u64) {
-    let line = before.iter().filter(|b| **b == b'\n').count() as u64 + 1;
-    let last_line = before.rsplit(|b| *b == b'\n').next().unwrap_or_default();
-    // Count characters, not bytes: continuation bytes do not start one.
-    let column = last_line.iter().filter(|b| (**b & 0xC0) != 0x80).count() as u64 + 1;
-    (line, column)
-}
 
 #[derive(Default)]
 struct Loader {
@@ -428,97 +395,19 @@ impl Loader {
         ));
     }
 
-    /// Reads at most one byte past the limit, so that a huge file (or one
-    /// that never ends, such as a FIFO) is neither read whole nor parsed.
     fn read(&mut self, file: &Path) -> Option<Vec<u8>> {
-        use std::io::Read;
-        let mut bytes = Vec::new();
-        let read = std::fs::File::open(file)
-            .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes));
-        match read {
-            Ok(_) => Some(bytes),
-            Err(e) => {
-                self.errors
-                    .push(LoadError::whole_file(file, format!("cannot read: {e}")));
-                None
-            }
-        }
+        read::read(file).map_err(|e| self.errors.push(e)).ok()
     }
 
-    /// Parses the content of a YAML or JSON file; `file` names it in errors.
     fn parse_bytes<T: DeserializeOwned>(
         &mut self,
         file: &Path,
         bytes: &[u8],
         what: &str,
     ) -> Option<T> {
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            let (line, column) = line_column(&bytes[..MAX_FILE_BYTES as usize]);
-            self.errors.push(LoadError::new(
-                file,
-                line,
-                column,
-                format!("file goes on past the {MAX_FILE_BYTES} byte limit for case files here"),
-            ));
-            return None;
-        }
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let (line, column) = line_column(&bytes[..e.valid_up_to()]);
-                self.errors.push(LoadError::new(
-                    file,
-                    line,
-                    column,
-                    "not valid UTF-8: case files are UTF-8 text",
-                ));
-                return None;
-            }
-        };
-        if text
-            .lines()
-            .all(|line| line.trim().is_empty() || line.trim_start().starts_with('#'))
-        {
-            self.errors.push(LoadError::new(
-                file,
-                1,
-                1,
-                if text.trim().is_empty() {
-                    format!("empty file: expected {what}")
-                } else {
-                    format!("only comments: expected {what}")
-                },
-            ));
-            return None;
-        }
-        // YAML reads a superset of JSON (trailing commas, comments, ...):
-        // a `.json` file must be JSON, so JSON's own parser has the first word.
-        if file.extension().is_some_and(|e| e == "json")
-            && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text)
-        {
-            let message = yaml_error::strip_position(&e.to_string());
-            self.errors.push(LoadError::new(
-                file,
-                e.line().max(1) as u64,
-                e.column().max(1) as u64,
-                format!("not JSON: {message}"),
-            ));
-            return None;
-        }
-        // serde-saphyr is built without its `comments` feature: nothing uses
-        // a comment's text, and keeping them slowed parsing.
-        match serde_saphyr::from_str::<T>(text) {
-            Ok(doc) => Some(doc),
-            Err(e) => {
-                let (line, column) = e
-                    .location()
-                    .map(|l| (l.line().max(1), l.column().max(1)))
-                    .unwrap_or((1, 1));
-                self.errors
-                    .push(LoadError::new(file, line, column, yaml_error::describe(&e)));
-                None
-            }
-        }
+        read::parse_bytes(file, bytes, what)
+            .map_err(|e| self.errors.push(e))
+            .ok()
     }
 
     fn suite(&mut self, dir: &Path, suite_file: &Path, bytes: &[u8]) -> Option<Suite> {
@@ -565,10 +454,14 @@ impl Loader {
         let mut headers = IndexMap::new();
         for (header, value) in doc.headers {
             let pos = spanned_pos(&file, &value);
+            if !is_header_name(&header) {
+                self.error(&pos, not_a_header_name(&header));
+                continue;
+            }
             let template = value
                 .value
                 .as_deref()
-                .and_then(|text| self.template(text, &pos, &known, &format!("header `{header}`")));
+                .and_then(|text| self.header_value(text, &pos, &known, &header));
             headers.insert(header.to_ascii_lowercase(), template);
         }
         let mut schemas = BTreeMap::new();
@@ -698,28 +591,10 @@ impl Loader {
             (None, Some(inline)) => inline,
             (Some(path), None) => {
                 let full = dir.join(path);
-                let text = match std::fs::read_to_string(&full) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        self.error(
-                            pos,
-                            format!("schema `{name}`: cannot read {}: {e}", full.display()),
-                        );
-                        return None;
-                    }
-                };
-                match serde_json::from_str::<Value>(&text) {
+                match read::json_file(&full) {
                     Ok(v) => v,
                     Err(e) => {
-                        self.error(
-                            pos,
-                            format!(
-                                "schema `{name}`: {}:{}:{}: not JSON: {e}",
-                                full.display(),
-                                e.line(),
-                                e.column()
-                            ),
-                        );
+                        self.error(pos, format!("schema `{name}`: {e}"));
                         return None;
                     }
                 }
@@ -744,6 +619,57 @@ impl Loader {
                     format!("schema `{name}` is not a valid JSON Schema: {e}"),
                 );
                 None
+            }
+        }
+    }
+
+    /// A header value's template; its written parts must be valid in a
+    /// header (no line break: it would end the header, or be refused at
+    /// send time), substituted values are checked when sent.
+    fn header_value(
+        &mut self,
+        text: &str,
+        pos: &Pos,
+        known: &BTreeSet<String>,
+        name: &str,
+    ) -> Option<Template> {
+        let template = self.template(text, pos, known, &format!("header `{name}`"))?;
+        let bad = template.parts().iter().any(|part| {
+            matches!(part, super::template::Part::Literal(text)
+                if reqwest::header::HeaderValue::from_bytes(text.as_bytes()).is_err())
+        });
+        if bad {
+            self.error(
+                pos,
+                format!("header `{name}`: the value holds a line break or another control character; a header value is one line of text"),
+            );
+            return None;
+        }
+        Some(template)
+    }
+
+    /// An echo compares the fields of the JSON body a step sent: refused
+    /// when that step sends no body, which would fail every run.
+    fn echoes_of_bodies(&mut self, steps: &[Step]) {
+        fn echoes<'a>(expect: &'a Expect, out: &mut Vec<&'a Echo>) {
+            out.extend(expect.echo.iter());
+            for alternative in &expect.any_of {
+                echoes(alternative, out);
+            }
+        }
+        for (index, step) in steps.iter().enumerate() {
+            let mut found = Vec::new();
+            echoes(&step.expect, &mut found);
+            for echo in found {
+                let Some(sent) = steps.get(echo.of.index(index)) else {
+                    continue;
+                };
+                if sent.request.body.is_none() {
+                    self.error(
+                        echo.origin.pos(),
+                        format!("echo of step `{}`, which sends no body: echo compares the fields of the JSON object a request sends (give that request `json:`, or drop the echo)", sent.name),
+                    );
+                }
             }
         }
     }
@@ -892,7 +818,7 @@ impl Loader {
             self.error(&pos, format!("case `{name}` has no steps"));
         }
         let mut steps: Vec<Step> = Vec::new();
-        let mut step_names: Vec<String> = Vec::new();
+        let mut step_names = StepNames::default();
         for (index, step_doc) in doc.steps.into_iter().enumerate() {
             if let Some(step) = self.step(
                 suite,
@@ -900,14 +826,14 @@ impl Loader {
                 step_doc,
                 index,
                 &mut known,
-                &step_names,
+                &mut step_names,
                 &mut uses,
             ) {
-                step_names.push(step.name.clone());
                 steps.push(step);
-            } else {
-                step_names.push(format!("#{}", index + 1));
             }
+        }
+        if self.errors.len() == errors_before {
+            self.echoes_of_bodies(&steps);
         }
         if self.errors.len() > errors_before {
             return None;
@@ -945,7 +871,7 @@ impl Loader {
         doc: Spanned<StepDoc>,
         index: usize,
         known: &mut BTreeSet<String>,
-        earlier_steps: &[String],
+        step_names: &mut StepNames,
         uses: &mut BTreeSet<String>,
     ) -> Option<Step> {
         let pos = spanned_pos(file, &doc);
@@ -954,7 +880,7 @@ impl Loader {
         let name = match &doc.name {
             Some(n) => {
                 let text = n.value.trim().to_string();
-                if earlier_steps.contains(&text) {
+                if step_names.contains(&text) {
                     self.error(
                         &spanned_pos(file, n),
                         format!("duplicate step name `{text}` in this case"),
@@ -965,12 +891,11 @@ impl Loader {
             None => format!("#{}", index + 1),
         };
         let request = self.request(file, doc.request, known, uses);
-        let mut steps_in_scope = earlier_steps.to_vec();
-        steps_in_scope.push(name.clone());
+        step_names.push(name.clone());
         let expect = match doc.expect {
             Some(e) => {
                 let epos = spanned_pos(file, &e);
-                self.expect(suite, file, e.value, epos, known, &steps_in_scope, uses)
+                self.expect(suite, file, e.value, epos, known, step_names, uses)
             }
             None => Expect::default(),
         };
@@ -998,6 +923,13 @@ impl Loader {
                         (Some(p), None) => self
                             .jsonpath(&p, &cpos)
                             .map(|path| CaptureSource::JsonPath { source: p, path }),
+                        (None, Some(h)) if !is_header_name(&h) => {
+                            self.error(
+                                &cpos,
+                                format!("capture `{cap_name}`: {}", not_a_header_name(&h)),
+                            );
+                            None
+                        }
                         (None, Some(h)) => Some(CaptureSource::Header(h.to_ascii_lowercase())),
                         _ => {
                             self.error(&cpos, format!("capture `{cap_name}`: give exactly one of `jsonpath` or `header`"));
@@ -1082,14 +1014,12 @@ impl Loader {
         let mut headers = IndexMap::new();
         for (hname, value) in doc.headers {
             let hpos = spanned_pos(file, &value);
-            if reqwest::header::HeaderName::from_bytes(hname.as_bytes()).is_err() {
-                self.error(&hpos, format!("`{hname}` is not a valid header name"));
+            if !is_header_name(&hname) {
+                self.error(&hpos, not_a_header_name(&hname));
                 continue;
             }
             let template = match value.value {
-                Some(text) => self
-                    .template(&text, &hpos, known, &format!("header `{hname}`"))
-                    .map(Some),
+                Some(text) => self.header_value(&text, &hpos, known, &hname).map(Some),
                 None => Some(None),
             };
             if let Some(t) = template {
@@ -1149,7 +1079,7 @@ impl Loader {
         doc: ExpectDoc,
         pos: Pos,
         known: &BTreeSet<String>,
-        steps: &[String],
+        steps: &StepNames,
         uses: &mut BTreeSet<String>,
     ) -> Expect {
         let mut expect = Expect {
@@ -1174,6 +1104,10 @@ impl Loader {
         }
         for (hname, matcher) in doc.headers {
             let hpos = spanned_pos(file, &matcher);
+            if !is_header_name(&hname) {
+                self.error(&hpos, not_a_header_name(&hname));
+                continue;
+            }
             let name = hname.to_ascii_lowercase();
             let m = match matcher.value {
                 HeaderMatchDoc::Equals(text) => self
@@ -1293,13 +1227,13 @@ impl Loader {
                     let of = match &o.of {
                         None => Some(EchoOf::ThisStep),
                         Some(of) => {
-                            let found = steps.iter().position(|s| s == of);
+                            let found = steps.position(of);
                             if found.is_none() {
                                 self.error(
                                     &epos,
                                     format!(
                                         "echo of unknown step `{of}` (steps so far: {})",
-                                        steps.join(", ")
+                                        steps.list.join(", ")
                                     ),
                                 );
                             }
@@ -1513,6 +1447,49 @@ fn statement_refs(file: &Arc<PathBuf>, ids: Vec<Spanned<String>>) -> Vec<Stateme
         .collect()
 }
 
+fn is_header_name(name: &str) -> bool {
+    reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok()
+}
+
+fn not_a_header_name(name: &str) -> String {
+    let hint = if name.trim_end().ends_with(':') {
+        ": write it without the `:`"
+    } else if name.contains(char::is_whitespace) {
+        ": a header name holds no spaces"
+    } else {
+        ""
+    };
+    format!("`{name}` is not a valid header name{hint}")
+}
+
+/// The names of a case's steps so far, indexed: looking a name up was a
+/// scan of all of them, and each step copied the list, so `verity check`
+/// grew with the square of a case's steps (20 s at 34,000).
+#[derive(Default)]
+struct StepNames {
+    list: Vec<String>,
+    first: HashMap<String, usize>,
+}
+
+impl StepNames {
+    fn push(&mut self, name: String) {
+        self.first.entry(name.clone()).or_insert(self.list.len());
+        self.list.push(name);
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.first.contains_key(name)
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.first.get(name).copied()
+    }
+
+    fn len(&self) -> usize {
+        self.list.len()
+    }
+}
+
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name
@@ -1534,7 +1511,7 @@ fn unknown_variable(name: &str, known: &BTreeSet<String>, what: &str) -> String 
 
 /// Names of every case file the loader would read, for `verity list`.
 pub fn suite_case_files(dir: &Path) -> Vec<PathBuf> {
-    case_files(dir)
+    read::case_files(dir).0
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! The declarative model: case files, their syntax, and the loader that turns
 //! them into validated suites. Nothing here sends a request.
 
+pub mod boolean;
 mod compiled;
 pub mod error;
 pub mod load;
 pub mod model;
 pub mod print;
+mod read;
 pub mod schema;
 pub mod statements;
 pub mod syntax;

@@ -55,7 +55,8 @@ impl<'de> serde::Deserialize<'de> for Pos {
 
 impl fmt::Display for Pos {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+        let file = super::error::shown_path(&self.file);
+        write!(f, "{file}:{}:{}", self.line, self.column)
     }
 }
 

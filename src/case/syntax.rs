@@ -12,6 +12,8 @@ use serde_json::Value;
 use serde_saphyr::{FlowMap, Spanned};
 use std::fmt;
 
+use super::boolean;
+
 /// `cases/<suite>/suite.yaml`.
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -45,11 +47,19 @@ pub struct SuiteDoc {
 pub struct VariableDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(
+        default,
+        deserialize_with = "boolean::plain",
+        skip_serializing_if = "is_false"
+    )]
     pub secret: bool,
     /// When set and no value is given, the suite cannot run (exit 2). When
     /// unset and no value is given, cases that use the variable are skipped.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(
+        default,
+        deserialize_with = "boolean::plain",
+        skip_serializing_if = "is_false"
+    )]
     pub required: bool,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
@@ -132,7 +142,11 @@ pub struct CaseDoc {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Spanned<String>>,
     /// Conventional but undocumented behaviour: runs only with `--strict`.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(
+        default,
+        deserialize_with = "boolean::plain",
+        skip_serializing_if = "is_false"
+    )]
     pub strict: bool,
     /// Values fixed once per case run, e.g. `code: ${fresh.member_code}`.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
@@ -221,7 +235,11 @@ pub struct ExpectDoc {
 pub struct BodyDoc {
     /// `true`: the body is empty (zero bytes, or only whitespace);
     /// `false`: it is not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "boolean::plain_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub empty: Option<bool>,
     /// The body is exactly this JSON.
     #[serde(
@@ -260,9 +278,17 @@ pub struct PathAssertDoc {
     pub type_: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "boolean::plain_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub present: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "boolean::plain_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub absent: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub one_of: Option<Vec<Value>>,
@@ -275,7 +301,11 @@ pub struct PathAssertDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<usize>,
     /// The key may be missing altogether; the other predicates apply when it is there.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(
+        default,
+        deserialize_with = "boolean::plain",
+        skip_serializing_if = "is_false"
+    )]
     pub optional: bool,
     /// The statements this assertion checks, instead of its expectation's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -337,9 +367,17 @@ pub struct HeaderOptionsDoc {
     pub equals: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "boolean::plain_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub present: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "boolean::plain_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub absent: Option<bool>,
 }
 

@@ -9,6 +9,7 @@
 
 pub mod rate;
 pub mod retry;
+mod stale;
 
 use std::net::IpAddr;
 use std::sync::{Arc, Once};
@@ -131,8 +132,20 @@ impl std::error::Error for TransportError {}
 pub struct Client {
     direct: reqwest::Client,
     proxied: reqwest::Client,
+    /// The same without a pool: what a request goes out on again after the
+    /// server closed its pooled connection, so that it gets a new one.
+    direct_fresh: reqwest::Client,
+    proxied_fresh: reqwest::Client,
+    connections: Arc<stale::Connections>,
     options: ClientOptions,
     limiter: Option<Arc<RateLimiter>>,
+}
+
+/// One request sent, and whether it met a pooled connection the server had
+/// closed (see [`stale`]).
+struct Attempt {
+    outcome: Result<Response, TransportError>,
+    stale: bool,
 }
 
 fn install_crypto_provider() {
@@ -157,7 +170,8 @@ impl Client {
                 "the PEM bundle holds no certificate".into(),
             ));
         }
-        let build = |proxy: bool| {
+        let connections = Arc::new(stale::Connections::default());
+        let build = |proxy: bool, pooled: bool| {
             let mut builder = reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(options.timeout)
@@ -168,13 +182,21 @@ impl Client {
             if !proxy {
                 builder = builder.no_proxy();
             }
+            builder = if pooled {
+                builder.connector_layer(stale::Track(connections.clone()))
+            } else {
+                builder.pool_max_idle_per_host(0)
+            };
             builder
                 .build()
                 .map_err(|e| TransportError::InvalidRequest(error_chain(&e)))
         };
         Ok(Client {
-            direct: build(false)?,
-            proxied: build(true)?,
+            direct: build(false, true)?,
+            proxied: build(true, true)?,
+            direct_fresh: build(false, false)?,
+            proxied_fresh: build(true, false)?,
+            connections,
             limiter: options
                 .rate_limit
                 .map(|per_second| Arc::new(RateLimiter::new(per_second))),
@@ -206,15 +228,37 @@ impl Client {
     /// with exponential backoff (or the wait `Retry-After` asks for), and
     /// says how many attempts it took. Timeouts are not retried: the server
     /// may have acted on the request.
+    ///
+    /// A request that met a pooled connection the server had closed before
+    /// answering was not processed: it goes out again at once on a new
+    /// connection, once per exchange, whatever the method and `--retries`
+    /// (which counts the retries of what a server did answer or refuse).
     pub async fn exchange(&self, request: OutgoingRequest) -> Exchange {
         let mut retries = Vec::new();
         let mut attempt = 1;
+        // Attempts the retry policy counts: all but the resend after a stale
+        // connection.
+        let mut counted = 1;
+        let mut resent = false;
+        let mut fresh = false;
         loop {
             if let Some(limiter) = &self.limiter {
                 limiter.acquire().await;
             }
-            let outcome = self.send_once(&request).await;
-            let Some(wait) = self.retry_wait(&outcome, attempt, &mut retries) else {
+            let Attempt { outcome, stale } = self.send_once(&request, fresh).await;
+            fresh = false;
+            if stale && !resent {
+                let why = outcome.as_ref().err().map(ToString::to_string);
+                retries.push(format!(
+                    "attempt {attempt}: the server had closed the kept-alive connection without answering ({}), so the request was not processed: sent again at once on a new connection",
+                    why.unwrap_or_default()
+                ));
+                resent = true;
+                fresh = true;
+                attempt += 1;
+                continue;
+            }
+            let Some(wait) = self.retry_wait(&outcome, attempt, counted, &mut retries) else {
                 break Exchange {
                     outcome,
                     attempts: attempt,
@@ -223,15 +267,18 @@ impl Client {
             };
             tokio::time::sleep(wait).await;
             attempt += 1;
+            counted += 1;
         }
     }
 
     /// How long to wait before sending again after `outcome`, noting why in
-    /// `retries`; `None` when it is final.
+    /// `retries`; `None` when it is final. `counted` is the attempt's number
+    /// for the policy's limit and backoff, `attempt` its number in the notes.
     fn retry_wait(
         &self,
         outcome: &Result<Response, TransportError>,
         attempt: u32,
+        counted: u32,
         retries: &mut Vec<String>,
     ) -> Option<Duration> {
         let policy = &self.options.retry;
@@ -245,7 +292,7 @@ impl Client {
             }
             _ => return None,
         };
-        if attempt >= policy.max_attempts.max(1) {
+        if counted >= policy.max_attempts.max(1) {
             return None;
         }
         if let Some(asked) = asked.filter(|a| *a > policy.max_delay) {
@@ -256,7 +303,7 @@ impl Client {
             ));
             return None;
         }
-        let wait = asked.unwrap_or_else(|| policy.backoff(attempt, retry::jitter()));
+        let wait = asked.unwrap_or_else(|| policy.backoff(counted, retry::jitter()));
         retries.push(format!(
             "attempt {attempt}: {why}, waited {:.1} s{}",
             wait.as_secs_f64(),
@@ -269,12 +316,25 @@ impl Client {
         Some(wait)
     }
 
-    async fn send_once(&self, request: &OutgoingRequest) -> Result<Response, TransportError> {
+    /// One request; `fresh`: on a new connection, not one from the pool.
+    async fn send_once(&self, request: &OutgoingRequest, fresh: bool) -> Attempt {
+        let mut stale = false;
+        let outcome = self.send_on(request, fresh, &mut stale).await;
+        Attempt { outcome, stale }
+    }
+
+    async fn send_on(
+        &self,
+        request: &OutgoingRequest,
+        fresh: bool,
+        stale: &mut bool,
+    ) -> Result<Response, TransportError> {
         // Loopback targets never go through a proxy from the environment.
-        let client = if is_loopback(&request.url) {
-            &self.direct
-        } else {
-            &self.proxied
+        let client = match (is_loopback(&request.url), fresh) {
+            (true, false) => &self.direct,
+            (true, true) => &self.direct_fresh,
+            (false, false) => &self.proxied,
+            (false, true) => &self.proxied_fresh,
         };
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|e| TransportError::InvalidRequest(e.to_string()))?;
@@ -286,10 +346,14 @@ impl Client {
             builder = builder.body(body.clone());
         }
         let started = Instant::now();
-        let mut response = builder
-            .send()
-            .await
-            .map_err(|e| classify(e, &self.options))?;
+        let mut response = builder.send().await.map_err(|e| {
+            *stale = stale::is_stale(&e, &self.connections);
+            classify(e, &self.options)
+        })?;
+        // Connections opened for a resend are not pooled: never reused.
+        if let Some(local) = stale::local_addr_of(&response).filter(|_| !fresh) {
+            self.connections.answered(local);
+        }
         let status = response.status().as_u16();
         let headers = response
             .headers()

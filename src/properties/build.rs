@@ -771,10 +771,10 @@ cases:
         capture: { zz: $.a, name: { header: x-n }, aa: $.c }
       - name: t
         request: { method: PUT, path: /y, json: { "k": "${zz}", n: 1.5, l: [true, null] } }
-        expect: { echo: { of: s, ignore: [n] }, unchanged: { of: aa, except: [b.c] } }
+        expect: { echo: { ignore: [n] }, unchanged: { of: aa, except: [b.c] } }
       - name: u
         request: { method: POST, path: /z, raw: "{\"a\": \"${name}\"}" }
-        expect: { echo: true, body: { empty: false } }
+        expect: { echo: { of: t }, body: { empty: false } }
 "#;
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(

@@ -26,6 +26,7 @@
 mod build;
 mod check;
 mod model;
+mod regex_bound;
 mod save;
 mod scenario;
 pub mod spec;

@@ -19,7 +19,8 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::Property;
-use super::value::{ValueDoc, ValueSpec};
+use super::value::{self, ValueDoc, ValueSpec};
+use crate::case::boolean;
 use crate::case::load::{PROPERTY_FILES, doc_from_file, expect_from_doc, step_from_doc};
 use crate::case::syntax::{ExpectDoc, StepDoc};
 use crate::case::template::Template;
@@ -107,7 +108,7 @@ pub struct NotFoundDoc {
 pub struct UnknownDoc {
     pub name: String,
     /// Starts from a created resource's names and changes `vars` only.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "boolean::plain")]
     pub of_created: bool,
     pub vars: IndexMap<String, Spanned<ValueDoc>>,
 }
@@ -147,9 +148,9 @@ pub struct FieldDoc {
     pub also_changes: Vec<String>,
     /// Statuses in which this field may change (`resource.status`).
     #[serde(default)]
-    pub only_while: Vec<String>,
+    pub only_while: Vec<Spanned<String>>,
     /// No two resources hold the same (non-null) value.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "boolean::plain")]
     pub unique: bool,
 }
 
@@ -274,12 +275,14 @@ impl PropertySpec {
     }
 }
 
-/// The declaration file of a suite, if it has one.
+/// The declaration file of a suite, if it has one: whatever is there under
+/// that name, so that a directory or a FIFO called `properties.yaml` is
+/// refused when read rather than passed over as no declarations at all.
 pub fn find(dir: &Path) -> Option<PathBuf> {
     PROPERTY_FILES
         .iter()
         .map(|name| dir.join(name))
-        .find(|p| p.is_file())
+        .find(|p| p.symlink_metadata().is_ok())
 }
 
 /// Reads and checks the file's syntax and meaning (not yet its steps: see
@@ -702,6 +705,13 @@ impl Checker {
                     ReadBackDoc::NumberOrString => ReadBack::NumberOrString,
                     ReadBackDoc::Nothing => ReadBack::Nothing,
                     ReadBackDoc::Date(readings) => {
+                        // Each reading prints the sent date: a bad format
+                        // panicked inside chrono when the check was built.
+                        for reading in &readings {
+                            if let Err(e) = value::check_printable(reading) {
+                                self.error(&rpos, format!("field `{name}`: reads_back date: {e}"));
+                            }
+                        }
                         match valid.as_ref().and_then(ValueSpec::date_format) {
                             Some(sent) if !readings.is_empty() => ReadBack::Date {
                                 sent: sent.to_string(),
@@ -734,6 +744,28 @@ impl Checker {
                 format!("field `{name}`: only_while needs resource.status (the field holding the status)"),
             );
         }
+        if let Some(rule) = &resource.status {
+            // A status no resource can be in makes the model refuse every
+            // change of the field, and the properties fail a correct server.
+            let declared: Vec<&str> = [Some(rule.created.as_str()), rule.removed.as_deref()]
+                .into_iter()
+                .chain([resource.existing.as_ref().map(|e| e.status.as_str())])
+                .flatten()
+                .collect();
+            for status in &doc.only_while {
+                if !declared.contains(&status.value.as_str()) {
+                    let spos = self.pos(status);
+                    self.error(
+                        &spos,
+                        format!(
+                            "field `{name}`: only_while names status `{}`, which resource.status and resource.existing do not declare (declared: {})",
+                            status.value,
+                            declared.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
         if self.errors.len() > before {
             return None;
         }
@@ -743,7 +775,7 @@ impl Checker {
             invalid,
             reads_back,
             also_changes: doc.also_changes,
-            only_while: doc.only_while,
+            only_while: doc.only_while.into_iter().map(|s| s.value).collect(),
             unique: doc.unique,
             pos,
         })

@@ -22,6 +22,7 @@ use proptest::strategy::{BoxedStrategy, Union};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::regex_bound;
 use crate::case::template::{Generator, JsonTemplate, Part, Template};
 
 /// The syntax of a value declaration.
@@ -136,6 +137,7 @@ impl ValueDoc {
                         "regex `{source}`: leave out `^` and `$`: a generated string is the whole match"
                     )));
                 }
+                regex_bound::check(source).map_err(|e| here(&e.to_string()))?;
                 if let Err(e) = proptest::string::string_regex(source) {
                     return Err(here(&format!(
                         "regex `{source}` cannot generate strings: {e}"
@@ -263,17 +265,36 @@ fn check_templates(value: &Value, known: &dyn Fn(&str) -> bool) -> Result<(), St
 /// A format must print every date (chrono refuses to print with a bad one)
 /// and read back what it printed (the `date` read-back parses sent values).
 fn check_date_format(format: &str, sample: NaiveDate) -> Result<(), String> {
-    use chrono::format::{Item, StrftimeItems};
-    if StrftimeItems::new(format).any(|item| matches!(item, Item::Error)) {
-        return Err(format!("date: `{format}` is not a valid strftime format"));
-    }
-    let printed = sample.format(format).to_string();
+    let printed = printed(format, sample).map_err(|e| format!("date: {e}"))?;
     match NaiveDate::parse_from_str(&printed, format) {
         Ok(back) if back == sample => Ok(()),
         _ => Err(format!(
             "date: format `{format}` does not name a whole date (it printed `{printed}`, which does not read back as {sample})"
         )),
     }
+}
+
+/// Whether chrono can print a date with `format`.
+pub fn check_printable(format: &str) -> Result<(), String> {
+    printed(format, NaiveDate::default()).map(|_| ())
+}
+
+/// `date` in `format`, or why chrono cannot print it: a format it does
+/// not parse, or one asking for what a date does not have (`%H`, `%z`).
+/// `to_string` would panic on either (chrono's `Display` fails and it
+/// unwraps that).
+fn printed(format: &str, date: NaiveDate) -> Result<String, String> {
+    use chrono::format::{Item, StrftimeItems};
+    use std::fmt::Write;
+    let mut out = String::new();
+    if StrftimeItems::new(format).any(|item| matches!(item, Item::Error))
+        || write!(out, "{}", date.format(format)).is_err()
+    {
+        return Err(format!(
+            "`{format}` is not a strftime format that prints a date (no time or time zone fields)"
+        ));
+    }
+    Ok(out)
 }
 
 pub fn format_date(date: NaiveDate, format: &str) -> String {
@@ -468,8 +489,16 @@ mod tests {
     fn bad_declarations_say_where_and_why() {
         let e = spec("date: { format: '%Y', from: 1901-01-01, to: 1902-01-01 }").unwrap_err();
         assert!(e.contains("does not name a whole date"), "{e}");
-        let e = spec("date: { format: '%Q', from: 1901-01-01, to: 1902-01-01 }").unwrap_err();
-        assert!(e.contains("not a valid strftime"), "{e}");
+        for format in ["%Q", "%Y-%m-%d %H:%M", "%Y-%m-%d%z"] {
+            let e = spec(&format!(
+                "date: {{ format: '{format}', from: 1901-01-01, to: 1902-01-01 }}"
+            ))
+            .unwrap_err();
+            assert!(
+                e.contains("is not a strftime format that prints a date"),
+                "{format}: {e}"
+            );
+        }
         let e = spec("object: { a: { regex: '^x$' } }").unwrap_err();
         assert!(e.starts_with("object.a: regex"), "{e}");
         let e = spec("one_of: ['${nope}']").unwrap_err();

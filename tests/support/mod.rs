@@ -167,6 +167,33 @@ pub fn echo_app() -> axum::Router {
     )
 }
 
+/// `verity run` of a throwaway suite (`suite_yaml` and one case file)
+/// against `url`, with extra flags: its JSON report, and the output.
+pub async fn run_with_report(
+    suite_yaml: &str,
+    cases: &str,
+    url: &str,
+    flags: &[&str],
+) -> (verity::report::Report, Output) {
+    let dir = suite_dir(suite_yaml, &[("c.yaml", cases)]);
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("r.json");
+    let mut argv = args(&[
+        "run",
+        "--cases",
+        &path_str(dir.path()),
+        "--base-url",
+        url,
+        "--report",
+        &format!("json:{}", report.display()),
+    ]);
+    argv.extend(args(flags));
+    let output = verity_async(argv).await;
+    let report =
+        verity::report::json::read(&report).unwrap_or_else(|e| panic!("{e}\n{:?}", text(&output)));
+    (report, output)
+}
+
 /// A throwaway suite directory: `suite.yaml` plus the given case files.
 pub fn suite_dir(suite_yaml: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
