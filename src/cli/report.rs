@@ -11,7 +11,7 @@ use crate::report::github::{self, Actions};
 use crate::report::output::Format;
 use crate::report::output::{self, ReportSpec};
 use crate::report::style::{ColorChoice, Style};
-use crate::report::{Report, html, json, merge};
+use crate::report::{Report, ReportError, WriteError, html, json, merge};
 use crate::run::secrets::Masker;
 use crate::run::{Event, Reporter, Summary};
 
@@ -35,7 +35,7 @@ pub fn check_specs(specs: &[ReportSpec]) -> Result<(), String> {
 }
 
 /// Writes the reports and the GitHub step summary; returns the problems.
-pub fn publish(report: &Report, specs: &[ReportSpec], masker: &Masker) -> Vec<String> {
+pub fn publish(report: &Report, specs: &[ReportSpec], masker: &Masker) -> Vec<ReportError> {
     let mut errors = output::write_all(report, specs, masker);
     if let Some(actions) = Actions::from_env()
         && let Err(e) = actions.publish_summary(report, masker)
@@ -170,21 +170,23 @@ pub fn compare(args: CompareArgs) -> u8 {
     // secret of its own to mask.
     let errors = output::write_each(&args.reports, &Masker::default(), |spec, out| {
         let text = match spec.format {
-            Format::Json => serde_json::to_string_pretty(&comparison)
-                .map(|s| s + "\n")
-                .map_err(|e| format!("cannot write the JSON comparison: {e}"))?,
+            Format::Json => json::pretty(&comparison, "comparison")?,
             Format::Markdown => text::markdown(&comparison),
             Format::Html => html::compare::render(&comparison),
-            Format::Junit => return Err("verity report compare writes no JUnit".into()),
+            Format::Junit => {
+                return Err(WriteError::Unsupported {
+                    command: "verity report compare",
+                    format: "JUnit",
+                });
+            }
         };
-        out.write_all(text.as_bytes())
-            .map_err(|e| format!("cannot write: {e}"))
+        out.write_all(text.as_bytes()).map_err(WriteError::io)
     });
     finish(&errors, comparison.success())
 }
 
 /// The exit status once the reports are out.
-pub fn finish(errors: &[String], success: bool) -> u8 {
+pub fn finish(errors: &[ReportError], success: bool) -> u8 {
     for e in errors {
         eprintln!("error: {e}");
     }

@@ -7,19 +7,29 @@ use std::io::Write;
 use std::path::Path;
 
 use super::document::{Report, SCHEMA, VERSION};
+use super::error::WriteError;
 
-pub fn render(report: &Report) -> Result<String, String> {
-    let mut out = Vec::new();
-    write(report, &mut out)?;
-    String::from_utf8(out).map_err(|e| format!("cannot write the JSON report: {e}"))
+pub fn render(report: &Report) -> Result<String, WriteError> {
+    pretty(report, "report")
 }
 
 /// Writes the report as [`render`] would give it; a spooled report's
 /// results are read back and written one at a time.
-pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), String> {
+pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), WriteError> {
     serde_json::to_writer_pretty(&mut *out, report)
         .and_then(|()| out.write_all(b"\n").map_err(serde_json::Error::io))
-        .map_err(|e| format!("cannot write the JSON report: {e}"))
+        .map_err(|source| WriteError::Json {
+            document: "report",
+            source,
+        })
+}
+
+/// A JSON document as every JSON report is written: indented, a line
+/// break at the end; `document` names it in an error.
+pub fn pretty(value: &impl serde::Serialize, document: &'static str) -> Result<String, WriteError> {
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|source| WriteError::Json { document, source })
 }
 
 /// Reads a JSON report written by this or an older compatible verity.

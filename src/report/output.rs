@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use super::document::Report;
+use super::error::{ReportError, WriteError};
 use super::{html, json, junit, markdown};
 use crate::atomic::{self, Existing};
 use crate::run::secrets::Masker;
@@ -106,22 +107,21 @@ impl ReportSpec {
     }
 
     /// Writes the report in this spec's format to `out`.
-    pub fn write(&self, report: &Report, out: &mut dyn Write) -> Result<(), String> {
+    pub fn write(&self, report: &Report, out: &mut dyn Write) -> Result<(), WriteError> {
         let text = match self.format {
             Format::Junit => junit::render(report)?,
             Format::Json => return json::write(report, out),
             Format::Markdown => markdown::render(report),
             Format::Html => html::run::render(report),
         };
-        out.write_all(text.as_bytes())
-            .map_err(|e| format!("cannot write: {e}"))
+        out.write_all(text.as_bytes()).map_err(WriteError::io)
     }
 }
 
 /// Writes every report; one that fails does not stop the others. The text
 /// goes through the masker once more, so a secret that slipped past the
 /// runner still never reaches a file.
-pub fn write_all(report: &Report, specs: &[ReportSpec], masker: &Masker) -> Vec<String> {
+pub fn write_all(report: &Report, specs: &[ReportSpec], masker: &Masker) -> Vec<ReportError> {
     write_each(specs, masker, |spec, out| spec.write(report, out))
 }
 
@@ -129,17 +129,20 @@ pub fn write_all(report: &Report, specs: &[ReportSpec], masker: &Masker) -> Vec<
 pub fn write_each(
     specs: &[ReportSpec],
     masker: &Masker,
-    write: impl Fn(&ReportSpec, &mut dyn Write) -> Result<(), String>,
-) -> Vec<String> {
+    write: impl Fn(&ReportSpec, &mut dyn Write) -> Result<(), WriteError>,
+) -> Vec<ReportError> {
     let mut errors = Vec::new();
     for spec in specs {
         let written = atomic::write_with(&spec.path, Existing::Replace, |out| {
             let mut masked = masker.writer(out);
             write(spec, &mut masked)?;
-            masked.finish().map_err(|e| format!("cannot write: {e}"))
+            masked.finish().map_err(WriteError::io)
         });
-        if let Err(e) = written {
-            errors.push(format!("report {}: {e}", spec.path.display()));
+        if let Err(source) = written {
+            errors.push(ReportError::NotWritten {
+                path: spec.path.clone(),
+                source,
+            });
         }
     }
     errors
