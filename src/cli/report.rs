@@ -5,8 +5,9 @@ use std::io::Write;
 
 use super::args::{Color, CompareArgs, MergeArgs};
 use super::{EXIT_FAILED, EXIT_USAGE};
-use crate::report::compare::{self, Side, text};
+use crate::report::compare::{self, CompareError, Side, text};
 use crate::report::console::Console;
+use crate::report::error::SpecError;
 use crate::report::github::{self, Actions};
 use crate::report::output::Format;
 use crate::report::output::{self, ReportSpec};
@@ -24,11 +25,13 @@ pub fn style(color: Color) -> Style {
 }
 
 /// Checks every `--report` up front, so a typo does not cost a whole run.
-pub fn check_specs(specs: &[ReportSpec]) -> Result<(), String> {
+pub fn check_specs(specs: &[ReportSpec]) -> Result<(), SpecError> {
     for (i, spec) in specs.iter().enumerate() {
         spec.check()?;
         if specs[..i].iter().any(|s| s.path == spec.path) {
-            return Err(format!("--report {}: named twice", spec.path.display()));
+            return Err(SpecError::NamedTwice {
+                path: spec.path.clone(),
+            });
         }
     }
     Ok(())
@@ -144,19 +147,18 @@ pub fn compare(args: CompareArgs) -> u8 {
             "name two reports, OLD.json NEW.json, or each side's with --old and --new",
         );
     }
-    let read_side = |paths: &[std::path::PathBuf]| -> Result<Side, String> {
+    let read_side = |paths: &[std::path::PathBuf]| -> Result<Side, CompareError> {
         let mut reports = Vec::new();
         for path in paths {
             reports.push((path.clone(), json::read(path)?));
         }
-        Side::of(reports).map_err(|e| e.to_string())
+        Side::of(reports)
     };
     let sides = read_side(&old).and_then(|o| read_side(&new).map(|n| (o, n)));
-    let comparison =
-        match sides.and_then(|(o, n)| compare::compare(o, n, factor).map_err(|e| e.to_string())) {
-            Ok(c) => c,
-            Err(e) => return super::usage(e),
-        };
+    let comparison = match sides.and_then(|(o, n)| compare::compare(o, n, factor)) {
+        Ok(c) => c,
+        Err(e) => return super::usage(e),
+    };
     let style = style(args.color);
     let mut out = std::io::stdout();
     let mut printed = text::head(&comparison);

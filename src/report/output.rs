@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use super::document::Report;
-use super::error::{ReportError, WriteError};
+use super::error::{ReportError, SpecError, WriteError};
 use super::{html, json, junit, markdown};
 use crate::atomic::{self, Existing};
 use crate::run::secrets::Masker;
@@ -27,25 +27,26 @@ pub struct ReportSpec {
 }
 
 impl FromStr for ReportSpec {
-    type Err = String;
+    type Err = SpecError;
 
-    fn from_str(text: &str) -> Result<ReportSpec, String> {
-        let (format, path) = text.split_once(':').ok_or_else(|| {
-            format!("--report `{text}`: write FORMAT:PATH, e.g. junit:report.xml")
-        })?;
+    fn from_str(text: &str) -> Result<ReportSpec, SpecError> {
+        let (format, path) = text
+            .split_once(':')
+            .ok_or_else(|| SpecError::NoFormat { text: text.into() })?;
         let format = match format.to_ascii_lowercase().as_str() {
             "junit" | "xml" => Format::Junit,
             "json" => Format::Json,
             "markdown" | "md" => Format::Markdown,
             "html" | "htm" => Format::Html,
             other => {
-                return Err(format!(
-                    "--report `{text}`: unknown format `{other}` (junit, json, markdown or html)"
-                ));
+                return Err(SpecError::UnknownFormat {
+                    text: text.into(),
+                    format: other.into(),
+                });
             }
         };
         if path.is_empty() {
-            return Err(format!("--report `{text}`: the path is empty"));
+            return Err(SpecError::EmptyPath { text: text.into() });
         }
         Ok(ReportSpec {
             format,
@@ -69,39 +70,34 @@ impl Format {
 pub fn refuse_formats(
     specs: &[ReportSpec],
     allowed: &[Format],
-    command: &str,
-) -> Result<(), String> {
-    for spec in specs {
-        if !allowed.contains(&spec.format) {
-            let names: Vec<&str> = allowed.iter().map(|f| f.name()).collect();
-            return Err(format!(
-                "--report {}:{}: {command} writes {}",
-                spec.format.name(),
-                spec.path.display(),
-                names.join(", ")
-            ));
-        }
+    command: &'static str,
+) -> Result<(), SpecError> {
+    match specs.iter().find(|s| !allowed.contains(&s.format)) {
+        Some(spec) => Err(SpecError::FormatNotWritten {
+            format: spec.format,
+            path: spec.path.clone(),
+            command,
+            allowed: allowed.to_vec(),
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 impl ReportSpec {
     /// Refuses, before anything runs, a report that could not be written at
     /// the end: its directory must exist.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), SpecError> {
         let dir = atomic::dir_of(&self.path);
         if !dir.is_dir() {
-            return Err(format!(
-                "--report {}: the directory {} does not exist",
-                self.path.display(),
-                dir.display()
-            ));
+            return Err(SpecError::NoDirectory {
+                path: self.path.clone(),
+                dir: dir.to_path_buf(),
+            });
         }
         if self.path.is_dir() {
-            return Err(format!(
-                "--report {}: is a directory; name a file",
-                self.path.display()
-            ));
+            return Err(SpecError::IsDirectory {
+                path: self.path.clone(),
+            });
         }
         Ok(())
     }
@@ -170,7 +166,7 @@ mod tests {
             Format::Html
         );
         let e = "pdf:r.pdf".parse::<ReportSpec>().unwrap_err();
-        assert!(e.contains("unknown format `pdf`"), "{e}");
+        assert!(e.to_string().contains("unknown format `pdf`"), "{e}");
         assert!("r.xml".parse::<ReportSpec>().is_err());
         assert!("junit:".parse::<ReportSpec>().is_err());
     }
@@ -178,7 +174,12 @@ mod tests {
     #[test]
     fn a_missing_directory_is_refused_up_front() {
         let spec: ReportSpec = "json:/no/such/dir/r.json".parse().unwrap();
-        assert!(spec.check().unwrap_err().contains("does not exist"));
+        assert!(
+            spec.check()
+                .unwrap_err()
+                .to_string()
+                .contains("does not exist")
+        );
         let here: ReportSpec = "json:r.json".parse().unwrap();
         assert!(here.check().is_ok());
     }
