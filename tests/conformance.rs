@@ -300,7 +300,7 @@ fn assert_snapshots(
                 path.display(),
                 normalize(&contents)
             )),
-            Err(e) => Some(e),
+            Err(e) => Some(e.to_string()),
         };
         match (problem, insta_passed) {
             (Some(problem), _) => failures.push_str(&problem),
