@@ -120,7 +120,7 @@ pub async fn run(
             Ok(plans) => plans.into_iter().map(Arc::new).collect(),
             Err(e) => {
                 server.stop().await;
-                return Err(e);
+                return Err(e.to_string());
             }
         };
     let masker = plans
