@@ -46,7 +46,7 @@ pub fn write(path: &Path, bytes: &[u8], existing: Existing) -> Result<(), Atomic
     })
 }
 
-/// [`write`] of what `write` writes, as it writes it (buffered). An error
+/// [`write()`] of what `write` writes, as it writes it (buffered). An error
 /// of `write` comes back as it is, and the target is left untouched.
 pub fn write_with<E: From<AtomicError>>(
     path: &Path,

@@ -5,7 +5,7 @@
 //! change in what a server answers.
 //!
 //! - [`normalize`]: an answer as a snapshot holds it;
-//! - [`file`] and [`store`]: insta's file format and where files live;
+//! - [`file`](mod@file) and [`store`]: insta's file format and where files live;
 //! - [`error`]: what goes wrong with them;
 //! - [`hook`]: the check `verity run` applies after each case;
 //! - [`compare`]: two targets compared case by case (`verity diff`).
