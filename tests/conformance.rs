@@ -116,7 +116,8 @@ impl Harness {
             .runtime
             .block_on(reference::start(([127, 0, 0, 1], 0).into(), &options))
             .map_err(|e| format!("cannot start the {} reference server: {e}", api.name()))?;
-        let plan = plan::build_embedded(vec![suite], &server.url(), &options)?
+        let plan = plan::build_embedded(vec![suite], &server.url(), &options)
+            .map_err(|e| e.to_string())?
             .pop()
             .ok_or("planning gave no plan")?;
         Ok(SuiteTarget {
@@ -309,7 +310,7 @@ fn assert_snapshots(
                 path.display(),
                 normalize(&contents)
             )),
-            Err(e) => Some(e),
+            Err(e) => Some(e.to_string()),
         };
         match (problem, insta_passed) {
             (Some(problem), _) => failures.push_str(&problem),

@@ -12,7 +12,7 @@ use crate::mutants::{self, Setup};
 use crate::properties::Settings;
 use crate::reference::{self, Api, Faults};
 use crate::report::mutants::{MatrixPrinter, render};
-use crate::report::output;
+use crate::report::{WriteError, output};
 use crate::run::Stop;
 
 /// The suites to run: those named, or every suite with an embedded
@@ -104,8 +104,7 @@ pub async fn mutants(args: MutantsArgs) -> u8 {
     printer.finish(&report);
     let errors = output::write_each(&args.reports, &masker, |spec, out| {
         let text = render(spec.format, &report)?;
-        out.write_all(text.as_bytes())
-            .map_err(|e| format!("cannot write: {e}"))
+        out.write_all(text.as_bytes()).map_err(WriteError::io)
     });
     let code = finish(&errors, report.success());
     if code != EXIT_USAGE && report.stopped.as_deref() == Some(CTRL_C) {

@@ -5,13 +5,14 @@ use std::io::Write;
 
 use super::args::{Color, CompareArgs, MergeArgs};
 use super::{EXIT_FAILED, EXIT_USAGE};
-use crate::report::compare::{self, Side, text};
+use crate::report::compare::{self, CompareError, Side, text};
 use crate::report::console::Console;
+use crate::report::error::SpecError;
 use crate::report::github::{self, Actions};
 use crate::report::output::Format;
 use crate::report::output::{self, ReportSpec};
 use crate::report::style::{ColorChoice, Style};
-use crate::report::{Report, html, json, merge};
+use crate::report::{Report, ReportError, WriteError, html, json, merge};
 use crate::run::secrets::Masker;
 use crate::run::{Event, Reporter, Summary};
 
@@ -24,18 +25,20 @@ pub fn style(color: Color) -> Style {
 }
 
 /// Checks every `--report` up front, so a typo does not cost a whole run.
-pub fn check_specs(specs: &[ReportSpec]) -> Result<(), String> {
+pub fn check_specs(specs: &[ReportSpec]) -> Result<(), SpecError> {
     for (i, spec) in specs.iter().enumerate() {
         spec.check()?;
         if specs[..i].iter().any(|s| s.path == spec.path) {
-            return Err(format!("--report {}: named twice", spec.path.display()));
+            return Err(SpecError::NamedTwice {
+                path: spec.path.clone(),
+            });
         }
     }
     Ok(())
 }
 
 /// Writes the reports and the GitHub step summary; returns the problems.
-pub fn publish(report: &Report, specs: &[ReportSpec], masker: &Masker) -> Vec<String> {
+pub fn publish(report: &Report, specs: &[ReportSpec], masker: &Masker) -> Vec<ReportError> {
     let mut errors = output::write_all(report, specs, masker);
     if let Some(actions) = Actions::from_env()
         && let Err(e) = actions.publish_summary(report, masker)
@@ -144,19 +147,18 @@ pub fn compare(args: CompareArgs) -> u8 {
             "name two reports, OLD.json NEW.json, or each side's with --old and --new",
         );
     }
-    let read_side = |paths: &[std::path::PathBuf]| -> Result<Side, String> {
+    let read_side = |paths: &[std::path::PathBuf]| -> Result<Side, CompareError> {
         let mut reports = Vec::new();
         for path in paths {
             reports.push((path.clone(), json::read(path)?));
         }
-        Side::of(reports).map_err(|e| e.to_string())
+        Side::of(reports)
     };
     let sides = read_side(&old).and_then(|o| read_side(&new).map(|n| (o, n)));
-    let comparison =
-        match sides.and_then(|(o, n)| compare::compare(o, n, factor).map_err(|e| e.to_string())) {
-            Ok(c) => c,
-            Err(e) => return super::usage(e),
-        };
+    let comparison = match sides.and_then(|(o, n)| compare::compare(o, n, factor)) {
+        Ok(c) => c,
+        Err(e) => return super::usage(e),
+    };
     let style = style(args.color);
     let mut out = std::io::stdout();
     let mut printed = text::head(&comparison);
@@ -170,21 +172,23 @@ pub fn compare(args: CompareArgs) -> u8 {
     // secret of its own to mask.
     let errors = output::write_each(&args.reports, &Masker::default(), |spec, out| {
         let text = match spec.format {
-            Format::Json => serde_json::to_string_pretty(&comparison)
-                .map(|s| s + "\n")
-                .map_err(|e| format!("cannot write the JSON comparison: {e}"))?,
+            Format::Json => json::pretty(&comparison, "comparison")?,
             Format::Markdown => text::markdown(&comparison),
             Format::Html => html::compare::render(&comparison),
-            Format::Junit => return Err("verity report compare writes no JUnit".into()),
+            Format::Junit => {
+                return Err(WriteError::Unsupported {
+                    command: "verity report compare",
+                    format: "JUnit",
+                });
+            }
         };
-        out.write_all(text.as_bytes())
-            .map_err(|e| format!("cannot write: {e}"))
+        out.write_all(text.as_bytes()).map_err(WriteError::io)
     });
     finish(&errors, comparison.success())
 }
 
 /// The exit status once the reports are out.
-pub fn finish(errors: &[String], success: bool) -> u8 {
+pub fn finish(errors: &[ReportError], success: bool) -> u8 {
     for e in errors {
         eprintln!("error: {e}");
     }

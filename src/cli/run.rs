@@ -128,7 +128,7 @@ fn parse_base_urls(given: &[String], suites: &[Suite]) -> Result<BTreeMap<String
     let mut targets = BTreeMap::new();
     for text in given {
         let (suite, url) = split_target(text);
-        let url = plan::parse_base_url(url)?;
+        let url = plan::parse_base_url(url).map_err(|e| e.to_string())?;
         let target = Target {
             base_url: url,
             embedded: false,

@@ -13,7 +13,7 @@ use crate::run::on_ci;
 use crate::run::{Fresh, SuitePlan};
 use crate::snapshot::normalize::{clashing_names, snapshot_names};
 use crate::snapshot::store::{self, Stored};
-use crate::snapshot::{Mode, SnapshotHook, SnapshotStore, file};
+use crate::snapshot::{Mode, SnapshotError, SnapshotHook, SnapshotStore, file};
 
 pub use crate::report::snapshots::Notes;
 
@@ -32,7 +32,7 @@ pub(crate) fn hook(
     args: &RunArgs,
     plans: &[Arc<SuitePlan>],
     fresh: &Fresh,
-) -> Result<Option<Arc<SnapshotHook>>, String> {
+) -> Result<Option<Arc<SnapshotHook>>, SnapshotError> {
     let explicit = args.snapshots.is_some() || args.snapshot_dir.is_some();
     let mode = match args.snapshots {
         Some(SnapshotMode::Off) => return Ok(None),
@@ -49,14 +49,16 @@ pub(crate) fn hook(
     }
     let ci = on_ci();
     if mode == Mode::Update && ci {
-        return Err("--snapshots update writes pending snapshot files, but CI is set and nothing is written on CI: run it with CI unset".into());
+        return Err(SnapshotError::UpdateOnCi);
     }
     for plan in &checked {
         if let Some((name, first, second)) = clashing_names(&plan.suite.cases) {
-            return Err(format!(
-                "suite `{}`: {first} and {second} would share the snapshot file `{name}.snap`: rename a case or a step",
-                plan.suite.name
-            ));
+            return Err(SnapshotError::SharedFile {
+                suite: plan.suite.name.clone(),
+                first,
+                second,
+                name,
+            });
         }
     }
     let dir = args
@@ -73,7 +75,7 @@ pub(crate) fn hook(
 pub(crate) fn unreferenced(
     hook: &SnapshotHook,
     plans: &[Arc<SuitePlan>],
-) -> Result<Vec<PathBuf>, String> {
+) -> Result<Vec<PathBuf>, SnapshotError> {
     let mut found = Vec::new();
     for plan in plans
         .iter()
@@ -210,11 +212,15 @@ pub fn review(args: SnapshotsArgs) -> u8 {
 }
 
 /// A pending snapshot as a diff against the stored one.
-fn show_pending(pending: &Path, style: &Style) -> Result<String, String> {
+fn show_pending(pending: &Path, style: &Style) -> Result<String, SnapshotError> {
     let target = store::accepted_path(pending);
     let new = match store::read_path(pending)? {
         Stored::Contents(c) => c,
-        Stored::Missing => return Err(format!("{} is gone", pending.display())),
+        Stored::Missing => {
+            return Err(SnapshotError::Gone {
+                path: pending.to_path_buf(),
+            });
+        }
     };
     let (old, old_label) = match store::read_path(&target)? {
         Stored::Contents(c) => (c, target.display().to_string()),

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::case::model::Pos;
 
 pub use judge::{Baseline, Catcher, CatcherKind, RunOutcome, judge_fault};
-pub use runs::{Event, Setup, run};
+pub use runs::{Event, MutantsError, Setup, run};
 
 /// The `schema` field of the JSON matrix.
 pub const SCHEMA: &str = "verity-mutants";

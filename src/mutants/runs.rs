@@ -10,11 +10,11 @@ use std::time::{Instant, SystemTime};
 use super::judge::{Baseline, RunOutcome, judge_fault};
 use super::{CleanRun, DEFAULT_SEED, FaultRun, MutantsReport, SCHEMA, Shape, VERSION};
 use crate::case::Suite;
-use crate::http::{Client, ClientOptions};
+use crate::http::{Client, ClientOptions, TransportError};
 use crate::properties::{self, PropertySpec, Settings};
-use crate::reference::{self, Api, FaultInfo, Faults};
+use crate::reference::{self, Api, FaultInfo, Faults, StartError};
 use crate::report::document::timestamp;
-use crate::run::plan::{self, SuitePlan, Target};
+use crate::run::plan::{self, PlanError, SuitePlan, Target};
 use crate::run::secrets::Masker;
 use crate::run::{self, Event as RunEvent, Fresh, Reporter, RunOptions, Stop};
 
@@ -70,14 +70,31 @@ pub enum Event<'a> {
     Fault(&'a FaultRun),
 }
 
+/// Why `verity mutants` cannot run; found before anything is sent.
+#[derive(Debug, thiserror::Error)]
+pub enum MutantsError {
+    #[error(
+        "suite `{suite}` has no embedded reference server (`reference:` in its suite.yaml): mutants runs against the embedded servers only"
+    )]
+    NoReferenceServer { suite: String },
+    /// `api`: the server the fault is in.
+    #[error("fault `{fault}` is in the {api} server, which no selected suite tests")]
+    FaultNotTested {
+        fault: &'static str,
+        api: &'static str,
+    },
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[source] TransportError),
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
 /// The reference servers the suites need, or which suite has none.
-fn apis(suites: &[Suite]) -> Result<Vec<Api>, String> {
-    plan::embedded_apis(suites).map_err(|suite| {
-        format!(
-            "suite `{}` has no embedded reference server (`reference:` in its suite.yaml): \
-             mutants runs against the embedded servers only",
-            suite.name
-        )
+fn apis(suites: &[Suite]) -> Result<Vec<Api>, MutantsError> {
+    plan::embedded_apis(suites).map_err(|suite| MutantsError::NoReferenceServer {
+        suite: suite.name.clone(),
     })
 }
 
@@ -89,16 +106,15 @@ fn apis(suites: &[Suite]) -> Result<Vec<Api>, String> {
 pub async fn run(
     setup: Setup,
     observe: &mut dyn FnMut(Event<'_>),
-) -> Result<(MutantsReport, Masker), String> {
+) -> Result<(MutantsReport, Masker), MutantsError> {
     let started = Instant::now();
     let started_at = timestamp(SystemTime::now());
     let apis = apis(&setup.suites)?;
     if let Some(fault) = setup.faults.iter().find(|f| !apis.contains(&f.api)) {
-        return Err(format!(
-            "fault `{}` is in the {} server, which no selected suite tests",
-            fault.name,
-            fault.api.name()
-        ));
+        return Err(MutantsError::FaultNotTested {
+            fault: fault.name,
+            api: fault.api.name(),
+        });
     }
     let server_options = |faults: Faults| reference::Options {
         apis: apis.clone(),
@@ -111,8 +127,7 @@ pub async fn run(
         save_failures: false,
         ..setup.settings.clone()
     };
-    let client = Client::new(ClientOptions::default())
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    let client = Client::new(ClientOptions::default()).map_err(MutantsError::Client)?;
 
     let server = reference::start_local(&clean_options).await?;
     let plans: Vec<Arc<SuitePlan>> =
@@ -120,7 +135,7 @@ pub async fn run(
             Ok(plans) => plans.into_iter().map(Arc::new).collect(),
             Err(e) => {
                 server.stop().await;
-                return Err(e);
+                return Err(e.into());
             }
         };
     let masker = plans
@@ -167,7 +182,7 @@ pub async fn run(
                         server.stop().await;
                         judge_fault(fault, outcome, &baseline)
                     }
-                    Err(e) => FaultRun::not_run(fault, e),
+                    Err(e) => FaultRun::not_run(fault, e.to_string()),
                 }
             }
         };

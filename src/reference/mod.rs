@@ -146,14 +146,19 @@ impl Drop for Running {
     }
 }
 
-/// Binds `addr` (use `127.0.0.1:0` for a free port) and serves in the background.
+/// The embedded reference servers did not start (no loopback port to bind).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start the embedded reference servers: {0}")]
+pub struct StartError(#[source] pub std::io::Error);
+
 /// [`start`] on a free loopback port, for this process's own runs.
-pub async fn start_local(options: &Options) -> Result<Running, String> {
+pub async fn start_local(options: &Options) -> Result<Running, StartError> {
     start(([127, 0, 0, 1], 0).into(), options)
         .await
-        .map_err(|e| format!("cannot start the embedded reference servers: {e}"))
+        .map_err(StartError)
 }
 
+/// Binds `addr` (use `127.0.0.1:0` for a free port) and serves in the background.
 pub async fn start(addr: SocketAddr, options: &Options) -> std::io::Result<Running> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;

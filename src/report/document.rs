@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use super::error::ReportError;
 use super::normalization::Normalization;
 use super::spool::{self, Spool};
 pub use crate::run::result::Counts;
@@ -129,7 +130,7 @@ pub struct Collector {
     report: Report,
     spool: Option<Spool>,
     /// Why some results kept only their slim form.
-    lost: Option<String>,
+    lost: Option<ReportError>,
 }
 
 impl Collector {
@@ -164,7 +165,7 @@ impl Collector {
 
     /// The report of the run, without a copy of every result; an error
     /// when some results could not be kept whole.
-    pub fn into_report(mut self) -> (Report, Option<String>) {
+    pub fn into_report(mut self) -> (Report, Option<ReportError>) {
         self.report.settle();
         if let Some(mut spool) = self.spool.take() {
             spool.sort();
@@ -196,10 +197,8 @@ impl Collector {
         for result in spool.results() {
             match result {
                 Ok(r) => whole.push(r),
-                Err(e) => {
-                    self.lost = Some(format!(
-                        "the temporary file of results failed ({why}; then {e}): the cases that passed before are reported without their requests and answers"
-                    ));
+                Err(source) => {
+                    self.lost = Some(ReportError::ResultsLost { spool: why, source });
                     return;
                 }
             }

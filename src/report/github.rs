@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::console::{describe_step, describe_warnings};
 use super::document::Report;
+use super::error::ReportError;
 use super::junit::failure_message;
 use super::markdown;
 use super::style::Style;
@@ -44,7 +45,7 @@ impl Actions {
     }
 
     /// Appends the Markdown report to the step summary, masked.
-    pub fn publish_summary(&self, report: &Report, masker: &Masker) -> Result<(), String> {
+    pub fn publish_summary(&self, report: &Report, masker: &Masker) -> Result<(), ReportError> {
         if let Some(path) = &self.step_summary {
             let text = masker.mask(&markdown::render_within(report, markdown::SUMMARY_LIMIT));
             // GitHub owns this file and collects it after the step: append.
@@ -53,8 +54,9 @@ impl Actions {
                 .create(true)
                 .open(path)
                 .and_then(|mut f| f.write_all(text.as_bytes()))
-                .map_err(|e| {
-                    format!("cannot append to the step summary {}: {e}", path.display())
+                .map_err(|source| ReportError::StepSummary {
+                    path: path.clone(),
+                    source,
                 })?;
         }
         Ok(())

@@ -11,10 +11,11 @@ use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite}
 use super::console::{describe_step, describe_warnings};
 use super::curl;
 use super::document::Report;
+use super::error::WriteError;
 use super::style::Style;
 use crate::run::result::{CaseResult, Outcome};
 
-pub fn render(report: &Report) -> Result<String, String> {
+pub fn render(report: &Report) -> Result<String, WriteError> {
     let mut junit = quick_junit::Report::new("verity");
     if let Ok(at) = chrono::DateTime::parse_from_rfc3339(&report.started_at) {
         junit.set_timestamp(at);
@@ -31,9 +32,7 @@ pub fn render(report: &Report) -> Result<String, String> {
         ts.set_time(time);
         junit.add_test_suite(ts);
     }
-    junit
-        .to_string()
-        .map_err(|e| format!("cannot write JUnit XML: {e}"))
+    junit.to_string().map_err(WriteError::Junit)
 }
 
 fn test_case(case: &CaseResult) -> TestCase {

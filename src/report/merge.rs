@@ -8,12 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use super::document::{Counts, Report, SCHEMA, VERSION};
+use super::error::MergeError;
 use super::normalization::Normalization;
 use crate::run::Shard;
 
-pub fn merge(inputs: Vec<(PathBuf, Report)>) -> Result<Report, String> {
+pub fn merge(inputs: Vec<(PathBuf, Report)>) -> Result<Report, MergeError> {
     let Some((_, first)) = inputs.first() else {
-        return Err("no report to merge".into());
+        return Err(MergeError::NoReport);
     };
     let mut merged = Report {
         schema: SCHEMA.into(),
@@ -33,25 +34,26 @@ pub fn merge(inputs: Vec<(PathBuf, Report)>) -> Result<Report, String> {
     let mut stopped = Vec::new();
     for (path, report) in &inputs {
         for text in &report.shards {
-            let shard: Shard = text
-                .parse()
-                .map_err(|_| format!("{}: `{text}` is not a shard I/N", path.display()))?;
+            let shard: Shard = text.parse().map_err(|source| MergeError::BadShard {
+                path: path.clone(),
+                source,
+            })?;
             if let Some(other) = shards.insert(shard, path) {
-                return Err(format!(
-                    "shard {shard} is in both {} and {}",
-                    other.display(),
-                    path.display()
-                ));
+                return Err(MergeError::ShardTwice {
+                    shard,
+                    first: other.clone(),
+                    second: path.clone(),
+                });
             }
         }
         for result in &report.results {
             let id = result.id();
             if let Some(other) = owner.insert(id.clone(), path) {
-                return Err(format!(
-                    "case {id} is in both {} and {}: merge the reports of distinct shards or suites",
-                    other.display(),
-                    path.display()
-                ));
+                return Err(MergeError::CaseTwice {
+                    id,
+                    first: other.clone(),
+                    second: path.clone(),
+                });
             }
         }
         // Shards run side by side: the merged run took as long as the longest.
@@ -87,25 +89,20 @@ pub fn merge(inputs: Vec<(PathBuf, Report)>) -> Result<Report, String> {
 }
 
 /// Every shard of a set is there, and all sets agree on their count.
-fn check_complete(shards: &BTreeMap<Shard, &PathBuf>) -> Result<(), String> {
+fn check_complete(shards: &BTreeMap<Shard, &PathBuf>) -> Result<(), MergeError> {
     let counts: BTreeSet<u32> = shards.keys().map(|s| s.count).collect();
     if counts.len() > 1 {
-        let list: Vec<String> = counts.iter().map(|c| format!("/{c}")).collect();
-        return Err(format!(
-            "the reports come from different shardings ({}): merge the shards of one run",
-            list.join(", ")
-        ));
+        return Err(MergeError::Shardings {
+            counts: counts.into_iter().collect(),
+        });
     }
     if let Some(&count) = counts.first() {
-        let missing: Vec<String> = (1..=count)
-            .filter(|&index| !shards.contains_key(&Shard { index, count }))
-            .map(|index| format!("{index}/{count}"))
+        let missing: Vec<Shard> = (1..=count)
+            .map(|index| Shard { index, count })
+            .filter(|shard| !shards.contains_key(shard))
             .collect();
         if !missing.is_empty() {
-            return Err(format!(
-                "shard {} missing: pass the report of every shard",
-                missing.join(", ")
-            ));
+            return Err(MergeError::MissingShards { missing });
         }
     }
     Ok(())

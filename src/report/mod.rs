@@ -8,6 +8,7 @@ pub mod console;
 pub mod curl;
 pub mod diff;
 pub mod document;
+pub mod error;
 pub mod github;
 pub mod html;
 pub mod json;
@@ -24,3 +25,4 @@ pub mod style;
 
 pub use console::Console;
 pub use document::{Collector, Report};
+pub use error::{ReportError, WriteError};

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
+use super::error::WriteError;
+use super::json::pretty;
 use super::markdown::cell;
 use super::output::Format;
 use super::style::Style;
@@ -319,15 +321,16 @@ impl<W: Write> MatrixPrinter<W> {
 pub const MUTANTS_FORMATS: &[Format] = &[Format::Json, Format::Markdown, Format::Junit];
 
 /// The matrix as a report file.
-pub fn render(format: Format, report: &MutantsReport) -> Result<String, String> {
+pub fn render(format: Format, report: &MutantsReport) -> Result<String, WriteError> {
     match format {
-        Format::Json => serde_json::to_string_pretty(report)
-            .map(|s| s + "\n")
-            .map_err(|e| format!("cannot write the JSON matrix: {e}")),
+        Format::Json => pretty(report, "matrix"),
         Format::Markdown => Ok(markdown(report)),
         Format::Junit => junit(report),
         // Refused before the runs (`MUTANTS_FORMATS`).
-        Format::Html => Err("verity mutants writes no HTML report".into()),
+        Format::Html => Err(WriteError::Unsupported {
+            command: "verity mutants",
+            format: "HTML report",
+        }),
     }
 }
 
@@ -436,7 +439,7 @@ pub fn markdown(report: &MutantsReport) -> String {
 
 /// JUnit: one test case for the clean servers and one per fault (classname
 /// the server), failing when a fault survived or a false alarm rang.
-fn junit(report: &MutantsReport) -> Result<String, String> {
+fn junit(report: &MutantsReport) -> Result<String, WriteError> {
     let mut junit = quick_junit::Report::new("verity mutants");
     if let Ok(at) = chrono::DateTime::parse_from_rfc3339(&report.started_at) {
         junit.set_timestamp(at);
@@ -494,9 +497,7 @@ fn junit(report: &MutantsReport) -> Result<String, String> {
         suite.add_test_case(tc);
     }
     junit.add_test_suite(suite);
-    junit
-        .to_string()
-        .map_err(|e| format!("cannot write JUnit XML: {e}"))
+    junit.to_string().map_err(WriteError::Junit)
 }
 
 #[cfg(test)]

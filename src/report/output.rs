@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use super::document::Report;
+use super::error::{ReportError, SpecError, WriteError};
 use super::{html, json, junit, markdown};
 use crate::atomic::{self, Existing};
 use crate::run::secrets::Masker;
@@ -26,25 +27,26 @@ pub struct ReportSpec {
 }
 
 impl FromStr for ReportSpec {
-    type Err = String;
+    type Err = SpecError;
 
-    fn from_str(text: &str) -> Result<ReportSpec, String> {
-        let (format, path) = text.split_once(':').ok_or_else(|| {
-            format!("--report `{text}`: write FORMAT:PATH, e.g. junit:report.xml")
-        })?;
+    fn from_str(text: &str) -> Result<ReportSpec, SpecError> {
+        let (format, path) = text
+            .split_once(':')
+            .ok_or_else(|| SpecError::NoFormat { text: text.into() })?;
         let format = match format.to_ascii_lowercase().as_str() {
             "junit" | "xml" => Format::Junit,
             "json" => Format::Json,
             "markdown" | "md" => Format::Markdown,
             "html" | "htm" => Format::Html,
             other => {
-                return Err(format!(
-                    "--report `{text}`: unknown format `{other}` (junit, json, markdown or html)"
-                ));
+                return Err(SpecError::UnknownFormat {
+                    text: text.into(),
+                    format: other.into(),
+                });
             }
         };
         if path.is_empty() {
-            return Err(format!("--report `{text}`: the path is empty"));
+            return Err(SpecError::EmptyPath { text: text.into() });
         }
         Ok(ReportSpec {
             format,
@@ -68,60 +70,54 @@ impl Format {
 pub fn refuse_formats(
     specs: &[ReportSpec],
     allowed: &[Format],
-    command: &str,
-) -> Result<(), String> {
-    for spec in specs {
-        if !allowed.contains(&spec.format) {
-            let names: Vec<&str> = allowed.iter().map(|f| f.name()).collect();
-            return Err(format!(
-                "--report {}:{}: {command} writes {}",
-                spec.format.name(),
-                spec.path.display(),
-                names.join(", ")
-            ));
-        }
+    command: &'static str,
+) -> Result<(), SpecError> {
+    match specs.iter().find(|s| !allowed.contains(&s.format)) {
+        Some(spec) => Err(SpecError::FormatNotWritten {
+            format: spec.format,
+            path: spec.path.clone(),
+            command,
+            allowed: allowed.to_vec(),
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 impl ReportSpec {
     /// Refuses, before anything runs, a report that could not be written at
     /// the end: its directory must exist.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), SpecError> {
         let dir = atomic::dir_of(&self.path);
         if !dir.is_dir() {
-            return Err(format!(
-                "--report {}: the directory {} does not exist",
-                self.path.display(),
-                dir.display()
-            ));
+            return Err(SpecError::NoDirectory {
+                path: self.path.clone(),
+                dir: dir.to_path_buf(),
+            });
         }
         if self.path.is_dir() {
-            return Err(format!(
-                "--report {}: is a directory; name a file",
-                self.path.display()
-            ));
+            return Err(SpecError::IsDirectory {
+                path: self.path.clone(),
+            });
         }
         Ok(())
     }
 
     /// Writes the report in this spec's format to `out`.
-    pub fn write(&self, report: &Report, out: &mut dyn Write) -> Result<(), String> {
+    pub fn write(&self, report: &Report, out: &mut dyn Write) -> Result<(), WriteError> {
         let text = match self.format {
             Format::Junit => junit::render(report)?,
             Format::Json => return json::write(report, out),
             Format::Markdown => markdown::render(report),
             Format::Html => html::run::render(report),
         };
-        out.write_all(text.as_bytes())
-            .map_err(|e| format!("cannot write: {e}"))
+        out.write_all(text.as_bytes()).map_err(WriteError::io)
     }
 }
 
 /// Writes every report; one that fails does not stop the others. The text
 /// goes through the masker once more, so a secret that slipped past the
 /// runner still never reaches a file.
-pub fn write_all(report: &Report, specs: &[ReportSpec], masker: &Masker) -> Vec<String> {
+pub fn write_all(report: &Report, specs: &[ReportSpec], masker: &Masker) -> Vec<ReportError> {
     write_each(specs, masker, |spec, out| spec.write(report, out))
 }
 
@@ -129,17 +125,20 @@ pub fn write_all(report: &Report, specs: &[ReportSpec], masker: &Masker) -> Vec<
 pub fn write_each(
     specs: &[ReportSpec],
     masker: &Masker,
-    write: impl Fn(&ReportSpec, &mut dyn Write) -> Result<(), String>,
-) -> Vec<String> {
+    write: impl Fn(&ReportSpec, &mut dyn Write) -> Result<(), WriteError>,
+) -> Vec<ReportError> {
     let mut errors = Vec::new();
     for spec in specs {
         let written = atomic::write_with(&spec.path, Existing::Replace, |out| {
             let mut masked = masker.writer(out);
             write(spec, &mut masked)?;
-            masked.finish().map_err(|e| format!("cannot write: {e}"))
+            masked.finish().map_err(WriteError::io)
         });
-        if let Err(e) = written {
-            errors.push(format!("report {}: {e}", spec.path.display()));
+        if let Err(source) = written {
+            errors.push(ReportError::NotWritten {
+                path: spec.path.clone(),
+                source,
+            });
         }
     }
     errors
@@ -167,7 +166,7 @@ mod tests {
             Format::Html
         );
         let e = "pdf:r.pdf".parse::<ReportSpec>().unwrap_err();
-        assert!(e.contains("unknown format `pdf`"), "{e}");
+        assert!(e.to_string().contains("unknown format `pdf`"), "{e}");
         assert!("r.xml".parse::<ReportSpec>().is_err());
         assert!("junit:".parse::<ReportSpec>().is_err());
     }
@@ -175,7 +174,12 @@ mod tests {
     #[test]
     fn a_missing_directory_is_refused_up_front() {
         let spec: ReportSpec = "json:/no/such/dir/r.json".parse().unwrap();
-        assert!(spec.check().unwrap_err().contains("does not exist"));
+        assert!(
+            spec.check()
+                .unwrap_err()
+                .to_string()
+                .contains("does not exist")
+        );
         let here: ReportSpec = "json:r.json".parse().unwrap();
         assert!(here.check().is_ok());
     }

@@ -93,6 +93,8 @@ impl<W: Write> Reporter for Notes<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::atomic::AtomicError;
+    use crate::snapshot::SnapshotError;
 
     #[test]
     fn nothing_is_said_when_nothing_was_checked_or_all_match_quietly() {
@@ -120,7 +122,10 @@ mod tests {
             changed: 1,
             missing: 1,
             written: Vec::new(),
-            errors: vec!["cannot write x: disk full".into()],
+            errors: vec![Arc::new(SnapshotError::Write {
+                path: "x".into(),
+                source: AtomicError::Write(std::io::Error::other("disk full")),
+            })],
         };
         let text = describe(&tally, Mode::Check, "snapshots", &style, true);
         assert!(
@@ -128,7 +133,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("--snapshots update"), "{text}");
-        assert!(text.contains("error: cannot write x: disk full"), "{text}");
+        assert!(
+            text.contains("error: cannot write x: cannot write: disk full"),
+            "{text}"
+        );
         let written = Tally {
             written: vec!["snapshots/s/x@1.snap.new".into()],
             ..tally

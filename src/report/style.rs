@@ -15,7 +15,7 @@ pub struct Style {
 }
 
 impl Style {
-    /// `auto` colours a terminal, unless `NO_COLOR` is set (https://no-color.org).
+    /// `auto` colours a terminal, unless `NO_COLOR` is set (<https://no-color.org>).
     pub fn for_stdout(choice: ColorChoice) -> Style {
         let color = match choice {
             ColorChoice::Always => true,

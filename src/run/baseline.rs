@@ -10,6 +10,7 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -20,6 +21,7 @@ use serde_saphyr::Spanned;
 use super::CaseHook;
 use super::plan::SuitePlan;
 use super::result::{CaseResult, KnownFailure, Outcome};
+use crate::case::LoadErrors;
 use crate::case::load::{doc_from_bytes, doc_from_file};
 use crate::case::model::{Case, Suite};
 
@@ -44,8 +46,53 @@ pub struct Entry {
     pub reason: String,
     /// The last day the failure counts as known.
     pub expires: Option<NaiveDate>,
-    /// `file:line` of the entry.
-    pub at: String,
+    pub at: EntryAt,
+}
+
+/// Where an entry is in the baseline file, shown `file:line`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryAt {
+    /// The file as it was named.
+    pub file: String,
+    pub line: u64,
+}
+
+impl fmt::Display for EntryAt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// Why a baseline file cannot be used; each names the entry's place.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    /// Not readable, not YAML, or not the shape of a baseline file.
+    #[error(transparent)]
+    Load(#[from] LoadErrors),
+    #[error("{at}: case `{case}`: write suite::case, as `verity list` shows it")]
+    CaseName { at: EntryAt, case: String },
+    #[error("{at}: case `{case}`: give a reason")]
+    NoReason { at: EntryAt, case: String },
+    #[error("{at}: expires `{text}`: write a date as YYYY-MM-DD")]
+    Expires {
+        at: EntryAt,
+        text: String,
+        source: chrono::ParseError,
+    },
+    #[error("{at}: case `{case}` is listed twice (first at {first})")]
+    ListedTwice {
+        at: EntryAt,
+        case: String,
+        first: EntryAt,
+    },
+    /// An entry for a case a loaded suite does not have: a typo would
+    /// otherwise hide nothing and say nothing.
+    #[error("{at}: suite `{suite}` has no case `{case}` (see `verity list --suite {suite}`)")]
+    UnknownCase {
+        at: EntryAt,
+        suite: String,
+        case: String,
+    },
 }
 
 /// What a baseline file holds, for messages about it.
@@ -62,38 +109,39 @@ pub struct Baseline {
 
 impl Baseline {
     /// Read as case files are: size cap, UTF-8, positions, plain messages.
-    pub fn load(path: &Path, today: NaiveDate) -> Result<Baseline, String> {
-        let doc = doc_from_file(path, WHAT).map_err(|e| e.to_string())?;
+    pub fn load(path: &Path, today: NaiveDate) -> Result<Baseline, BaselineError> {
+        let doc = doc_from_file(path, WHAT)?;
         Baseline::from_doc(doc, &path.display().to_string(), today)
     }
 
-    pub fn parse(text: &str, file: &str, today: NaiveDate) -> Result<Baseline, String> {
-        let doc =
-            doc_from_bytes(Path::new(file), text.as_bytes(), WHAT).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str, file: &str, today: NaiveDate) -> Result<Baseline, BaselineError> {
+        let doc = doc_from_bytes(Path::new(file), text.as_bytes(), WHAT)?;
         Baseline::from_doc(doc, file, today)
     }
 
-    fn from_doc(doc: BaselineDoc, file: &str, today: NaiveDate) -> Result<Baseline, String> {
+    fn from_doc(doc: BaselineDoc, file: &str, today: NaiveDate) -> Result<Baseline, BaselineError> {
         let mut entries = BTreeMap::new();
         for spanned in doc.known_failures {
-            let at = format!("{file}:{}", spanned.referenced.line());
+            let at = EntryAt {
+                file: file.to_string(),
+                line: spanned.referenced.line(),
+            };
             let e = spanned.value;
             if !e.case.contains("::") {
-                return Err(format!(
-                    "{at}: case `{}`: write suite::case, as `verity list` shows it",
-                    e.case
-                ));
+                return Err(BaselineError::CaseName { at, case: e.case });
             }
             if e.reason.trim().is_empty() {
-                return Err(format!("{at}: case `{}`: give a reason", e.case));
+                return Err(BaselineError::NoReason { at, case: e.case });
             }
             let expires = match &e.expires {
                 None => None,
-                Some(text) => Some(
-                    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-                        format!("{at}: expires `{text}`: write a date as YYYY-MM-DD")
-                    })?,
-                ),
+                Some(text) => Some(NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(
+                    |source| BaselineError::Expires {
+                        at: at.clone(),
+                        text: text.clone(),
+                        source,
+                    },
+                )?),
             };
             let entry = Entry {
                 case: e.case.clone(),
@@ -102,10 +150,11 @@ impl Baseline {
                 at: at.clone(),
             };
             if let Some(first) = entries.insert(e.case.clone(), entry) {
-                return Err(format!(
-                    "{at}: case `{}` is listed twice (first at {})",
-                    e.case, first.at
-                ));
+                return Err(BaselineError::ListedTwice {
+                    at,
+                    case: e.case,
+                    first: first.at,
+                });
             }
         }
         Ok(Baseline {
@@ -118,16 +167,17 @@ impl Baseline {
     /// Refuses entries naming a case that a loaded suite does not have
     /// (a typo would otherwise hide nothing and say nothing). Entries of
     /// suites not loaded in this run are left alone.
-    pub fn check_cases(&self, suites: &[Suite]) -> Result<(), String> {
+    pub fn check_cases(&self, suites: &[Suite]) -> Result<(), BaselineError> {
         for entry in self.entries.values() {
             let (suite_name, case_name) = entry.case.split_once("::").unwrap_or_default();
             if let Some(suite) = suites.iter().find(|s| s.name == suite_name)
                 && !suite.cases.iter().any(|c| c.name == case_name)
             {
-                return Err(format!(
-                    "{}: suite `{suite_name}` has no case `{case_name}` (see `verity list --suite {suite_name}`)",
-                    entry.at
-                ));
+                return Err(BaselineError::UnknownCase {
+                    at: entry.at.clone(),
+                    suite: suite_name.into(),
+                    case: case_name.into(),
+                });
             }
         }
         Ok(())
@@ -262,7 +312,8 @@ mod tests {
             "b.yaml",
             today,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             e.starts_with("b.yaml:2: case `a`: write suite::case"),
             "{e}"
@@ -272,28 +323,32 @@ mod tests {
             "b.yaml",
             today,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("write a date as YYYY-MM-DD"), "{e}");
         let e = Baseline::parse(
             "known_failures:\n  - case: s::a\n    reason: r\n    why: x\n",
             "b.yaml",
             today,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("b.yaml:4:"), "{e}");
         let e = Baseline::parse(
             "known_failures:\n  - case: s::a\n    reason: r\n  - case: s::a\n    reason: q\n",
             "b.yaml",
             today,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("listed twice (first at b.yaml:2)"), "{e}");
         let e = Baseline::parse(
             "known_failures:\n  - case: s::a\n    reason: ' '\n",
             "b.yaml",
             today,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("give a reason"), "{e}");
         // Read as case files are: a duplicate key in plain words, a file of
         // comments alone named as such.
@@ -302,10 +357,29 @@ mod tests {
             "b.yaml",
             today,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("b.yaml:3:"), "{e}");
         assert!(!e.contains("Options"), "no Rust API in the message: {e}");
-        let e = Baseline::parse("# nothing\n", "b.yaml", today).unwrap_err();
+        let e = Baseline::parse("# nothing\n", "b.yaml", today)
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("b.yaml:1:1: only comments"), "{e}");
+    }
+
+    #[test]
+    fn an_error_keeps_the_place_and_the_cause() {
+        let e = Baseline::parse(
+            "known_failures:\n  - case: s::a\n    reason: r\n    expires: 2027-02-30\n",
+            "b.yaml",
+            day("2026-01-01"),
+        )
+        .unwrap_err();
+        let BaselineError::Expires { at, text, source } = &e else {
+            panic!("{e:?}");
+        };
+        assert_eq!(at.to_string(), "b.yaml:2");
+        assert_eq!(text, "2027-02-30");
+        assert!(std::error::Error::source(&e).is_some(), "{source}");
     }
 }

@@ -30,6 +30,53 @@ impl Target {
     }
 }
 
+/// A `--base-url` that verity cannot send requests to.
+#[derive(Debug, thiserror::Error)]
+pub enum BaseUrlError {
+    #[error("`{text}` is not a URL: {source}")]
+    NotAUrl {
+        text: String,
+        source: url::ParseError,
+    },
+    #[error("`{text}`: the base URL must be http:// or https://")]
+    Scheme { text: String },
+    #[error("`{text}`: the base URL cannot carry a query or a fragment")]
+    QueryOrFragment { text: String },
+}
+
+/// A variable that has no value, and the ways to give it one. A case that
+/// needs it is skipped with this as its reason.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "needs variable `{name}`{}: pass --var {name}=VALUE or set {prefix}{}",
+    if description.is_empty() { String::new() } else { format!(" ({description})") },
+    name.to_uppercase().replace('-', "_"),
+    prefix = ENV_PREFIX
+)]
+pub struct MissingVariable {
+    pub name: String,
+    /// The variable's `description:` in suite.yaml, if any.
+    pub description: String,
+}
+
+/// Why a run cannot be planned; found before anything is sent.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// `declared`: every `suite.variable` the selected suites declare.
+    #[error(
+        "--var {name}: no selected suite declares a variable `{name}` (declared: {})",
+        if declared.is_empty() { "none".to_string() } else { declared.join(", ") }
+    )]
+    UndeclaredVariable { name: String, declared: Vec<String> },
+    #[error("suite `{suite}` has no base URL: pass --base-url {suite}=URL")]
+    NoBaseUrl { suite: String },
+    #[error("suite `{suite}` {variable}")]
+    MissingVariable {
+        suite: String,
+        variable: MissingVariable,
+    },
+}
+
 /// Every suite planned against the embedded reference servers at
 /// `base_url`, started with `options`, as `verity run` plans them when no
 /// URL is given (their seeded values fill the suites' variables).
@@ -37,7 +84,7 @@ pub fn build_embedded(
     suites: Vec<Suite>,
     base_url: &Url,
     options: &crate::reference::Options,
-) -> Result<Vec<SuitePlan>, String> {
+) -> Result<Vec<SuitePlan>, PlanError> {
     let target = Target {
         base_url: base_url.clone(),
         embedded: true,
@@ -115,17 +162,16 @@ fn env_matches(env_suffix: &str, variable: &str) -> bool {
 }
 
 /// Validates the base URL given on the command line.
-pub fn parse_base_url(text: &str) -> Result<Url, String> {
-    let url = Url::parse(text).map_err(|e| format!("`{text}` is not a URL: {e}"))?;
+pub fn parse_base_url(text: &str) -> Result<Url, BaseUrlError> {
+    let url = Url::parse(text).map_err(|source| BaseUrlError::NotAUrl {
+        text: text.into(),
+        source,
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "`{text}`: the base URL must be http:// or https://"
-        ));
+        return Err(BaseUrlError::Scheme { text: text.into() });
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!(
-            "`{text}`: the base URL cannot carry a query or a fragment"
-        ));
+        return Err(BaseUrlError::QueryOrFragment { text: text.into() });
     }
     Ok(url)
 }
@@ -134,31 +180,27 @@ pub fn build(
     suites: Vec<Suite>,
     targets: &BTreeMap<String, Target>,
     inputs: &Inputs,
-) -> Result<Vec<SuitePlan>, String> {
+) -> Result<Vec<SuitePlan>, PlanError> {
     for (name, _) in &inputs.vars {
         if !suites.iter().any(|s| s.variables.contains_key(name)) {
             let declared: Vec<String> = suites
                 .iter()
                 .flat_map(|s| s.variables.keys().map(move |v| format!("{}.{v}", s.name)))
                 .collect();
-            return Err(format!(
-                "--var {name}: no selected suite declares a variable `{name}` (declared: {})",
-                if declared.is_empty() {
-                    "none".into()
-                } else {
-                    declared.join(", ")
-                }
-            ));
+            return Err(PlanError::UndeclaredVariable {
+                name: name.clone(),
+                declared,
+            });
         }
     }
     let mut plans = Vec::new();
     for suite in suites {
-        let target = targets.get(&suite.name).cloned().ok_or_else(|| {
-            format!(
-                "suite `{}` has no base URL: pass --base-url {}=URL",
-                suite.name, suite.name
-            )
-        })?;
+        let target = targets
+            .get(&suite.name)
+            .cloned()
+            .ok_or_else(|| PlanError::NoBaseUrl {
+                suite: suite.name.clone(),
+            })?;
         let mut values = IndexMap::new();
         let mut missing_required = Vec::new();
         for (name, decl) in &suite.variables {
@@ -194,17 +236,10 @@ pub fn build(
             }
         }
         if let Some(name) = missing_required.first() {
-            let decl = &suite.variables[name];
-            return Err(format!(
-                "suite `{}` needs variable `{name}`{}: pass --var {name}=VALUE or set {ENV_PREFIX}{}",
-                suite.name,
-                if decl.description.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", decl.description)
-                },
-                name.to_uppercase().replace('-', "_")
-            ));
+            return Err(PlanError::MissingVariable {
+                variable: missing_variable(&suite, name),
+                suite: suite.name.clone(),
+            });
         }
         let masker = Masker::new(
             suite
@@ -243,16 +278,15 @@ pub fn skip_reason(plan: &SuitePlan, case: &Case) -> Option<String> {
         .filter(|v| !plan.values.contains_key(*v))
         .collect();
     let name = missing.first()?;
-    let decl = &plan.suite.variables[name.as_str()];
-    let about = if decl.description.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", decl.description)
-    };
-    Some(format!(
-        "needs variable `{name}`{about}: pass --var {name}=VALUE or set {ENV_PREFIX}{}",
-        name.to_uppercase().replace('-', "_")
-    ))
+    Some(missing_variable(&plan.suite, name).to_string())
+}
+
+/// `name`, a variable `suite` declares, as missing.
+fn missing_variable(suite: &Suite, name: &str) -> MissingVariable {
+    MissingVariable {
+        name: name.to_string(),
+        description: suite.variables[name].description.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -303,5 +337,32 @@ mod tests {
         assert!(parse_base_url("ftp://x").is_err());
         assert!(parse_base_url("127.0.0.1:8080").is_err());
         assert!(parse_base_url("http://x/?a=1").is_err());
+        assert_eq!(
+            parse_base_url("http://x/#top").unwrap_err().to_string(),
+            "`http://x/#top`: the base URL cannot carry a query or a fragment"
+        );
+    }
+
+    #[test]
+    fn a_missing_variable_says_how_to_give_it() {
+        let bare = MissingVariable {
+            name: "active-member-id".into(),
+            description: String::new(),
+        };
+        assert_eq!(
+            bare.to_string(),
+            "needs variable `active-member-id`: pass --var active-member-id=VALUE or set VERITY_VAR_ACTIVE_MEMBER_ID"
+        );
+        let described = PlanError::MissingVariable {
+            suite: "onsi".into(),
+            variable: MissingVariable {
+                description: "an active member".into(),
+                ..bare
+            },
+        };
+        assert_eq!(
+            described.to_string(),
+            "suite `onsi` needs variable `active-member-id` (an active member): pass --var active-member-id=VALUE or set VERITY_VAR_ACTIVE_MEMBER_ID"
+        );
     }
 }

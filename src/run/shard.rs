@@ -30,11 +30,18 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     hash
 }
 
-impl FromStr for Shard {
-    type Err = String;
+/// A `--shard` that is not I/N with 1 <= I <= N.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--shard `{text}`: write I/N with 1 <= I <= N, e.g. 2/4")]
+pub struct ShardError {
+    pub text: String,
+}
 
-    fn from_str(text: &str) -> Result<Shard, String> {
-        let bad = || format!("--shard `{text}`: write I/N with 1 <= I <= N, e.g. 2/4");
+impl FromStr for Shard {
+    type Err = ShardError;
+
+    fn from_str(text: &str) -> Result<Shard, ShardError> {
+        let bad = || ShardError { text: text.into() };
         let (i, n) = text.split_once('/').ok_or_else(bad)?;
         let index: u32 = i.trim().parse().map_err(|_| bad())?;
         let count: u32 = n.trim().parse().map_err(|_| bad())?;
@@ -63,6 +70,10 @@ mod tests {
         assert!("1/0".parse::<Shard>().is_err());
         assert!("1".parse::<Shard>().is_err());
         assert!("a/b".parse::<Shard>().is_err());
+        assert_eq!(
+            "5/4".parse::<Shard>().unwrap_err().to_string(),
+            "--shard `5/4`: write I/N with 1 <= I <= N, e.g. 2/4"
+        );
     }
 
     #[test]

@@ -15,6 +15,8 @@
 //! match when their contents do, as insta compares them: trailing whitespace
 //! and `\r\n` line ends do not count, the header does not count at all.
 
+use super::error::NotASnapshot;
+
 /// A snapshot as verity writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotFile {
@@ -84,10 +86,10 @@ fn yaml_scalar(text: &str) -> String {
 }
 
 /// The contents of a snapshot file's text, as insta reads them.
-pub fn parse(text: &str) -> Result<String, String> {
+pub fn parse(text: &str) -> Result<String, NotASnapshot> {
     let mut lines = text.split_inclusive('\n');
     if lines.next().map(str::trim_end) != Some("---") {
-        return Err("not an insta snapshot: the first line is not `---`".into());
+        return Err(NotASnapshot::NoOpeningLine);
     }
     let mut closed = false;
     for line in lines.by_ref() {
@@ -97,7 +99,7 @@ pub fn parse(text: &str) -> Result<String, String> {
         }
     }
     if !closed {
-        return Err("not an insta snapshot: the header has no closing `---`".into());
+        return Err(NotASnapshot::UnclosedHeader);
     }
     let rest: String = lines.collect();
     Ok(rest.lines().collect::<Vec<_>>().join("\n"))
@@ -188,8 +190,10 @@ mod tests {
 
     #[test]
     fn files_without_the_header_are_refused() {
-        assert!(parse("status: 200\n").unwrap_err().contains("first line"));
-        assert!(parse("---\nsource: x\n").unwrap_err().contains("closing"));
-        assert!(parse("").is_err());
+        let e = parse("status: 200\n").unwrap_err();
+        assert!(e.to_string().contains("first line"), "{e}");
+        let e = parse("---\nsource: x\n").unwrap_err();
+        assert!(e.to_string().contains("closing"), "{e}");
+        assert_eq!(parse(""), Err(NotASnapshot::NoOpeningLine));
     }
 }

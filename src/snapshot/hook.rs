@@ -4,11 +4,12 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use regex::Regex;
 
 use super::Mode;
+use super::error::SnapshotError;
 use super::file::{SnapshotFile, normalize, same_contents};
 use super::normalize::{Normalizer, StepSnapshot};
 use super::store::{SnapshotStore, Stored};
@@ -25,8 +26,9 @@ pub struct Tally {
     pub missing: usize,
     /// Pending snapshots written (update mode), in the order written.
     pub written: Vec<PathBuf>,
-    /// Files that could not be read or written.
-    pub errors: Vec<String>,
+    /// Files that could not be read or written (shared: each is also
+    /// the reason of a failed check).
+    pub errors: Vec<Arc<SnapshotError>>,
 }
 
 impl Tally {
@@ -56,8 +58,8 @@ impl SnapshotHook {
         suites: BTreeSet<String>,
         fresh: &str,
         ci: bool,
-    ) -> Result<SnapshotHook, String> {
-        let fresh = Regex::new(fresh).map_err(|e| format!("fresh-value pattern: {e}"))?;
+    ) -> Result<SnapshotHook, SnapshotError> {
+        let fresh = Regex::new(fresh).map_err(SnapshotError::FreshPattern)?;
         Ok(SnapshotHook {
             store,
             mode,
@@ -97,7 +99,8 @@ impl SnapshotHook {
         let stored = match self.store.read(suite, &snap.name) {
             Ok(stored) => stored,
             Err(e) => {
-                self.lock().errors.push(e.clone());
+                let because = e.to_string();
+                self.lock().errors.push(Arc::new(e));
                 return CheckResult::new(
                     CheckKind::Snapshot,
                     subject,
@@ -105,7 +108,7 @@ impl SnapshotHook {
                     "a file verity cannot read",
                     false,
                 )
-                .because(e);
+                .because(because);
             }
         };
         let stored = match stored {
@@ -113,7 +116,7 @@ impl SnapshotHook {
                 if self.mode == Mode::Update
                     && let Err(e) = self.store.clear_pending(suite, &snap.name)
                 {
-                    self.lock().errors.push(e);
+                    self.lock().errors.push(Arc::new(e));
                 }
                 self.lock().matched += 1;
                 return CheckResult::new(
@@ -155,8 +158,9 @@ impl SnapshotHook {
                         next
                     }
                     Err(e) => {
-                        self.lock().errors.push(e.clone());
-                        e
+                        let next = e.to_string();
+                        self.lock().errors.push(Arc::new(e));
+                        next
                     }
                 }
             }

@@ -5,16 +5,19 @@
 //! change in what a server answers.
 //!
 //! - [`normalize`]: an answer as a snapshot holds it;
-//! - [`file`] and [`store`]: insta's file format and where files live;
+//! - [`file`](mod@file) and [`store`]: insta's file format and where files live;
+//! - [`error`]: what goes wrong with them;
 //! - [`hook`]: the check `verity run` applies after each case;
 //! - [`compare`]: two targets compared case by case (`verity diff`).
 
 pub mod compare;
+pub mod error;
 pub mod file;
 pub mod hook;
 pub mod normalize;
 pub mod store;
 
+pub use error::{NotASnapshot, SnapshotError};
 pub use hook::{SnapshotHook, Tally};
 pub use normalize::{Normalizer, StepSnapshot};
 pub use store::SnapshotStore;

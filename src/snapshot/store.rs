@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use super::error::SnapshotError;
 use super::file::{self, SnapshotFile};
 use crate::atomic::{self, Existing};
 
@@ -43,7 +44,7 @@ impl SnapshotStore {
 
     /// The contents stored under this name; an unreadable or malformed file
     /// is an error naming the file, never taken for a missing one.
-    pub fn read(&self, suite: &str, name: &str) -> Result<Stored, String> {
+    pub fn read(&self, suite: &str, name: &str) -> Result<Stored, SnapshotError> {
         read_path(&self.path(suite, name))
     }
 
@@ -53,26 +54,27 @@ impl SnapshotStore {
         suite: &str,
         name: &str,
         snapshot: &SnapshotFile,
-    ) -> Result<PathBuf, String> {
+    ) -> Result<PathBuf, SnapshotError> {
         let path = pending_path(&self.path(suite, name));
-        atomic::write(&path, snapshot.render().as_bytes(), Existing::Replace)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        Ok(path)
+        match atomic::write(&path, snapshot.render().as_bytes(), Existing::Replace) {
+            Ok(()) => Ok(path),
+            Err(source) => Err(SnapshotError::Write { path, source }),
+        }
     }
 
     /// Removes a pending snapshot left from an earlier run, once the answer
     /// matches the stored snapshot again. Returns whether there was one.
-    pub fn clear_pending(&self, suite: &str, name: &str) -> Result<bool, String> {
+    pub fn clear_pending(&self, suite: &str, name: &str) -> Result<bool, SnapshotError> {
         let path = pending_path(&self.path(suite, name));
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(format!("cannot remove {}: {e}", path.display())),
+            Err(source) => Err(SnapshotError::Remove { path, source }),
         }
     }
 
     /// Every pending snapshot of these suites (all suites when empty), sorted.
-    pub fn pending(&self, suites: &[String]) -> Result<Vec<PathBuf>, String> {
+    pub fn pending(&self, suites: &[String]) -> Result<Vec<PathBuf>, SnapshotError> {
         let dirs: Vec<PathBuf> = if suites.is_empty() {
             match std::fs::read_dir(&self.root) {
                 Ok(entries) => entries
@@ -81,7 +83,12 @@ impl SnapshotStore {
                     .filter(|p| p.is_dir())
                     .collect(),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-                Err(e) => return Err(format!("cannot read {}: {e}", self.root.display())),
+                Err(source) => {
+                    return Err(SnapshotError::Read {
+                        path: self.root.clone(),
+                        source,
+                    });
+                }
             }
         } else {
             suites.iter().map(|s| self.suite_dir(s)).collect()
@@ -91,7 +98,7 @@ impl SnapshotStore {
             let entries = match std::fs::read_dir(&dir) {
                 Ok(entries) => entries,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+                Err(source) => return Err(SnapshotError::Read { path: dir, source }),
             };
             found.extend(
                 entries
@@ -113,12 +120,12 @@ impl SnapshotStore {
         &self,
         suite: &str,
         names: &BTreeSet<String>,
-    ) -> Result<Vec<PathBuf>, String> {
+    ) -> Result<Vec<PathBuf>, SnapshotError> {
         let dir = self.suite_dir(suite);
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+            Err(source) => return Err(SnapshotError::Read { path: dir, source }),
         };
         let mut found: Vec<PathBuf> = entries
             .filter_map(Result::ok)
@@ -141,13 +148,21 @@ impl SnapshotStore {
 }
 
 /// The contents of a snapshot file (stored or pending).
-pub fn read_path(path: &Path) -> Result<Stored, String> {
+pub fn read_path(path: &Path) -> Result<Stored, SnapshotError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => file::parse(&text)
-            .map(Stored::Contents)
-            .map_err(|e| format!("{}: {e}", path.display())),
+        Ok(text) => {
+            file::parse(&text)
+                .map(Stored::Contents)
+                .map_err(|source| SnapshotError::Malformed {
+                    path: path.to_path_buf(),
+                    source,
+                })
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Stored::Missing),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        Err(source) => Err(SnapshotError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -172,23 +187,31 @@ pub fn accepted_path(pending: &Path) -> PathBuf {
 
 /// Makes a pending snapshot the stored one. The pending file is checked to be
 /// a snapshot first, so a stray file never replaces a good one.
-pub fn accept(pending: &Path) -> Result<PathBuf, String> {
-    let text = std::fs::read_to_string(pending)
-        .map_err(|e| format!("cannot read {}: {e}", pending.display()))?;
-    file::parse(&text).map_err(|e| format!("{}: {e}; left as it is", pending.display()))?;
-    let target = accepted_path(pending);
-    std::fs::rename(pending, &target).map_err(|e| {
-        format!(
-            "cannot rename {} to {}: {e}",
-            pending.display(),
-            target.display()
-        )
+pub fn accept(pending: &Path) -> Result<PathBuf, SnapshotError> {
+    let text = std::fs::read_to_string(pending).map_err(|source| SnapshotError::Read {
+        path: pending.to_path_buf(),
+        source,
     })?;
-    Ok(target)
+    file::parse(&text).map_err(|source| SnapshotError::NotAccepted {
+        path: pending.to_path_buf(),
+        source,
+    })?;
+    let target = accepted_path(pending);
+    match std::fs::rename(pending, &target) {
+        Ok(()) => Ok(target),
+        Err(source) => Err(SnapshotError::Rename {
+            from: pending.to_path_buf(),
+            to: target,
+            source,
+        }),
+    }
 }
 
-pub fn reject(pending: &Path) -> Result<(), String> {
-    std::fs::remove_file(pending).map_err(|e| format!("cannot remove {}: {e}", pending.display()))
+pub fn reject(pending: &Path) -> Result<(), SnapshotError> {
+    std::fs::remove_file(pending).map_err(|source| SnapshotError::Remove {
+        path: pending.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -235,10 +258,11 @@ mod tests {
         std::fs::write(store.path("s", "x@1"), snapshot("good").render()).unwrap();
         let stray = pending_path(&store.path("s", "x@1"));
         std::fs::write(&stray, "half a fi").unwrap();
+        let e = accept(&stray).unwrap_err();
         assert!(
-            accept(&stray)
-                .unwrap_err()
-                .contains("not an insta snapshot")
+            matches!(e, SnapshotError::NotAccepted { .. })
+                && e.to_string().contains("not an insta snapshot"),
+            "{e}"
         );
         assert_eq!(
             store.read("s", "x@1").unwrap(),
@@ -252,7 +276,7 @@ mod tests {
         let store = SnapshotStore::new(dir.path());
         std::fs::create_dir_all(store.suite_dir("s")).unwrap();
         std::fs::write(store.path("s", "x@1"), "status: 200\n").unwrap();
-        let err = store.read("s", "x@1").unwrap_err();
+        let err = store.read("s", "x@1").unwrap_err().to_string();
         assert!(
             err.contains("x@1.snap") && err.contains("first line"),
             "{err}"

@@ -19,8 +19,9 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::document::{Counts, Report};
+use super::error::{MergeError, ReadError};
 use super::merge;
-use super::normalization::{Rebuilt, fresh_regex};
+use super::normalization::{RebuildError, Rebuilt, fresh_regex};
 use crate::run::SuiteInfo;
 use crate::run::result::{CaseResult, Outcome};
 
@@ -317,14 +318,29 @@ impl Comparison {
 /// Why two sets of reports cannot be compared.
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
-    #[error("{0}")]
-    Merge(String),
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Merge(#[from] MergeError),
     #[error(
         "no suite in common: the old reports hold {old}, the new ones {new}; compare reports of the same suites"
     )]
     NoSuiteInCommon { old: String, new: String },
-    #[error("{0}")]
-    Normalization(String),
+    /// `which`: `old` or `new`.
+    #[error("the {which} report's pattern of generated values does not compile: {source}")]
+    FreshPattern {
+        which: &'static str,
+        source: regex::Error,
+    },
+    #[error("the new report: {0}")]
+    Redaction(#[source] RebuildError),
+}
+
+/// A `--slower-than` that is not a factor above 1.
+#[derive(Debug, thiserror::Error)]
+#[error("`{text}` is not a factor above 1: write e.g. 2x or 1.5x")]
+pub struct FactorError {
+    pub text: String,
 }
 
 /// One side: its runs, each a merged report.
@@ -458,7 +474,7 @@ impl Answers {
     /// The new side's redactions (the current definition of what varies)
     /// for both sides, each run's own generated values.
     fn of(old: &Side, new: &Side, notes: &mut Vec<String>) -> Result<Answers, CompareError> {
-        let fresh = |side: &Side, which: &str, notes: &mut Vec<String>| {
+        let fresh = |side: &Side, which: &'static str, notes: &mut Vec<String>| {
             if side.runs.iter().any(|r| r.normalization.is_none()) {
                 notes.push(format!(
                     "answers not compared: a {which} report does not say how its answers are normalized (written by an older verity); the outcomes and times are"
@@ -467,11 +483,8 @@ impl Answers {
             side.runs
                 .iter()
                 .map(|r| match &r.normalization {
-                    Some(n) => fresh_regex(&n.fresh).map_err(|e| {
-                        CompareError::Normalization(format!(
-                            "the {which} report's pattern of generated values does not compile: {e}"
-                        ))
-                    }),
+                    Some(n) => fresh_regex(&n.fresh)
+                        .map_err(|source| CompareError::FreshPattern { which, source }),
                     None => Ok(None),
                 })
                 .collect::<Result<Vec<_>, _>>()
@@ -487,8 +500,7 @@ impl Answers {
                 .flat_map(|n| &n.suites)
             {
                 if !suites.contains_key(name) {
-                    let rebuilt = Rebuilt::new(suite)
-                        .map_err(|e| CompareError::Normalization(format!("the new report: {e}")))?;
+                    let rebuilt = Rebuilt::new(suite).map_err(CompareError::Redaction)?;
                     suites.insert(name.clone(), rebuilt);
                 }
             }
@@ -643,13 +655,11 @@ fn slower_by(old: &CaseSide, new: &CaseSide, factor: f64) -> Option<f64> {
 }
 
 /// `2x`, `2`, `1.5x`: a factor above 1.
-pub fn parse_factor(text: &str) -> Result<f64, String> {
+pub fn parse_factor(text: &str) -> Result<f64, FactorError> {
     let number = text.trim().trim_end_matches(['x', 'X', '×']);
     match number.parse::<f64>() {
         Ok(f) if f > 1.0 && f.is_finite() => Ok(f),
-        _ => Err(format!(
-            "`{text}` is not a factor above 1: write e.g. 2x or 1.5x"
-        )),
+        _ => Err(FactorError { text: text.into() }),
     }
 }
 
@@ -686,7 +696,10 @@ mod tests {
         assert_eq!(median(vec![4, 1, 3, 2]), 2);
         assert_eq!(parse_factor("2x").unwrap(), 2.0);
         assert_eq!(parse_factor("1.5").unwrap(), 1.5);
-        assert!(parse_factor("1x").is_err());
+        assert_eq!(
+            parse_factor("1x").unwrap_err().to_string(),
+            "`1x` is not a factor above 1: write e.g. 2x or 1.5x"
+        );
         assert!(parse_factor("fast").is_err());
         let side = |ms| CaseSide {
             outcome: Outcome::Passed,
