@@ -163,3 +163,18 @@ impl Visitor for Generated {
         *origin = origin.generated();
     }
 }
+
+/// The suite variables a case reads, its suite's headers included: the plan
+/// skips a case whose variables the run does not give, rather than send
+/// `${name}` as text.
+pub fn suite_variables_used(suite: &Suite, case: &mut Case) -> Vec<String> {
+    let mut used = Variables::default();
+    walk_case(&mut used, case);
+    for template in suite.headers.values().flatten() {
+        used.0.extend(template.variables().map(String::from));
+    }
+    used.0
+        .into_iter()
+        .filter(|v| suite.variables.contains_key(v))
+        .collect()
+}

@@ -128,7 +128,7 @@ pub fn build(
         steps: b.steps,
         uses_variables: Vec::new(),
     };
-    case.uses_variables = suite_variables_used(suite, &mut case);
+    case.uses_variables = visit::suite_variables_used(suite, &mut case);
     // As the loader marks a case file: the same case, the same verdicts.
     if let Some(registry) = &suite.statements {
         case::verdict::mark_case(&mut case, &|refs| registry.advisory(refs));
@@ -137,19 +137,6 @@ pub fn build(
         case,
         roles: b.roles,
     })
-}
-
-/// The suite variables a case reads, as the loader lists them.
-fn suite_variables_used(suite: &Suite, case: &mut Case) -> Vec<String> {
-    let mut used = visit::Variables::default();
-    visit::walk_case(&mut used, case);
-    for template in suite.headers.values().flatten() {
-        used.0.extend(template.variables().map(String::from));
-    }
-    used.0
-        .into_iter()
-        .filter(|v| suite.variables.contains_key(v))
-        .collect()
 }
 
 /// A keyed update that succeeded, which a later replay sends again.
