@@ -50,6 +50,8 @@ const ACTIVE_MEMBER: &str = "mem_q5sdae3se6eg9m9dcvug";
 /// The PATCH wrk sends: three fields, as a property's update often has.
 const PATCH_BODY: &str = r#"{"firstName":"Annabel","lastName":"Lee","phone":"+447700900123"}"#;
 const TARGET_RATIO: f64 = 0.5;
+/// verity's CPU per checked request at most this many times wrk's per request.
+const TARGET_CPU_RATIO: f64 = 2.5;
 const TARGET_DEFAULT_RUN_S: f64 = 3.0;
 const TARGET_RSS_MIB: f64 = 100.0;
 const TARGET_LOAD_MS: f64 = 200.0;
@@ -832,6 +834,10 @@ fn main() {
                 t.checked.per_second / raw.per_second,
                 t.checked_pps / raw.per_second
             );
+            println!(
+                "| CPU per request, verity / wrk | {:.2} |",
+                t.checked.client_us / raw.client_us
+            );
         }
         println!(
             "| `verity serve` peak memory after 1-2 | {:.1} MiB |",
@@ -874,7 +880,12 @@ fn main() {
                 println!(
                     "  checked requests/s ≥ {TARGET_RATIO} × raw: {ratio:.2}: {}",
                     verdict(ratio >= TARGET_RATIO)
-                )
+                );
+                let cpu = t.checked.client_us / raw.client_us;
+                println!(
+                    "  verity's CPU per checked request ≤ {TARGET_CPU_RATIO} × wrk's: {cpu:.2}: {}",
+                    verdict(cpu <= TARGET_CPU_RATIO)
+                );
             }
             Err(_) => {
                 println!("  checked requests/s ≥ {TARGET_RATIO} × raw: not measured (no wrk)")
