@@ -80,6 +80,22 @@ fn catcher_ids(fault: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// Faults added to the catalogue ahead of the checks meant to catch them:
+/// the schema-derived property (a pattern accepted too loosely, an enum in
+/// any case), the discovered tier values and the concurrency property
+/// (issue 12). They must survive today, so that each is taken off this list
+/// when its check lands, and the kill rate below says so meanwhile.
+const AWAITING_THEIR_CHECKS: [&str; 4] = [
+    "onsi-dob-pattern-loose",
+    "onsi-gender-any-case",
+    "onsi-tier-update-not-stored",
+    "onsi-patch-lost-update",
+];
+
+/// Faults that change only what the docs show in examples (wording): caught
+/// as a warning, never as a failure.
+const CAUGHT_AS_WARNINGS: [&str; 1] = ["toluna-not-found-reworded"];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fault_of_the_catalogue_is_caught_and_the_clean_servers_pass() {
     let out = tempfile::tempdir().unwrap();
@@ -100,11 +116,29 @@ async fn every_fault_of_the_catalogue_is_caught_and_the_clean_servers_pass() {
     let catalogue: Vec<&reference::FaultInfo> = reference::catalogue().collect();
     let total = catalogue.len();
     let (cases, properties) = run_size(&repo().join("cases"), &[]);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let awaiting = AWAITING_THEIR_CHECKS.len();
+    let caught = total - awaiting;
+    // A surviving fault fails the run: exit 0 only once nothing awaits.
+    let expected_code = if awaiting == 0 { 0 } else { 1 };
+    assert_eq!(
+        output.status.code(),
+        Some(expected_code),
+        "{stdout}\n{stderr}"
+    );
+    let survived = if awaiting == 0 {
+        String::new()
+    } else {
+        format!(
+            "; {awaiting} survived: {}",
+            AWAITING_THEIR_CHECKS.join(", ")
+        )
+    };
     assert_eq!(
         last_line(&stdout),
         format!(
-            "kill rate: {total} of {total} faults caught (100.0%); clean servers: {} passed, 0 failed, no false alarm",
+            "kill rate: {caught} of {total} faults caught ({:.1}%), {} of them as a warning{survived}; clean servers: {} passed, 0 failed, no false alarm",
+            100.0 * caught as f64 / total as f64,
+            CAUGHT_AS_WARNINGS.len(),
             cases + properties
         ),
         "{stdout}"
@@ -139,9 +173,23 @@ async fn every_fault_of_the_catalogue_is_caught_and_the_clean_servers_pass() {
     let mut by_a_property = 0;
     for info in &catalogue {
         let f = fault(&report, info.name);
-        assert_eq!(f["verdict"], "caught", "{}: {f:#}", info.name);
+        if AWAITING_THEIR_CHECKS.contains(&info.name) {
+            assert_eq!(f["verdict"], "survived", "{}: {f:#}", info.name);
+            continue;
+        }
+        let verdict = if CAUGHT_AS_WARNINGS.contains(&info.name) {
+            "warned"
+        } else {
+            "caught"
+        };
+        assert_eq!(f["verdict"], verdict, "{}: {f:#}", info.name);
+        let catchers = if verdict == "warned" {
+            "warned_by"
+        } else {
+            "caught_by"
+        };
         // A fault breaks its own server only: what catches it is its suite's.
-        for c in f["caught_by"].as_array().unwrap() {
+        for c in f[catchers].as_array().unwrap() {
             assert_eq!(c["suite"], info.api.name(), "{}: {c:#}", info.name);
             assert!(c["why"].as_str().unwrap().starts_with("step `"), "{c:#}");
         }
@@ -154,18 +202,19 @@ async fn every_fault_of_the_catalogue_is_caught_and_the_clean_servers_pass() {
             by_a_property += 1;
         }
         // The console names the fault and at least its first catcher.
-        let first = &f["caught_by"][0]["name"];
+        let first = &f[catchers][0]["name"];
         let line = stdout
             .lines()
-            .find(|l| l.starts_with(&format!("CAUGHT {} ", info.name)))
-            .unwrap_or_else(|| panic!("no CAUGHT line for {}: {stdout}", info.name));
+            .find(|l| l.starts_with(&format!("{} {} ", verdict.to_uppercase(), info.name)))
+            .unwrap_or_else(|| panic!("no {verdict} line for {}: {stdout}", info.name));
         assert!(line.contains(first.as_str().unwrap()), "{line}");
     }
     // The properties ran in the fault runs and caught some faults too.
     assert!(by_a_property > 0, "no fault failed a property");
     assert!(
         stdout.contains(&format!(
-            "the cases alone catch {total}, the properties alone {by_a_property}\n"
+            "the cases alone catch {}, the properties alone {by_a_property}\n",
+            caught - CAUGHT_AS_WARNINGS.len()
         )),
         "{stdout}"
     );
@@ -173,7 +222,9 @@ async fn every_fault_of_the_catalogue_is_caught_and_the_clean_servers_pass() {
     let md = std::fs::read_to_string(&markdown).unwrap();
     assert!(
         md.starts_with(&format!(
-            "# verity mutants: ✅ {total} of {total} faults caught (100.0%), no false alarm\n"
+            "# verity mutants: {} {caught} of {total} faults caught ({:.1}%), no false alarm\n",
+            if awaiting == 0 { "✅" } else { "❌" },
+            100.0 * caught as f64 / total as f64,
         )),
         "{md}"
     );
