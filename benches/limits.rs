@@ -591,7 +591,7 @@ async fn checked_rate(server: &Server, concurrency: usize, cases: u32, seed: u64
             cases,
             ..Settings::new(seed + i as u64)
         };
-        let task = properties::task(plan, spec, "valid-partial-update", &settings)
+        let task = properties::property_run(plan, spec, "valid-partial-update", &settings)
             .expect("onsi has valid-partial-update");
         handles.push(tokio::spawn(task.check_counted(client.clone())));
     }

@@ -56,7 +56,7 @@ async fn bench() {
     let mut all_tasks = Vec::new();
     for (plan, spec) in plans.iter().zip(&specs) {
         let Some(spec) = spec else { continue };
-        for task in properties::tasks(plan, spec, &settings) {
+        for task in properties::runnables(plan, spec, &settings) {
             all_tasks.push(task.clone());
             let mut updates = Vec::new();
             let mut requests = Vec::new();

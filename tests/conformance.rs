@@ -201,7 +201,7 @@ fn run_property(
     name: &str,
 ) -> Result<(), Failed> {
     let target = harness.suite(suite)?;
-    let task = properties::task(&target.plan, spec, name, &Settings::new(property_seed()))
+    let task = properties::property_run(&target.plan, spec, name, &Settings::new(property_seed()))
         .ok_or_else(|| format!("suite `{suite}` has no property `{name}`"))?;
     let result = harness.runtime.block_on(task.check(harness.client.clone()));
     match (&result.outcome, &result.property) {

@@ -63,7 +63,8 @@ async fn run_property(
         .unwrap()
         .expect("the suite declares properties");
     let plan = plan_for(suite, &server, &options);
-    let task = properties::task(&plan, &spec, property, &settings).expect("the property exists");
+    let task =
+        properties::property_run(&plan, &spec, property, &settings).expect("the property exists");
     let client = Client::new(ClientOptions::default()).unwrap();
     let result = task.check(client).await;
     server.stop().await;
@@ -344,7 +345,7 @@ async fn a_saved_counterexample_runs_as_a_case_and_fails_only_on_the_broken_serv
     let plan = plan_for(suite, &broken, &broken_options);
     let mut s = settings(11, 48);
     s.save_failures = true;
-    let task = properties::task(&plan, &spec, "valid-partial-update", &s).unwrap();
+    let task = properties::property_run(&plan, &spec, "valid-partial-update", &s).unwrap();
     let result = task
         .check(Client::new(ClientOptions::default()).unwrap())
         .await;
@@ -402,7 +403,7 @@ async fn a_saved_counterexample_runs_as_a_case_and_fails_only_on_the_broken_serv
         .unwrap()
         .remove(0);
     let plan = plan_for(suite, &broken, &broken_options);
-    let task = properties::task(&plan, &spec, "valid-partial-update", &s).unwrap();
+    let task = properties::property_run(&plan, &spec, "valid-partial-update", &s).unwrap();
     let again = task
         .check(Client::new(ClientOptions::default()).unwrap())
         .await;

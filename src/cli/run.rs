@@ -362,7 +362,7 @@ pub async fn run(args: RunArgs) -> u8 {
         shard: args.shard,
         fail_fast: args.fail_fast,
         stop: stop.clone(),
-        tasks: Vec::new(),
+        runnables: Vec::new(),
     };
     let settings = Settings {
         cases: args.property_cases,
@@ -371,15 +371,15 @@ pub async fn run(args: RunArgs) -> u8 {
     };
     for plan in plans {
         if let Some(spec) = specs.get(&plan.suite.name) {
-            for task in properties::tasks(plan, spec, &settings) {
-                let id = format!("{}::{}", plan.suite.name, task.property().case_name());
+            for property in properties::runnables(plan, spec, &settings) {
+                let id = format!("{}::{}", plan.suite.name, property.property().case_name());
                 if run::selected_id(&run_options, &id) {
-                    run_options.tasks.push(task);
+                    run_options.runnables.push(property);
                 }
             }
         }
     }
-    if !args.target.quiet && !run_options.tasks.is_empty() {
+    if !args.target.quiet && !run_options.runnables.is_empty() {
         println!(
             "properties: seed {} (--seed {} repeats the same generated requests), {} generated cases each",
             settings.seed, settings.seed, settings.cases

@@ -204,7 +204,7 @@ mod tests {
     use super::*;
     use crate::check::{CheckKind, CheckResult};
     use crate::run::result::{RequestSummary, StepResult};
-    use crate::run::{Outcome, TaskInfo};
+    use crate::run::{CaseInfo, Outcome};
 
     fn fault() -> &'static FaultInfo {
         crate::reference::catalogue()
@@ -245,7 +245,7 @@ mod tests {
         CaseResult {
             outcome,
             steps,
-            ..CaseResult::named(TaskInfo {
+            ..CaseResult::named(CaseInfo {
                 suite: "onsi".into(),
                 name: name.into(),
                 description: String::new(),

@@ -265,8 +265,8 @@ impl Runner<'_> {
         };
         for plan in plans {
             if let Some(spec) = self.specs.get(&plan.suite.name) {
-                for task in properties::tasks(plan, spec, self.settings) {
-                    options.tasks.push(task);
+                for property in properties::runnables(plan, spec, self.settings) {
+                    options.runnables.push(property);
                 }
             }
         }

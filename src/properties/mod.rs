@@ -20,24 +20,24 @@
 //! and checks as hand-written cases.
 //!
 //! For a test harness: [`load`] a suite's declarations, [`available`] lists
-//! its properties, [`task`] builds one by name, and [`PropertyTask::check`]
+//! its properties, [`run`] builds one by name, and [`PropertyRun::check`]
 //! runs it (inside a tokio runtime).
 
 mod build;
 mod check;
 mod model;
 mod regex_bound;
+mod run;
 mod save;
 mod scenario;
 pub mod spec;
-mod task;
 mod value;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub use run::{Counts, PropertyRun, Settings, random_seed};
 pub use spec::PropertySpec;
-pub use task::{Counts, PropertyTask, Settings, random_seed};
 
 use crate::case::{LoadErrors, Suite};
 use crate::run::SuitePlan;
@@ -148,15 +148,15 @@ pub fn available(spec: &PropertySpec) -> Vec<Property> {
 }
 
 /// One task per available property of a planned suite.
-pub fn tasks(
+pub fn runnables(
     plan: &Arc<SuitePlan>,
     spec: &Arc<PropertySpec>,
     settings: &Settings,
-) -> Vec<Arc<PropertyTask>> {
+) -> Vec<Arc<PropertyRun>> {
     available(spec)
         .into_iter()
         .map(|p| {
-            Arc::new(PropertyTask::new(
+            Arc::new(PropertyRun::new(
                 plan.clone(),
                 spec.clone(),
                 p,
@@ -167,14 +167,14 @@ pub fn tasks(
 }
 
 /// The task of one property, by name (`stateful-sequence`).
-pub fn task(
+pub fn property_run(
     plan: &Arc<SuitePlan>,
     spec: &Arc<PropertySpec>,
     name: &str,
     settings: &Settings,
-) -> Option<Arc<PropertyTask>> {
+) -> Option<Arc<PropertyRun>> {
     let property = Property::from_name(name).filter(|p| scenario::available(spec, *p))?;
-    Some(Arc::new(PropertyTask::new(
+    Some(Arc::new(PropertyRun::new(
         plan.clone(),
         spec.clone(),
         property,

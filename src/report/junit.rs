@@ -154,7 +154,7 @@ mod tests {
 
     use super::*;
     use crate::check::testing::pos;
-    use crate::run::TaskInfo;
+    use crate::run::CaseInfo;
     use crate::run::result::{RequestSummary, StepResult};
 
     fn failed(name: &str, why: &str) -> StepResult {
@@ -181,7 +181,7 @@ mod tests {
     /// Snapshot checks fail steps after the first failed one: each is told.
     #[test]
     fn every_failed_step_is_in_the_failure_text_and_the_markdown() {
-        let mut case = CaseResult::named(TaskInfo {
+        let mut case = CaseResult::named(CaseInfo {
             suite: "s".into(),
             name: "c".into(),
             description: String::new(),

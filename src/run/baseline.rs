@@ -241,7 +241,7 @@ mod tests {
 
     fn failed(id: &str) -> CaseResult {
         let (suite, case) = id.split_once("::").unwrap();
-        CaseResult::named(crate::run::TaskInfo {
+        CaseResult::named(crate::run::CaseInfo {
             suite: suite.into(),
             name: case.into(),
             description: String::new(),

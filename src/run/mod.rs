@@ -27,7 +27,7 @@ pub use fresh::Fresh;
 pub use plan::{SuitePlan, Target};
 pub use result::{CaseResult, Counterexample, Outcome, PropertyReport, StepResult, Summary};
 pub use shard::Shard;
-pub use step::task_failed;
+pub use step::internal_failure;
 pub use stop::Stop;
 
 use crate::case::model::{Case, Pos};
@@ -44,19 +44,19 @@ pub trait CaseHook: Send + Sync {
 /// property run (`crate::properties`): scheduled after the cases under the
 /// same `jobs` limit, `--filter`, `--shard` and stops, and reported as a case
 /// result of its suite. Hooks do not apply: there is no case file.
-pub trait Task: Send + Sync {
-    fn info(&self) -> &TaskInfo;
+pub trait Runnable: Send + Sync {
+    fn info(&self) -> &CaseInfo;
     fn run(self: Arc<Self>, client: Client) -> Pin<Box<dyn Future<Output = CaseResult> + Send>>;
 }
 
-/// What names a task in the run, before it has a result.
+/// What names a case or a runnable in the run, before it has a result.
 #[derive(Debug, Clone)]
-pub struct TaskInfo {
+pub struct CaseInfo {
     pub suite: String,
     pub name: String,
     pub description: String,
     pub doc: String,
-    /// Where the task is declared.
+    /// Where it is declared.
     pub source: Pos,
 }
 
@@ -76,7 +76,7 @@ pub struct RunOptions {
     /// Lets the caller stop the run (Ctrl-C, `--max-time`).
     pub stop: Stop,
     /// Work besides the case files, started after them.
-    pub tasks: Vec<Arc<dyn Task>>,
+    pub runnables: Vec<Arc<dyn Runnable>>,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -88,7 +88,7 @@ impl std::fmt::Debug for RunOptions {
             .field("hooks", &self.hooks.len())
             .field("shard", &self.shard)
             .field("fail_fast", &self.fail_fast)
-            .field("tasks", &self.tasks.len())
+            .field("runnables", &self.runnables.len())
             .finish()
     }
 }
@@ -103,7 +103,7 @@ impl Default for RunOptions {
             shard: None,
             fail_fast: false,
             stop: Stop::new(),
-            tasks: Vec::new(),
+            runnables: Vec::new(),
         }
     }
 }
@@ -116,14 +116,14 @@ pub fn selected(options: &RunOptions, suite: &str, case: &Case) -> bool {
     selected_id(options, &format!("{suite}::{}", case.name))
 }
 
-/// Whether the options select the case or task `suite::name` (`--filter`,
+/// Whether the options select the case or runnable `suite::name` (`--filter`,
 /// `--shard`).
 pub fn selected_id(options: &RunOptions, id: &str) -> bool {
     (options.filters.is_empty() || options.filters.iter().any(|f| id.contains(f.as_str())))
         && options.shard.is_none_or(|shard| shard.includes(id))
 }
 
-/// How many cases of a plan the options select (tasks not counted).
+/// How many cases of a plan the options select (runnables not counted).
 pub fn selected_cases(options: &RunOptions, plan: &SuitePlan) -> usize {
     plan.suite
         .cases
@@ -132,9 +132,9 @@ pub fn selected_cases(options: &RunOptions, plan: &SuitePlan) -> usize {
         .count()
 }
 
-/// The tasks the options select.
-fn selected_tasks(options: &RunOptions) -> impl Iterator<Item = &Arc<dyn Task>> {
-    options.tasks.iter().filter(|t| {
+/// The runnables the options select.
+fn selected_runnables(options: &RunOptions) -> impl Iterator<Item = &Arc<dyn Runnable>> {
+    options.runnables.iter().filter(|t| {
         let info = t.info();
         selected_id(options, &format!("{}::{}", info.suite, info.name))
     })
@@ -168,7 +168,7 @@ pub async fn run(
     reporters: &mut [&mut dyn Reporter],
 ) -> Summary {
     let started = Instant::now();
-    let tasks: Vec<&Arc<dyn Task>> = selected_tasks(options).collect();
+    let runnables: Vec<&Arc<dyn Runnable>> = selected_runnables(options).collect();
     let infos: Vec<SuiteInfo> = plans
         .iter()
         .map(|p| SuiteInfo {
@@ -176,7 +176,7 @@ pub async fn run(
             base_url: p.masker.mask(p.target.base_url.as_str()),
             embedded: p.target.embedded,
             cases: selected_cases(options, p)
-                + tasks
+                + runnables
                     .iter()
                     .filter(|t| t.info().suite == p.suite.name)
                     .count(),
@@ -218,8 +218,8 @@ pub async fn run(
             jobs.spawn(permit, info, options, run, Work::Case(plan.clone(), index));
         }
     }
-    for task in tasks {
-        let info = task.info().clone();
+    for runnable in runnables {
+        let info = runnable.info().clone();
         let Some(permit) = jobs.next(&info, options, &mut summary, reporters).await else {
             continue;
         };
@@ -228,12 +228,12 @@ pub async fn run(
             .find(|p| p.suite.name == info.suite)
             .map(|p| p.masker.clone())
             .unwrap_or_default();
-        let work = Work::Task(info.clone(), masker);
+        let work = Work::Runnable(info.clone(), masker);
         jobs.spawn(
             permit,
             info,
             options,
-            task.clone().run(client.clone()),
+            runnable.clone().run(client.clone()),
             work,
         );
     }
@@ -244,8 +244,8 @@ pub async fn run(
     summary
 }
 
-/// Runs a case that is not one of the plan's suite (one a task generated)
-/// on its own; no hooks. How tasks drive the cases they build.
+/// Runs a case that is not one of the plan's suite (one a runnable generated)
+/// on its own; no hooks. How runnables drive the cases they build.
 pub async fn run_generated(
     plan: &SuitePlan,
     case: &Case,
@@ -292,7 +292,7 @@ async fn execute(
 enum Work {
     Case(Arc<SuitePlan>, usize),
     /// A [`Task`], with the masker of its suite.
-    Task(TaskInfo, secrets::Masker),
+    Runnable(CaseInfo, secrets::Masker),
 }
 
 type TaskCases = std::collections::HashMap<tokio::task::Id, Work>;
@@ -311,7 +311,7 @@ impl Jobs {
     /// one; `None` (and `info` reported as not run) once the run is stopped.
     async fn next(
         &mut self,
-        info: &TaskInfo,
+        info: &CaseInfo,
         options: &RunOptions,
         summary: &mut Summary,
         reporters: &mut [&mut dyn Reporter],
@@ -359,7 +359,7 @@ impl Jobs {
     fn spawn(
         &mut self,
         permit: Permit,
-        info: TaskInfo,
+        info: CaseInfo,
         options: &RunOptions,
         run: impl Future<Output = CaseResult> + Send + 'static,
         work: Work,
@@ -384,13 +384,13 @@ impl Jobs {
     }
 }
 
-/// Counts a finished case or task and tells the reporters.
+/// Counts a finished case or runnable and tells the reporters.
 fn report(summary: &mut Summary, reporters: &mut [&mut dyn Reporter], result: &CaseResult) {
     summary.add(result);
     emit(reporters, &Event::CaseFinished(result));
 }
 
-/// Reports a finished task's case; a task that panicked is a failed case.
+/// Reports a finished runnable, a tokio task; one that panicked is a failed case.
 fn finish(
     joined: Result<(tokio::task::Id, CaseResult), tokio::task::JoinError>,
     task_cases: &TaskCases,
@@ -402,12 +402,14 @@ fn finish(
         Ok((_, result)) => result,
         Err(e) => {
             let result = match &task_cases[&e.id()] {
-                Work::Case(plan, index) => step::task_failed(
+                Work::Case(plan, index) => step::internal_failure(
                     &step::info_of(plan, &plan.suite.cases[*index]),
                     &plan.masker,
                     &e.to_string(),
                 ),
-                Work::Task(info, masker) => step::task_failed(info, masker, &e.to_string()),
+                Work::Runnable(info, masker) => {
+                    step::internal_failure(info, masker, &e.to_string())
+                }
             };
             if options.fail_fast {
                 options

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::TaskInfo;
+use super::CaseInfo;
 use crate::case::model::Pos;
 use crate::check::CheckResult;
 
@@ -60,7 +60,7 @@ pub struct KnownFailure {
 
 impl CaseResult {
     /// A failed result with no steps yet, named after a case or task.
-    pub fn named(info: TaskInfo) -> CaseResult {
+    pub fn named(info: CaseInfo) -> CaseResult {
         CaseResult {
             suite: info.suite,
             case: info.name,

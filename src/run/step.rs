@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::TaskInfo;
+use super::CaseInfo;
 use super::plan::SuitePlan;
 use super::result::{
     BODY_KEPT, CaseResult, Outcome, RequestSummary, ResponseSummary, StepKind, StepResult,
@@ -61,8 +61,8 @@ pub async fn run_case(
 }
 
 /// What a result says of the case it is about.
-pub fn info_of(plan: &SuitePlan, case: &Case) -> TaskInfo {
-    TaskInfo {
+pub fn info_of(plan: &SuitePlan, case: &Case) -> CaseInfo {
+    CaseInfo {
         suite: plan.suite.name.clone(),
         name: case.name.clone(),
         description: case.description.clone(),
@@ -77,7 +77,7 @@ fn result_of(plan: &SuitePlan, case: &Case) -> CaseResult {
 }
 
 /// A case or task that did not run, and why.
-pub fn skipped(info: &TaskInfo, reason: String) -> CaseResult {
+pub fn skipped(info: &CaseInfo, reason: String) -> CaseResult {
     CaseResult {
         outcome: Outcome::Skipped,
         skip_reason: Some(reason),
@@ -85,9 +85,9 @@ pub fn skipped(info: &TaskInfo, reason: String) -> CaseResult {
     }
 }
 
-/// A case or [`super::Task`] that failed inside verity (a task that could
+/// A case or [`super::Runnable`] that failed inside verity (a task that could
 /// not do its work, or panicked): reported as failed, the run goes on.
-pub fn task_failed(info: &TaskInfo, masker: &Masker, why: &str) -> CaseResult {
+pub fn internal_failure(info: &CaseInfo, masker: &Masker, why: &str) -> CaseResult {
     let mut result = CaseResult::named(info.clone());
     result.steps.push(internal_error(&info.source, masker, why));
     result

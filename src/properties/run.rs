@@ -22,7 +22,7 @@ use super::{Property, save};
 use crate::case::print;
 use crate::http::Client;
 use crate::run::{
-    self, CaseResult, Counterexample, Fresh, Outcome, PropertyReport, SuitePlan, Task, TaskInfo,
+    self, CaseInfo, CaseResult, Counterexample, Fresh, Outcome, PropertyReport, Runnable, SuitePlan,
 };
 
 /// How property runs go; the same for every property of a run.
@@ -66,8 +66,8 @@ pub fn random_seed() -> u64 {
     uuid::Uuid::new_v4().as_u64_pair().0 >> 11
 }
 
-pub struct PropertyTask {
-    info: TaskInfo,
+pub struct PropertyRun {
+    info: CaseInfo,
     plan: Arc<SuitePlan>,
     spec: Arc<PropertySpec>,
     property: Property,
@@ -106,14 +106,14 @@ pub struct Counts {
     pub running: Duration,
 }
 
-impl PropertyTask {
+impl PropertyRun {
     pub fn new(
         plan: Arc<SuitePlan>,
         spec: Arc<PropertySpec>,
         property: Property,
         settings: Settings,
-    ) -> PropertyTask {
-        let info = TaskInfo {
+    ) -> PropertyRun {
+        let info = CaseInfo {
             suite: plan.suite.name.clone(),
             name: property.case_name(),
             description: property.description().to_string(),
@@ -122,7 +122,7 @@ impl PropertyTask {
         };
         let base = format!("regression-{}-{}", property.name(), settings.seed);
         let regression_name = save::unique_name(&plan.suite, &base);
-        PropertyTask {
+        PropertyRun {
             info,
             plan,
             spec,
@@ -211,7 +211,7 @@ impl PropertyTask {
         match (runtime, client) {
             (Ok(runtime), Ok(client)) => self.run_blocking(&runtime, &client),
             (Err(why), _) | (_, Err(why)) => (
-                run::task_failed(&self.info, &self.plan.masker, &why),
+                run::internal_failure(&self.info, &self.plan.masker, &why),
                 Counts::default(),
             ),
         }
@@ -265,10 +265,10 @@ impl PropertyTask {
             }
             Err(_) if progress.internal.is_some() => {
                 let why = progress.internal.take().unwrap_or_default();
-                result = run::task_failed(&self.info, &self.plan.masker, &why);
+                result = run::internal_failure(&self.info, &self.plan.masker, &why);
             }
             Err(TestError::Abort(reason)) => {
-                result = run::task_failed(
+                result = run::internal_failure(
                     &self.info,
                     &self.plan.masker,
                     &format!("generation gave up: {reason}"),
@@ -283,7 +283,9 @@ impl PropertyTask {
                         counterexample = Some(self.counterexample(&text, &progress));
                     }
                     // The test itself panicked: no run failed.
-                    None => result = run::task_failed(&self.info, &self.plan.masker, why.message()),
+                    None => {
+                        result = run::internal_failure(&self.info, &self.plan.masker, why.message())
+                    }
                 }
             }
         }
@@ -452,8 +454,8 @@ impl PropertyTask {
     }
 }
 
-impl Task for PropertyTask {
-    fn info(&self) -> &TaskInfo {
+impl Runnable for PropertyRun {
+    fn info(&self) -> &CaseInfo {
         &self.info
     }
 
