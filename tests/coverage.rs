@@ -281,3 +281,115 @@ fn a_named_suite_without_a_registry_is_refused_and_others_are_said_to_have_none(
         "{stderr}"
     );
 }
+
+/// `verity run` with `--require-coverage` against the embedded reference
+/// servers, writing both coverage reports into `out`.
+fn run_with_coverage(cases: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
+    let md = out.join("coverage.md");
+    let json = out.join("coverage.json");
+    let mut args = vec![
+        "run".to_string(),
+        "-q".to_string(),
+        "--cases".to_string(),
+        path_str(cases),
+        "--require-coverage".to_string(),
+        format!("--report=coverage:{}", path_str(&md)),
+        format!("--report=coverage:{}", path_str(&json)),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = verity(&args);
+    let (stdout, stderr) = text(&output);
+    (output.status.code(), stdout, stderr)
+}
+
+#[test]
+fn the_embedded_run_holds_require_coverage_and_its_report_meets_its_schema() {
+    let out = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run_with_coverage(&repo().join("cases"), out.path(), &[]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(
+            "coverage: every must statement is checked and every documented status was observed"
+        ),
+        "{stderr}"
+    );
+    // The exempt statements are named, not silently skipped.
+    assert!(stderr.contains("onsi::O-rate-limit"), "{stderr}");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("coverage.json")).unwrap())
+            .unwrap();
+    support::assert_meets_schema(&json, "coverage.schema.json");
+    let suites = json["suites"].as_array().unwrap();
+    assert_eq!(suites.len(), 2);
+    let onsi = suites.iter().find(|s| s["suite"] == "onsi").unwrap();
+    let tiers = onsi["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["operation"] == "tiers" && r["status"] == 200)
+        .expect("GET /v1/tiers 200 is documented");
+    assert_eq!(tiers["observed"], true);
+    assert!(tiers["count"].as_u64().unwrap() >= 1);
+    // 429 is documented but no bounded run provokes it: listed, not observed.
+    let limited = onsi["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["operation"] == "tiers" && r["status"] == 429)
+        .expect("the rate limit's 429 is listed");
+    assert_eq!(limited["observed"], false);
+    assert_eq!(limited["required"], false);
+
+    let md = std::fs::read_to_string(out.path().join("coverage.md")).unwrap();
+    assert!(md.contains("## onsi") && md.contains("## toluna"), "{md}");
+    assert!(
+        md.contains("| tiers | `GET /v1/tiers` | 200 | O-tiers-200 | yes | yes ("),
+        "{md}"
+    );
+    assert!(md.contains("| 429 | O-rate-limit | no | **no** |"), "{md}");
+    assert!(md.contains("none recorded"), "{md}");
+}
+
+#[test]
+fn removing_the_only_case_of_a_status_fails_require_coverage_naming_the_statement() {
+    // The snapshots sit beside the cases directory: copy both.
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("cases");
+    copy_dir(&repo().join("cases"), &cases);
+    copy_dir(&repo().join("snapshots"), &dir.path().join("snapshots"));
+    let file = cases.join("onsi/search.yaml");
+    let before = std::fs::read_to_string(&file).unwrap();
+    let start = before
+        .find("  - name: tiers-include-configured-tier\n")
+        .expect("the case is in search.yaml");
+    let end = start + 1 + before[start + 1..].find("\n  - name: ").unwrap() + 1;
+    std::fs::write(&file, format!("{}{}", &before[..start], &before[end..])).unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run_with_coverage(&cases, out.path(), &["--suite", "onsi"]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    // The cases themselves all pass: coverage alone fails the run.
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    assert!(
+        stderr.contains("onsi: must statement O-tiers-200 is checked by no case or property"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "onsi: GET /v1/tiers (tiers) was never answered 200 in this run (statement O-tiers-200)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--require-coverage fails: 2 shortfalls"),
+        "{stderr}"
+    );
+    // The reports are written all the same.
+    let md = std::fs::read_to_string(out.path().join("coverage.md")).unwrap();
+    assert!(
+        md.contains("| tiers | `GET /v1/tiers` | 200 | O-tiers-200 | yes | **no** |"),
+        "{md}"
+    );
+}

@@ -339,11 +339,19 @@ pub struct RunArgs {
     pub max_time: Option<f64>,
 
     /// Write a report: `junit:PATH`, `json:PATH`, `markdown:PATH` or
-    /// `html:PATH` (one self-contained page to open in a browser)
+    /// `html:PATH` (one self-contained page to open in a browser), or
+    /// `coverage:PATH` (the run's coverage of the statement registry and of
+    /// documented statuses; Markdown, or JSON for a .json path)
     /// (repeatable). Written atomically, even when the run fails or is
     /// stopped.
     #[arg(long = "report", value_name = "FORMAT:PATH")]
     pub reports: Vec<ReportSpec>,
+
+    /// Exit 1 when a `must` statement has no check, or a status a `must`
+    /// statement documents for an operation was never answered in this run
+    /// (`unobservable` statements are exempt). Reasons go to stderr.
+    #[arg(long)]
+    pub require_coverage: bool,
 
     /// Start no case after the first failure; cases in flight finish, the
     /// rest are reported as skipped.

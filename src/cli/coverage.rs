@@ -9,6 +9,8 @@ use super::{EXIT_USAGE, load_errors, usage};
 use crate::case::statements::{Level, Registry, Statement, case_refs};
 use crate::case::{self, Suite};
 use crate::properties::{self, PropertySpec};
+use crate::report::coverage as coverage_doc;
+use crate::run::observed::Observed;
 
 /// What checks each statement of one suite's registry.
 pub(crate) struct SuiteCoverage<'a> {
@@ -225,4 +227,93 @@ pub(crate) fn warn(suite: &Suite, spec: Option<&PropertySpec>) {
             coverage.naming_none.join(", ")
         );
     }
+}
+
+/// The coverage report's rows for a suite, before the run: what checks each
+/// statement, and each documented operation × status, none observed yet.
+/// `None` when the suite has no registry.
+pub(crate) fn document(
+    suite: &Suite,
+    spec: Option<&PropertySpec>,
+) -> Option<coverage_doc::SuiteCoverageDoc> {
+    let coverage = SuiteCoverage::of(suite, spec)?;
+    let registry = coverage.registry;
+    let statements = coverage
+        .rows
+        .iter()
+        .map(|(s, by)| coverage_doc::StatementRow {
+            id: s.id.clone(),
+            level: s.level.as_str(),
+            checked_by: by.clone(),
+            unobservable: s.unobservable.clone(),
+        })
+        .collect();
+    let mut statuses: Vec<coverage_doc::StatusRow> = Vec::new();
+    for statement in registry.statements.values() {
+        let Some(status) = statement.status else {
+            continue;
+        };
+        for op_id in &statement.operations {
+            let Some(op) = registry.operations.get(op_id) else {
+                continue;
+            };
+            let must = statement.level == Level::Must && statement.unobservable.is_none();
+            match statuses
+                .iter_mut()
+                .find(|r| &r.operation == op_id && r.status == status)
+            {
+                Some(row) => {
+                    row.statements.push(statement.id.clone());
+                    row.required |= must;
+                }
+                None => statuses.push(coverage_doc::StatusRow {
+                    operation: op_id.clone(),
+                    method: op.method.as_str().to_string(),
+                    path: op.path.clone(),
+                    status,
+                    statements: vec![statement.id.clone()],
+                    required: must,
+                    observed: false,
+                    count: 0,
+                }),
+            }
+        }
+    }
+    // An unobservable statement exempts its status even when another
+    // statement documents it too: the run cannot provoke it either way.
+    for row in &mut statuses {
+        if row.statements.iter().any(|id| {
+            registry
+                .statements
+                .get(id)
+                .is_some_and(|s| s.unobservable.is_some())
+        }) {
+            row.required = false;
+        }
+    }
+    Some(coverage_doc::SuiteCoverageDoc {
+        suite: suite.name.clone(),
+        registry: registry.file.display().to_string(),
+        statements,
+        statuses,
+        constraints: Vec::new(),
+    })
+}
+
+/// Fills a suite's rows with what the run observed.
+pub(crate) fn fill(doc: &mut coverage_doc::SuiteCoverageDoc, observed: &Observed) {
+    let counts = observed.counts();
+    for row in &mut doc.statuses {
+        row.count = counts
+            .get(&row.operation)
+            .and_then(|c| c.get(&row.status))
+            .copied()
+            .unwrap_or(0);
+        row.observed = row.count > 0;
+    }
+    doc.constraints = observed
+        .constraints()
+        .into_iter()
+        .map(|(id, first_value)| coverage_doc::ConstraintRow { id, first_value })
+        .collect();
 }

@@ -73,7 +73,13 @@ impl Reporter for Annotations {
 
 /// `verity report merge`.
 pub fn merge(args: MergeArgs) -> u8 {
-    if let Err(e) = check_specs(&args.reports) {
+    if let Err(e) = check_specs(&args.reports).and_then(|()| {
+        output::refuse_formats(
+            &args.reports,
+            &[Format::Junit, Format::Json, Format::Markdown, Format::Html],
+            "verity report merge",
+        )
+    }) {
         return super::usage(e);
     }
     let mut inputs = Vec::new();
@@ -179,6 +185,12 @@ pub fn compare(args: CompareArgs) -> u8 {
                 return Err(WriteError::Unsupported {
                     command: "verity report compare",
                     format: "JUnit",
+                });
+            }
+            Format::CoverageJson | Format::CoverageMarkdown => {
+                return Err(WriteError::Unsupported {
+                    command: "verity report compare",
+                    format: "coverage report",
                 });
             }
         };

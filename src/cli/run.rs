@@ -12,7 +12,9 @@ use crate::case::{self, Suite};
 use crate::http::{Client, ClientOptions, RetryPolicy, rate};
 use crate::properties::{self, PropertySpec, Settings};
 use crate::reference;
+use crate::report::coverage::{self as report_coverage, CoverageReport};
 use crate::report::normalization::Normalization;
+use crate::report::output::{self, Format, ReportSpec};
 use crate::report::progress::{self, Progress};
 use crate::report::{Collector, Console};
 use crate::run::baseline::{self, Baseline};
@@ -294,6 +296,20 @@ pub async fn run(args: RunArgs) -> u8 {
         },
         None => None,
     };
+    // Before `--properties only` empties the suites: a statement checked by a
+    // case is checked whether or not this run runs the case.
+    let wants_coverage =
+        args.require_coverage || args.reports.iter().any(|r| r.format.is_coverage());
+    let mut coverage_docs: Vec<_> = if wants_coverage {
+        suites
+            .iter()
+            .filter_map(|suite| {
+                super::coverage::document(suite, specs.get(&suite.name).map(|s| s.as_ref()))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     if args.properties == PropertiesMode::Only {
         for suite in &mut suites {
             suite.cases.clear();
@@ -423,22 +439,83 @@ pub async fn run(args: RunArgs) -> u8 {
     let masker = plans
         .iter()
         .fold(Masker::default(), |m, p| m.merge(&p.masker));
+    for doc in &mut coverage_docs {
+        if let Some(observed) = plans
+            .iter()
+            .find(|p| p.suite.name == doc.suite)
+            .and_then(|p| p.observed.as_ref())
+        {
+            super::coverage::fill(doc, observed);
+        }
+    }
     prepared.stop().await;
     let (mut report, lost) = collector.into_report();
     report.normalization = Some(normalization);
     let mut errors = publish(&report, &args.reports, &masker);
     errors.extend(lost);
+    let coverage = CoverageReport::new(coverage_docs);
+    errors.extend(write_coverage(&coverage, &args.reports, &masker));
+    let short = args.require_coverage && !require_coverage(&coverage);
     if let Some(b) = &baseline {
         for case in b.passed() {
             eprintln!("note: {case} is listed in the baseline but passed: remove its entry");
         }
     }
-    let code = finish(&errors, summary.success());
+    let code = finish(&errors, summary.success() && !short);
     if code != super::EXIT_USAGE && summary.stopped.as_deref() == Some(CTRL_C) {
         EXIT_INTERRUPTED
     } else {
         code
     }
+}
+
+fn write_coverage(
+    coverage: &CoverageReport,
+    specs: &[ReportSpec],
+    masker: &Masker,
+) -> Vec<crate::report::ReportError> {
+    let wanted: Vec<ReportSpec> = specs
+        .iter()
+        .filter(|s| s.format.is_coverage())
+        .cloned()
+        .collect();
+    output::write_each(&wanted, masker, |spec, out| {
+        let text = match spec.format {
+            Format::CoverageJson => report_coverage::json(coverage)?,
+            _ => report_coverage::markdown(coverage),
+        };
+        out.write_all(text.as_bytes())
+            .map_err(crate::report::WriteError::io)
+    })
+}
+
+/// `--require-coverage`: says on stderr what falls short; true when nothing does.
+fn require_coverage(coverage: &CoverageReport) -> bool {
+    let short = coverage.shortfalls();
+    for line in &short {
+        eprintln!("coverage: {line}");
+    }
+    let exempt = coverage.unobservable();
+    if !exempt.is_empty() {
+        let ids: Vec<String> = exempt.iter().map(|(s, id)| format!("{s}::{id}")).collect();
+        eprintln!(
+            "coverage: {} unobservable statements exempt: {}",
+            ids.len(),
+            ids.join(", ")
+        );
+    }
+    if short.is_empty() {
+        eprintln!(
+            "coverage: every must statement is checked and every documented status was observed"
+        );
+    } else {
+        eprintln!(
+            "coverage: --require-coverage fails: {} shortfall{}",
+            short.len(),
+            if short.len() == 1 { "" } else { "s" }
+        );
+    }
+    short.is_empty()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 pub mod compare;
 pub mod comparison;
 pub mod console;
+pub mod coverage;
 pub mod curl;
 pub mod diff;
 pub mod document;

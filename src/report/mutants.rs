@@ -331,6 +331,10 @@ pub fn render(format: Format, report: &MutantsReport) -> Result<String, WriteErr
             command: "verity mutants",
             format: "HTML report",
         }),
+        Format::CoverageJson | Format::CoverageMarkdown => Err(WriteError::Unsupported {
+            command: "verity mutants",
+            format: "coverage report",
+        }),
     }
 }
 

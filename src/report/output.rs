@@ -18,6 +18,9 @@ pub enum Format {
     Json,
     Markdown,
     Html,
+    /// `verity run`'s coverage report (`coverage:PATH`), not the results.
+    CoverageJson,
+    CoverageMarkdown,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +41,11 @@ impl FromStr for ReportSpec {
             "json" => Format::Json,
             "markdown" | "md" => Format::Markdown,
             "html" | "htm" => Format::Html,
+            "coverage-json" => Format::CoverageJson,
+            "coverage-md" | "coverage-markdown" => Format::CoverageMarkdown,
+            // By extension; Markdown unless it ends in .json.
+            "coverage" if path.to_ascii_lowercase().ends_with(".json") => Format::CoverageJson,
+            "coverage" => Format::CoverageMarkdown,
             other => {
                 return Err(SpecError::UnknownFormat {
                     text: text.into(),
@@ -62,7 +70,13 @@ impl Format {
             Format::Json => "json",
             Format::Markdown => "markdown",
             Format::Html => "html",
+            Format::CoverageJson => "coverage-json",
+            Format::CoverageMarkdown => "coverage-md",
         }
+    }
+
+    pub fn is_coverage(self) -> bool {
+        matches!(self, Format::CoverageJson | Format::CoverageMarkdown)
     }
 }
 
@@ -109,6 +123,13 @@ impl ReportSpec {
             Format::Json => return json::write(report, out),
             Format::Markdown => markdown::render(report),
             Format::Html => html::run::render(report),
+            // Written by `verity run` from its coverage, never from results.
+            Format::CoverageJson | Format::CoverageMarkdown => {
+                return Err(WriteError::Unsupported {
+                    command: "this command",
+                    format: "coverage report",
+                });
+            }
         };
         out.write_all(text.as_bytes()).map_err(WriteError::io)
     }
@@ -118,7 +139,12 @@ impl ReportSpec {
 /// goes through the masker once more, so a secret that slipped past the
 /// runner still never reaches a file.
 pub fn write_all(report: &Report, specs: &[ReportSpec], masker: &Masker) -> Vec<ReportError> {
-    write_each(specs, masker, |spec, out| spec.write(report, out))
+    let results: Vec<ReportSpec> = specs
+        .iter()
+        .filter(|s| !s.format.is_coverage())
+        .cloned()
+        .collect();
+    write_each(&results, masker, |spec, out| spec.write(report, out))
 }
 
 /// [`write_all`] for any document: `write` writes each spec's text.
@@ -167,6 +193,11 @@ mod tests {
         );
         let e = "pdf:r.pdf".parse::<ReportSpec>().unwrap_err();
         assert!(e.to_string().contains("unknown format `pdf`"), "{e}");
+        let c = |t: &str| t.parse::<ReportSpec>().unwrap().format;
+        assert_eq!(c("coverage:c.json"), Format::CoverageJson);
+        assert_eq!(c("coverage:c.md"), Format::CoverageMarkdown);
+        assert_eq!(c("coverage-json:c.txt"), Format::CoverageJson);
+        assert_eq!(c("coverage-md:c.txt"), Format::CoverageMarkdown);
         assert!("r.xml".parse::<ReportSpec>().is_err());
         assert!("junit:".parse::<ReportSpec>().is_err());
     }

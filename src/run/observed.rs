@@ -2,6 +2,9 @@
 //! its registry (`statements.yaml`), the statuses its answers had. Every
 //! exchange of the run is recorded, generated ones included, so that a
 //! coverage report can say which documented statuses were never seen.
+//! Properties may also note the schema constraints their requests
+//! exercised ([`Observed::constraint`]); none does yet, and the report says
+//! "none recorded" until one does.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -14,7 +17,10 @@ use crate::case::statements::Registry;
 #[derive(Debug)]
 pub struct Observed {
     operations: Vec<OperationMatch>,
-    seen: Mutex<BTreeMap<String, BTreeSet<u16>>>,
+    /// Per operation, each status seen and how many answers had it.
+    seen: Mutex<BTreeMap<String, BTreeMap<u16, u64>>>,
+    /// Per schema constraint id, the first value that exercised it.
+    constraints: Mutex<BTreeMap<String, String>>,
 }
 
 #[derive(Debug)]
@@ -45,6 +51,7 @@ impl Observed {
         Observed {
             operations,
             seen: Mutex::new(BTreeMap::new()),
+            constraints: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -72,13 +79,11 @@ impl Observed {
         if let Some(id) = self.operation(method, path)
             && let Ok(mut seen) = self.seen.lock()
         {
-            // Most answers repeat a status already seen: no allocation then.
+            // Most answers repeat an operation already seen: no allocation then.
             match seen.get_mut(id) {
-                Some(statuses) => {
-                    statuses.insert(status);
-                }
+                Some(statuses) => *statuses.entry(status).or_default() += 1,
                 None => {
-                    seen.insert(id.to_string(), BTreeSet::from([status]));
+                    seen.insert(id.to_string(), BTreeMap::from([(status, 1)]));
                 }
             }
         }
@@ -86,7 +91,34 @@ impl Observed {
 
     /// The statuses seen for each operation answered at least once.
     pub fn seen(&self) -> BTreeMap<String, BTreeSet<u16>> {
+        self.counts()
+            .into_iter()
+            .map(|(op, statuses)| (op, statuses.into_keys().collect()))
+            .collect()
+    }
+
+    /// How many answers had each status, per operation.
+    pub fn counts(&self) -> BTreeMap<String, BTreeMap<u16, u64>> {
         self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Notes that a request exercised a schema constraint (`id`, as the
+    /// property names it), keeping the first value that did: the hook for a
+    /// schema-derived property to fill.
+    pub fn constraint(&self, id: &str, first_value: &str) {
+        if let Ok(mut c) = self.constraints.lock()
+            && !c.contains_key(id)
+        {
+            c.insert(id.to_string(), first_value.to_string());
+        }
+    }
+
+    /// The schema constraints exercised, each with its first value.
+    pub fn constraints(&self) -> BTreeMap<String, String> {
+        self.constraints
+            .lock()
+            .map(|c| c.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -107,6 +139,7 @@ mod tests {
                 })
                 .collect(),
             seen: Mutex::new(BTreeMap::new()),
+            constraints: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -139,5 +172,10 @@ mod tests {
             o.seen(),
             BTreeMap::from([("get".to_string(), BTreeSet::from([200, 404]))])
         );
+        assert_eq!(o.counts()["get"], BTreeMap::from([(200, 2), (404, 1)]));
+        assert!(o.constraints().is_empty());
+        o.constraint("name.maxLength", "\"aaaa\"");
+        o.constraint("name.maxLength", "\"bbbb\"");
+        assert_eq!(o.constraints()["name.maxLength"], "\"aaaa\"");
     }
 }
