@@ -3,6 +3,7 @@ pub mod atomic;
 pub mod case;
 pub mod check;
 pub mod cli;
+pub mod editor_schema;
 pub mod http;
 pub mod mutants;
 pub mod properties;
