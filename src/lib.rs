@@ -17,6 +17,7 @@ pub mod case;
 pub mod check;
 #[doc(hidden)]
 pub mod cli;
+pub mod editor_schema;
 pub mod http;
 pub mod mutants;
 pub mod properties;

@@ -6,43 +6,53 @@
 //! writes is what it reads. Keys are written in the order of the fields.
 
 use indexmap::IndexMap;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 use serde_saphyr::{FlowMap, Spanned};
+use std::borrow::Cow;
 use std::fmt;
 
 use super::boolean;
 
 /// `cases/<suite>/suite.yaml`.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SuiteDoc {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// Prefix of every step path, after the base URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub base_path: Option<Spanned<String>>,
     /// The embedded reference server that serves this suite when no URL is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub reference: Option<Spanned<String>>,
     /// Headers sent with every request; a step may override or remove them.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "IndexMap<String, Option<String>>")]
     pub headers: IndexMap<String, Spanned<Option<String>>>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "IndexMap<String, VariableDoc>")]
     pub variables: IndexMap<String, Spanned<VariableDoc>>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "IndexMap<String, SchemaDoc>")]
     pub schemas: IndexMap<String, Spanned<SchemaDoc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<PacingDoc>")]
     pub pacing: Option<Spanned<PacingDoc>>,
     /// What a snapshot keeps of each answer and what it hides; a suite
     /// without this section is not snapshotted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<SnapshotsDoc>")]
     pub snapshots: Option<Spanned<SnapshotsDoc>>,
 }
 
-#[derive(Debug, Deserialize, Serialize, Default)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct VariableDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,7 +75,7 @@ pub struct VariableDoc {
     pub description: String,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SchemaDoc {
     /// A JSON file, relative to the suite directory.
@@ -81,7 +91,7 @@ pub struct SchemaDoc {
     pub description: String,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PacingDoc {
     /// Least time between two requests of one case, against real servers.
@@ -97,17 +107,19 @@ pub struct PacingDoc {
 ///     - { path: "$..memberId", as: "[memberId]" }         # every value a JSONPath selects
 ///     - { regex: "mem_[a-z0-9]{20}", as: "[memberId]" }  # every match inside a string
 /// ```
-#[derive(Debug, Deserialize, Serialize, Default)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotsDoc {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>")]
     pub headers: Vec<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<RedactDoc>")]
     pub redact: Vec<Spanned<RedactDoc>>,
 }
 
 /// One redaction: a value that changes from run to run or between targets.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedactDoc {
     /// An RFC 9535 JSONPath into the JSON body: each non-null value it selects.
@@ -122,15 +134,17 @@ pub struct RedactDoc {
 }
 
 /// Any other `*.yaml|*.yml|*.json` file of a suite directory.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseFileDoc {
+    #[schemars(with = "Vec<CaseDoc>")]
     pub cases: Vec<Spanned<CaseDoc>>,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseDoc {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
@@ -140,6 +154,7 @@ pub struct CaseDoc {
     /// The ids of the documented statements the case checks
     /// (`statements.yaml`); its checks check these unless they name their own.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>")]
     pub checks: Vec<Spanned<String>>,
     /// Conventional but undocumented behaviour: runs only with `--strict`.
     #[serde(
@@ -150,87 +165,109 @@ pub struct CaseDoc {
     pub strict: bool,
     /// Values fixed once per case run, e.g. `code: ${fresh.member_code}`.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "IndexMap<String, String>")]
     pub vars: IndexMap<String, Spanned<String>>,
+    #[schemars(with = "Vec<StepDoc>")]
     pub steps: Vec<Spanned<StepDoc>>,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub name: Option<Spanned<String>>,
     #[serde(serialize_with = "flow")]
+    #[schemars(with = "RequestDoc")]
     pub request: Spanned<RequestDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<ExpectDoc>")]
     pub expect: Option<Spanned<ExpectDoc>>,
     #[serde(
         default,
         skip_serializing_if = "IndexMap::is_empty",
         serialize_with = "flow"
     )]
+    #[schemars(with = "IndexMap<String, CaptureDoc>")]
     pub capture: IndexMap<String, Spanned<CaptureDoc>>,
     /// Redactions for this step's snapshot on top of the suite's, for an
     /// answer that holds what other cases did (a search over the account).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<StepSnapshotDoc>")]
     pub snapshot: Option<Spanned<StepSnapshotDoc>>,
 }
 
 /// `snapshot: { redact: [...] }` on a step; same items as the suite's `redact`.
-#[derive(Debug, Deserialize, Serialize, Default)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct StepSnapshotDoc {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<RedactDoc>")]
     pub redact: Vec<Spanned<RedactDoc>>,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestDoc {
+    #[schemars(with = "String")]
     pub method: Spanned<String>,
+    #[schemars(with = "String")]
     pub path: Spanned<String>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "IndexMap<String, QueryValueDoc>")]
     pub query: IndexMap<String, Spanned<QueryValueDoc>>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "IndexMap<String, Option<String>>")]
     pub headers: IndexMap<String, Spanned<Option<String>>>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schemars(with = "Option<Value>")]
     pub json: Option<Spanned<Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub raw: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize, Serialize, Default)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<StatusDoc>")]
     pub status: Option<Spanned<StatusDoc>>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "IndexMap<String, HeaderMatchDoc>")]
     pub headers: IndexMap<String, Spanned<HeaderMatchDoc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<BodyDoc>")]
     pub body: Option<Spanned<BodyDoc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub schema: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<EchoDoc>")]
     pub echo: Option<Spanned<EchoDoc>>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "flow"
     )]
+    #[schemars(with = "Option<UnchangedDoc>")]
     pub unchanged: Option<Spanned<UnchangedDoc>>,
     /// Alternatives, for behaviour the docs allow in several readings: the
     /// step passes when any one of them holds (and everything else above).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<ExpectDoc>")]
     pub any_of: Vec<Spanned<ExpectDoc>>,
     /// The statements this expectation's checks check, instead of the case's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>")]
     pub checks: Vec<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize, Serialize, Default)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct BodyDoc {
     /// `true`: the body is empty (zero bytes, or only whitespace);
@@ -247,6 +284,7 @@ pub struct BodyDoc {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schemars(with = "Option<Value>")]
     pub json: Option<Spanned<Value>>,
     /// The body contains this JSON: every key and array element given here.
     #[serde(
@@ -254,6 +292,7 @@ pub struct BodyDoc {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schemars(with = "Option<Value>")]
     pub subset: Option<Spanned<Value>>,
     /// JSONPath (RFC 9535) assertions.
     #[serde(
@@ -261,10 +300,11 @@ pub struct BodyDoc {
         skip_serializing_if = "Vec::is_empty",
         serialize_with = "flow_items"
     )]
+    #[schemars(with = "Vec<PathAssertDoc>")]
     pub paths: Vec<Spanned<PathAssertDoc>>,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PathAssertDoc {
     pub path: String,
@@ -312,7 +352,7 @@ pub struct PathAssertDoc {
     pub checks: Vec<String>,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UnchangedDoc {
     /// A capture holding the resource as read earlier.
@@ -322,7 +362,7 @@ pub struct UnchangedDoc {
     pub except: Vec<String>,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EchoOptionsDoc {
     /// The step whose request body is echoed; default: this step.
@@ -360,7 +400,7 @@ pub enum HeaderMatchDoc {
     Options(HeaderOptionsDoc),
 }
 
-#[derive(Debug, Deserialize, Serialize, Default)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct HeaderOptionsDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -389,7 +429,7 @@ pub enum CaptureDoc {
     Options(CaptureOptionsDoc),
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaptureOptionsDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -629,5 +669,77 @@ impl<'de> Deserialize<'de> for QueryValueDoc {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+// The shorthand forms below have hand-written Deserialize impls, so their
+// editor schemas are written by hand too, to accept exactly what those
+// visitors accept (tests/editor_schema.rs holds the two together).
+
+impl JsonSchema for EchoDoc {
+    fn schema_name() -> Cow<'static, str> {
+        "EchoDoc".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let options = g.subschema_for::<EchoOptionsDoc>();
+        json_schema!({ "anyOf": [{ "type": "boolean" }, options] })
+    }
+}
+
+/// A code 100..=599 (as a number or as text, as `str::parse` reads it) or a class `1xx`..`5xx`.
+fn status_pattern_schema() -> Schema {
+    json_schema!({
+        "anyOf": [
+            { "type": "integer", "minimum": 100, "maximum": 599 },
+            { "type": "string", "pattern": "^\\s*(\\+?0*[1-5][0-9]{2}|[1-5][xX]{2})\\s*$" }
+        ]
+    })
+}
+
+impl JsonSchema for StatusDoc {
+    fn schema_name() -> Cow<'static, str> {
+        "StatusDoc".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let one = status_pattern_schema();
+        json_schema!({
+            "anyOf": [one.clone(), { "type": "array", "items": one, "minItems": 1 }]
+        })
+    }
+}
+
+impl JsonSchema for HeaderMatchDoc {
+    fn schema_name() -> Cow<'static, str> {
+        "HeaderMatchDoc".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let options = g.subschema_for::<HeaderOptionsDoc>();
+        json_schema!({
+            "anyOf": [{ "type": "string" }, { "type": "integer", "minimum": 0 }, options]
+        })
+    }
+}
+
+impl JsonSchema for CaptureDoc {
+    fn schema_name() -> Cow<'static, str> {
+        "CaptureDoc".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let options = g.subschema_for::<CaptureOptionsDoc>();
+        json_schema!({ "anyOf": [{ "type": "string" }, options] })
+    }
+}
+
+impl JsonSchema for QueryValueDoc {
+    fn schema_name() -> Cow<'static, str> {
+        "QueryValueDoc".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "anyOf": [
+                { "type": ["string", "integer", "boolean"] },
+                { "type": "array", "items": { "type": "string" } }
+            ]
+        })
     }
 }

@@ -110,6 +110,18 @@ pub enum Command {
     ///
     /// Example: verity init conformance && cd conformance && verity run
     Init(InitArgs),
+    /// Print the JSON Schema of a kind of file, for editors (the same as
+    /// docs/schema/KIND.json). With no KIND, list the kinds.
+    ///
+    /// Example: verity schema case > case.schema.json
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which file's schema to print.
+    #[arg(value_name = "KIND")]
+    pub kind: Option<crate::editor_schema::Kind>,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod inspect;
 mod mutants;
 mod report;
 mod run;
+mod schema;
 mod serve;
 mod snapshots;
 
@@ -49,6 +50,7 @@ pub fn main() -> ExitCode {
             Command::Snapshots(args) => snapshots::review(args),
             Command::Mutants(args) => mutants::mutants(args).await,
             Command::Init(args) => init::init(args),
+            Command::Schema(args) => schema::schema(args),
         }
     });
     // Do not wait for idle pooled connections or lingering tasks.

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -28,35 +29,41 @@ use crate::case::{Body, Expect, LoadError, LoadErrors, Origin, Pos, StatementRef
 use crate::case::{statements, verdict};
 
 /// The file's syntax, as serde reads it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PropertiesDoc {
     /// Per property, the documentation statement it checks.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, String>")]
     pub doc: IndexMap<String, Spanned<String>>,
     /// Per property, the ids of the documented statements it checks
     /// (`statements.yaml`).
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, Vec<String>>")]
     pub checks: IndexMap<String, Vec<Spanned<String>>>,
+    #[schemars(with = "ResourceDoc")]
     pub resource: Spanned<ResourceDoc>,
     /// A schema of `suite.yaml` every generated valid body must meet: a
     /// check of these declarations against the vendor's own schema.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub request_schema: Option<Spanned<String>>,
     /// Whether a key no field declares makes an update refused.
     #[serde(default)]
+    #[schemars(with = "Option<UnknownKeys>")]
     pub unknown_keys: Option<Spanned<UnknownKeys>>,
+    #[schemars(with = "IndexMap<String, FieldDoc>")]
     pub fields: IndexMap<String, Spanned<FieldDoc>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnknownKeys {
     Refused,
     Ignored,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EchoIn {
     /// The update's answer is the updated resource.
@@ -65,55 +72,70 @@ pub enum EchoIn {
     Read,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceDoc {
     /// Values bound once per resource, e.g. `code: "${fresh.member_code}"`.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, String>")]
     pub vars: IndexMap<String, Spanned<String>>,
     /// Steps (request, expect, capture), as in case files.
+    #[schemars(with = "StepDoc")]
     pub create: Spanned<StepDoc>,
+    #[schemars(with = "StepDoc")]
     pub read: Spanned<StepDoc>,
     /// The update request; generated fields are added to its `json`.
+    #[schemars(with = "StepDoc")]
     pub update: Spanned<StepDoc>,
+    #[schemars(with = "EchoIn")]
     pub echo: Spanned<EchoIn>,
     /// Expectations (an `expect:` mapping) for a refused update.
+    #[schemars(with = "ExpectDoc")]
     pub refused: Spanned<ExpectDoc>,
+    #[schemars(with = "NotFoundDoc")]
     pub not_found: Spanned<NotFoundDoc>,
     /// Ways to name a resource that does not exist.
     #[serde(default)]
+    #[schemars(with = "Vec<UnknownDoc>")]
     pub unknown: Vec<Spanned<UnknownDoc>>,
     #[serde(default)]
+    #[schemars(with = "Option<StepDoc>")]
     pub remove: Option<Spanned<StepDoc>>,
     /// The header that makes a replayed update idempotent.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub idempotency_key: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<StatusDoc>")]
     pub status: Option<Spanned<StatusDoc>>,
     /// A resource no API creates (given by a variable); only updates that
     /// must be refused are sent to it.
     #[serde(default)]
+    #[schemars(with = "Option<ExistingDoc>")]
     pub existing: Option<Spanned<ExistingDoc>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotFoundDoc {
+    #[schemars(with = "ExpectDoc")]
     pub read: Spanned<ExpectDoc>,
+    #[schemars(with = "ExpectDoc")]
     pub update: Spanned<ExpectDoc>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnknownDoc {
     pub name: String,
     /// Starts from a created resource's names and changes `vars` only.
     #[serde(default, deserialize_with = "boolean::plain")]
     pub of_created: bool,
+    #[schemars(with = "IndexMap<String, ValueDoc>")]
     pub vars: IndexMap<String, Spanned<ValueDoc>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusDoc {
     /// The field holding the status.
@@ -125,7 +147,7 @@ pub struct StatusDoc {
     pub removed: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExistingDoc {
     pub name: String,
@@ -133,28 +155,32 @@ pub struct ExistingDoc {
     pub status: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldDoc {
+    #[schemars(with = "ValueDoc")]
     pub valid: Spanned<ValueDoc>,
     /// Named invalid forms: each breaks this field alone.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, ValueDoc>")]
     pub invalid: IndexMap<String, Spanned<ValueDoc>>,
     /// How a read shows the value sent (default `same`).
     #[serde(default)]
+    #[schemars(with = "Option<ReadBackDoc>")]
     pub reads_back: Option<Spanned<ReadBackDoc>>,
     /// Other fields of the read resource that change with this one.
     #[serde(default)]
     pub also_changes: Vec<String>,
     /// Statuses in which this field may change (`resource.status`).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub only_while: Vec<Spanned<String>>,
     /// No two resources hold the same (non-null) value.
     #[serde(default, deserialize_with = "boolean::plain")]
     pub unique: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ReadBackDoc {
     Same,

@@ -19,6 +19,7 @@ use chrono::NaiveDate;
 use indexmap::IndexMap;
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Union};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -26,7 +27,7 @@ use super::regex_bound;
 use crate::case::template::{Generator, JsonTemplate, Part, Template};
 
 /// The syntax of a value declaration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ValueDoc {
     OneOf(Vec<Value>),
@@ -39,7 +40,7 @@ pub enum ValueDoc {
     AnyOf(Vec<ValueDoc>),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DateDoc {
     /// A chrono `strftime` format, e.g. `%m/%d/%Y`.
@@ -49,7 +50,7 @@ pub struct DateDoc {
     pub to: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArrayDoc {
     pub items: Box<ValueDoc>,

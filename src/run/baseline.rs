@@ -15,6 +15,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use chrono::NaiveDate;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -25,13 +26,14 @@ use crate::case::LoadErrors;
 use crate::case::load::{doc_from_bytes, doc_from_file};
 use crate::case::model::{Case, Suite};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BaselineDoc {
+    #[schemars(with = "Vec<EntryDoc>")]
     known_failures: Vec<Spanned<EntryDoc>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct EntryDoc {
     case: String,
@@ -382,4 +384,10 @@ mod tests {
         assert_eq!(text, "2027-02-30");
         assert!(std::error::Error::source(&e).is_some(), "{source}");
     }
+}
+
+/// The editor schema of a baseline file (`verity schema baseline`), from the
+/// type the loader reads, so the two cannot drift.
+pub fn editor_schema(generator: schemars::SchemaGenerator) -> schemars::Schema {
+    generator.into_root_schema_for::<BaselineDoc>()
 }
