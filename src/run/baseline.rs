@@ -232,6 +232,12 @@ pub fn today() -> NaiveDate {
     chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).date_naive()
 }
 
+/// The editor schema of a baseline file (`verity schema baseline`), from the
+/// type the loader reads, so the two cannot drift.
+pub fn editor_schema(generator: schemars::SchemaGenerator) -> schemars::Schema {
+    generator.into_root_schema_for::<BaselineDoc>()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,10 +390,4 @@ mod tests {
         assert_eq!(text, "2027-02-30");
         assert!(std::error::Error::source(&e).is_some(), "{source}");
     }
-}
-
-/// The editor schema of a baseline file (`verity schema baseline`), from the
-/// type the loader reads, so the two cannot drift.
-pub fn editor_schema(generator: schemars::SchemaGenerator) -> schemars::Schema {
-    generator.into_root_schema_for::<BaselineDoc>()
 }
