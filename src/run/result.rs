@@ -59,7 +59,7 @@ pub struct KnownFailure {
 }
 
 impl CaseResult {
-    /// A failed result with no steps yet, named after a case or task.
+    /// A failed result with no steps yet, named after a case or runnable.
     pub fn named(info: CaseInfo) -> CaseResult {
         CaseResult {
             suite: info.suite,
@@ -105,7 +105,7 @@ impl CaseResult {
 }
 
 /// Where a result stands in a report: by suite, then by place in the case
-/// files (then by name, for tasks that share a place).
+/// files (then by name, for runnables that share a place).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Order {
     suite: String,
@@ -230,7 +230,7 @@ pub struct Counterexample {
 /// How much of a response body a result keeps for the reports.
 pub const BODY_KEPT: usize = 64 * 1024;
 
-/// How many cases (and tasks) ended each way.
+/// How many cases (and runnables) ended each way.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Counts {
     pub passed: usize,

@@ -76,7 +76,7 @@ fn result_of(plan: &SuitePlan, case: &Case) -> CaseResult {
     CaseResult::named(info_of(plan, case))
 }
 
-/// A case or task that did not run, and why.
+/// A case or runnable that did not run, and why.
 pub fn skipped(info: &CaseInfo, reason: String) -> CaseResult {
     CaseResult {
         outcome: Outcome::Skipped,
@@ -85,7 +85,7 @@ pub fn skipped(info: &CaseInfo, reason: String) -> CaseResult {
     }
 }
 
-/// A case or [`super::Runnable`] that failed inside verity (a task that could
+/// A case or [`super::Runnable`] that failed inside verity (one that could
 /// not do its work, or panicked): reported as failed, the run goes on.
 pub fn internal_failure(info: &CaseInfo, masker: &Masker, why: &str) -> CaseResult {
     let mut result = CaseResult::named(info.clone());

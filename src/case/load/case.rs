@@ -63,12 +63,7 @@ impl Loader {
             self.error(&pos, format!("case `{name}` has no steps"));
         }
         let mut steps: Vec<Step> = Vec::new();
-        let mut scope = Scope {
-            suite,
-            file,
-            known,
-            steps: StepNames::default(),
-        };
+        let mut scope = Scope::new(suite, file, known);
         for (index, step_doc) in doc.steps.into_iter().enumerate() {
             if let Some(step) = self.step(&mut scope, step_doc, index) {
                 steps.push(step);

@@ -271,12 +271,7 @@ pub fn step_from_doc(
     known: &mut BTreeSet<String>,
 ) -> Result<Step, LoadErrors> {
     let mut cx = Loader::default();
-    let mut scope = Scope {
-        suite,
-        file,
-        known: std::mem::take(known),
-        steps: StepNames::default(),
-    };
+    let mut scope = Scope::new(suite, file, std::mem::take(known));
     let step = cx.step(&mut scope, doc, 0);
     *known = scope.known;
     match step {
@@ -295,12 +290,7 @@ pub fn expect_from_doc(
 ) -> Result<Expect, LoadErrors> {
     let mut cx = Loader::default();
     let pos = spanned_pos(file, &doc);
-    let mut scope = Scope {
-        suite,
-        file,
-        known: known.clone(),
-        steps: StepNames::default(),
-    };
+    let mut scope = Scope::new(suite, file, known.clone());
     scope.steps.push("(this step)".to_string());
     let expect = cx.expect(&scope, doc.value, pos);
     cx.finish(expect)
@@ -355,6 +345,18 @@ struct Scope<'a> {
     known: BTreeSet<String>,
     /// The steps so far, which an `echo.of` may name.
     steps: StepNames,
+}
+
+impl<'a> Scope<'a> {
+    /// The scope before a case's first step.
+    fn new(suite: &'a Suite, file: &'a Arc<PathBuf>, known: BTreeSet<String>) -> Self {
+        Scope {
+            suite,
+            file,
+            known,
+            steps: StepNames::default(),
+        }
+    }
 }
 
 impl Loader {
