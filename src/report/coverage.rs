@@ -4,6 +4,7 @@
 //! constraints its requests exercised. Plain data: it is built from the
 //! registry and the runner's observations elsewhere.
 
+use super::markdown::cell;
 use serde::Serialize;
 
 use super::error::WriteError;
@@ -118,11 +119,6 @@ pub fn json(report: &CoverageReport) -> Result<String, WriteError> {
             document: "coverage report",
             source,
         })
-}
-
-/// Table cells hold ids and reasons: a `|` or a line break would end them.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 pub fn markdown(report: &CoverageReport) -> String {
