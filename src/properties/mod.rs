@@ -50,14 +50,18 @@ pub enum Property {
     InvalidPartialUpdate,
     StatefulSequence,
     UnknownResource,
+    SchemaCoverage,
+    ConcurrentUpdates,
 }
 
 impl Property {
-    pub const ALL: [Property; 4] = [
+    pub const ALL: [Property; 6] = [
         Property::ValidPartialUpdate,
         Property::InvalidPartialUpdate,
         Property::StatefulSequence,
         Property::UnknownResource,
+        Property::SchemaCoverage,
+        Property::ConcurrentUpdates,
     ];
 
     pub fn name(self) -> &'static str {
@@ -66,6 +70,8 @@ impl Property {
             Property::InvalidPartialUpdate => "invalid-partial-update",
             Property::StatefulSequence => "stateful-sequence",
             Property::UnknownResource => "unknown-resource",
+            Property::SchemaCoverage => "schema-coverage",
+            Property::ConcurrentUpdates => "concurrent-updates",
         }
     }
 
@@ -99,6 +105,15 @@ impl Property {
             Property::UnknownResource => {
                 "Updates and reads of generated unknown resources get the documented not-found answer, \
                  and existing resources are untouched."
+            }
+            Property::SchemaCoverage => {
+                "Every constraint of the request-body schemas exercised: values that break one \
+                 constraint only are refused and change nothing; boundary values that meet it are \
+                 accepted, echoed and read back."
+            }
+            Property::ConcurrentUpdates => {
+                "Partial updates of disjoint fields of one resource, all in flight at once: every \
+                 update that succeeded is visible when the resource is read back."
             }
         }
     }

@@ -100,6 +100,7 @@ pub fn available(spec: &PropertySpec, property: Property) -> bool {
         Property::ValidPartialUpdate | Property::StatefulSequence => true,
         Property::InvalidPartialUpdate => broken(spec).is_some(),
         Property::UnknownResource => !spec.resource.unknown.is_empty(),
+        Property::SchemaCoverage | Property::ConcurrentUpdates => false,
     }
 }
 
@@ -151,6 +152,9 @@ pub fn strategy(
                     .boxed()
             });
             Union::new(variants).boxed()
+        }
+        Property::SchemaCoverage | Property::ConcurrentUpdates => {
+            unreachable!("not available yet")
         }
     }
 }
