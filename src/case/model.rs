@@ -134,6 +134,9 @@ pub struct Schema {
     pub name: String,
     pub description: String,
     pub validator: jsonschema::Validator,
+    /// The schema as written, at its pointer (OpenAPI's `nullable` kept):
+    /// what `schema-coverage` walks.
+    pub document: serde_json::Value,
 }
 
 impl fmt::Debug for Schema {

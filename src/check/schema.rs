@@ -112,6 +112,7 @@ mod tests {
                 name: "M".into(),
                 description: String::new(),
                 validator,
+                document: serde_json::Value::Null,
             },
         );
         let r = SchemaRef {

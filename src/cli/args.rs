@@ -606,6 +606,11 @@ pub struct CheckArgs {
     /// A cases directory, a suite directory or one case file.
     #[arg(default_value = "cases")]
     pub path: PathBuf,
+    /// Also say what schema-coverage derives from each request schema, the
+    /// constraints it leaves out and why, and which hand-declared invalid
+    /// values of `properties.yaml` a derived probe already sends.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 const MUTANTS_AFTER: &str = "\

@@ -79,6 +79,13 @@ pub fn check(args: CheckArgs) -> u8 {
         .values()
         .map(|spec| properties::available(spec).len())
         .sum();
+    if args.verbose {
+        for (suite, spec) in &specs {
+            for line in properties::explain_coverage(spec) {
+                println!("{suite}: {line}");
+            }
+        }
+    }
     // One case file's cases say nothing of what its suite leaves unchecked.
     if whole {
         for suite in &suites {

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
-use super::model::{Member, Model, Outcome};
+use super::coverage::{Edit, Op, Probe};
+use super::model::{self, Member, Model, Outcome};
 use super::scenario::{Action, Body, Broken, Scenario, Slot, Who};
 use super::spec::{EchoIn, PropertySpec};
 use super::value::Gen;
@@ -93,9 +94,11 @@ pub fn build(
         keys: 0,
         replayable: Vec::new(),
         number: 0,
+        update_refused: None,
     };
     match scenario {
         Scenario::Actions(actions) => b.actions(actions)?,
+        Scenario::Probe { probe, body } => b.probe(*probe, body)?,
         Scenario::Unknown {
             variant,
             values,
@@ -159,6 +162,8 @@ struct Builder<'a> {
     keys: usize,
     replayable: Vec<Replayable>,
     number: usize,
+    /// What a refused update gets, when not `resource.refused`.
+    update_refused: Option<&'a Expect>,
 }
 
 fn label(who: Who) -> &'static str {
@@ -247,13 +252,34 @@ impl Builder<'_> {
 
     /// Creates (or, for the existing one, names) a resource and reads it.
     fn begin(&mut self, who: Who) -> Result<(), BuildError> {
-        let spec = self.spec;
-        let l = label(who);
+        self.begin_edited(who, None)
+    }
+
+    /// The names resource `l` has in the case, bound.
+    fn name(&mut self, l: &'static str) -> BTreeMap<String, String> {
         let mut names = BTreeMap::new();
-        for local in spec.resource.local_names() {
+        for local in self.spec.resource.local_names() {
             names.insert(local.clone(), format!("{l}_{local}"));
         }
         self.names.insert(l, names.clone());
+        names
+    }
+
+    /// The resource's variables, with the names of resource `l`.
+    fn bind_vars(&mut self, names: &BTreeMap<String, String>) {
+        for (name, template) in &self.spec.resource.vars {
+            let mut renamed = template.clone();
+            renamed.rename(&|n| names.get(n).cloned());
+            self.vars.insert(names[name].clone(), renamed);
+        }
+    }
+
+    /// [`Self::begin`], with one edit of the creating body (a valid one:
+    /// the first read shows the edited field).
+    fn begin_edited(&mut self, who: Who, edit: Option<&Edit>) -> Result<(), BuildError> {
+        let spec = self.spec;
+        let l = label(who);
+        let names = self.name(l);
         let status_rule = spec.resource.status.as_ref();
         if who == Who::X {
             let existing = spec.resource.existing.as_ref().ok_or_else(|| {
@@ -270,13 +296,13 @@ impl Builder<'_> {
                 .members
                 .push(Member::new(l, true, true, Some(existing.status.clone())));
         } else {
-            for (name, template) in &spec.resource.vars {
-                let mut renamed = template.clone();
-                renamed.rename(&|n| names.get(n).cloned());
-                self.vars.insert(names[name].clone(), renamed);
-            }
+            self.bind_vars(&names);
             let mut member = Member::new(l, true, false, status_rule.map(|s| s.created.clone()));
-            let create = self.step_from(l, &spec.resource.create, format!("create {l}"));
+            let mut create = self.step_from(l, &spec.resource.create, format!("create {l}"));
+            if let Some(edit) = edit {
+                edit_body(&mut create.request.body, edit);
+                create.name = format!("create {l}: {}", edit.key());
+            }
             if let Some(case::Body::Json(sent)) = &create.request.body {
                 for field in &spec.fields {
                     if let Some(value) = sent.get(&field.name) {
@@ -295,6 +321,15 @@ impl Builder<'_> {
         read.expect
             .body
             .extend(checks.into_iter().map(case::BodyExpect::Path));
+        if let Some(Edit::Set { key, value }) = edit
+            && let Some(field) = spec.fields.iter().find(|f| &f.name == key)
+        {
+            let shown = model::read_back(field, &JsonTemplate::literal(value))
+                .map_err(|e| self.path_error(e))?;
+            read.expect
+                .body
+                .extend(shown.into_iter().map(case::BodyExpect::Path));
+        }
         let before = self.model.member(l).before();
         let origin = spec.resource.read.origin.generated();
         read.captures
@@ -482,7 +517,10 @@ impl Builder<'_> {
                     });
                 }
             }
-            Outcome::Refused => step.expect = self.expectation(l, &self.spec.resource.refused),
+            Outcome::Refused => {
+                let refused = self.update_refused.unwrap_or(&self.spec.resource.refused);
+                step.expect = self.expectation(l, refused)
+            }
             Outcome::NotFound => {
                 step.expect = self.expectation(l, &self.spec.resource.not_found_update)
             }
@@ -490,6 +528,133 @@ impl Builder<'_> {
         }
         self.push(step, Role::Update);
         Ok(())
+    }
+
+    /// A `schema-coverage` probe: one edit of a valid body, sent as an
+    /// update, a creation or a replacement, and what it must get.
+    fn probe(&mut self, index: usize, body: &Body) -> Result<(), BuildError> {
+        let spec = self.spec;
+        let coverage = spec.coverage.as_ref();
+        let Some((probe, target)) = coverage
+            .and_then(|c| Some((c.probes.get(index)?, c.targets.get(c.probes[index].target)?)))
+        else {
+            return Err(BuildError::at(
+                &spec.file_pos(),
+                "no such schema-coverage probe",
+            ));
+        };
+        match probe.op {
+            Op::Update => {
+                self.begin(Who::A)?;
+                self.update_refused = target.refused.as_ref();
+                self.probe_update(probe, body)?;
+                self.final_read("a")
+            }
+            Op::Create if probe.valid => {
+                self.begin_edited(Who::A, Some(&probe.edit))?;
+                self.final_read("a")
+            }
+            Op::Create => {
+                let names = self.name("a");
+                self.bind_vars(&names);
+                self.number += 1;
+                let name = format!(
+                    "{}. create a: {} [{}], refused",
+                    self.number,
+                    probe.edit.key(),
+                    probe.form
+                );
+                let mut step = self.step_from("a", &spec.resource.create, name);
+                edit_body(&mut step.request.body, &probe.edit);
+                // Nothing is created, so nothing is captured.
+                step.captures.clear();
+                if let Some(refused) = &target.refused {
+                    step.expect = self.expectation("a", refused);
+                }
+                self.push(step, Role::Update);
+                Ok(())
+            }
+            Op::Replace => {
+                self.begin(Who::A)?;
+                let declared = target.step.as_ref().ok_or_else(|| {
+                    BuildError::at(&target.pos, "schema_coverage.replace has no step")
+                })?;
+                let mut body = self.steps[0].request.body.clone();
+                edit_body(&mut body, &probe.edit);
+                let Some(case::Body::Json(JsonTemplate::Object(fields))) = body else {
+                    return Err(BuildError::at(
+                        &target.pos,
+                        "schema_coverage.replace: create's body must be a `json` mapping",
+                    ));
+                };
+                let outcome = if probe.valid {
+                    self.model.outcome("a", &fields, false)
+                } else {
+                    Outcome::Refused
+                };
+                if outcome == Outcome::Skip {
+                    return self.final_read("a");
+                }
+                self.number += 1;
+                let verdict = if outcome == Outcome::Refused {
+                    ", refused"
+                } else {
+                    ""
+                };
+                let name = format!(
+                    "{}. replace a: {} [{}]{verdict}",
+                    self.number,
+                    probe.edit.key(),
+                    probe.form
+                );
+                let mut step = self.step_from("a", declared, name);
+                step.request.body = Some(case::Body::Json(JsonTemplate::Object(fields.clone())));
+                match outcome {
+                    Outcome::Applied => self.model.apply("a", &fields),
+                    _ => {
+                        if let Some(refused) = &target.refused {
+                            step.expect = self.expectation("a", refused);
+                        }
+                    }
+                }
+                self.push(step, Role::Update);
+                self.final_read("a")
+            }
+        }
+    }
+
+    /// A probe of the partial update: the probed field among valid ones.
+    fn probe_update(&mut self, probe: &Probe, body: &Body) -> Result<(), BuildError> {
+        let Edit::Set { key, value } = &probe.edit else {
+            return Err(BuildError::at(
+                &self.spec.file_pos(),
+                "a partial update cannot leave a key out",
+            ));
+        };
+        let value = Gen::Json(JsonTemplate::literal(value));
+        if probe.valid {
+            let Some(i) = probe.field else {
+                return Err(BuildError::at(
+                    &self.spec.file_pos(),
+                    format!("schema-coverage: `{key}` is no declared field"),
+                ));
+            };
+            let mut body = body.clone();
+            body.0[i] = Some(value);
+            let fields = self.body_fields(&body, None);
+            let why = format!(" ({key} {})", probe.form);
+            return self.update("a", fields, None, false, &why);
+        }
+        let broken = Broken {
+            slot: match probe.field {
+                Some(i) => Slot::Field(i),
+                None => Slot::UnknownKey(key.clone()),
+            },
+            form: probe.form.clone(),
+            value,
+        };
+        let fields = self.body_fields(body, probe.field);
+        self.update("a", fields, Some(&broken), false, "")
     }
 
     /// The valid fields of a body, leaving out `skip`.
@@ -550,6 +715,20 @@ impl Builder<'_> {
             format!("a generated JSONPath does not parse: {error}"),
         )
     }
+}
+
+/// A JSON object body with one edit made; other bodies are left as they are
+/// (the declarations are checked to give an object).
+fn edit_body(body: &mut Option<case::Body>, edit: &Edit) {
+    let Some(case::Body::Json(JsonTemplate::Object(entries))) = body else {
+        return;
+    };
+    let mut entries = std::mem::take(entries);
+    match edit {
+        Edit::Set { key, value } => entries.push((key.clone(), JsonTemplate::literal(value))),
+        Edit::Drop { key } => entries.retain(|(k, _)| k != key),
+    }
+    *body = Some(case::Body::Json(JsonTemplate::object(entries)));
 }
 
 #[cfg(test)]
@@ -833,6 +1012,6 @@ cases:
                 }
             }
         }
-        assert_eq!(compared, 8 * 150, "every property of both suites");
+        assert_eq!(compared, 9 * 150, "every property of both suites");
     }
 }

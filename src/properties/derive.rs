@@ -55,7 +55,7 @@ fn open(schema: &Value) -> bool {
 /// A single `anyOf`/`oneOf` wrapper around one schema says nothing beyond
 /// that schema (OpenAPI generators write `nullable` this way), so it is
 /// looked through; `nullable` on either level counts.
-fn unwrap(schema: &Value) -> (&Value, bool) {
+pub(super) fn unwrap(schema: &Value) -> (&Value, bool) {
     let mut nullable = schema.get("nullable").and_then(Value::as_bool) == Some(true);
     let mut s = schema;
     while let Some(branches) = branches(s) {
@@ -68,7 +68,7 @@ fn unwrap(schema: &Value) -> (&Value, bool) {
     (s, nullable)
 }
 
-fn branches(schema: &Value) -> Option<&Vec<Value>> {
+pub(super) fn branches(schema: &Value) -> Option<&Vec<Value>> {
     schema
         .get("anyOf")
         .or_else(|| schema.get("oneOf"))
@@ -247,7 +247,7 @@ fn others(ty: &str) -> Vec<(&'static str, Value)> {
 
 /// A value a schema accepts: its example, or its first enum value, or the
 /// simplest of its type; an object gets its required keys.
-fn sample(schema: &Value) -> Option<Value> {
+pub(super) fn sample(schema: &Value) -> Option<Value> {
     let (s, _) = unwrap(schema);
     if let Some(e) = s.get("example") {
         return Some(e.clone());
@@ -321,7 +321,7 @@ fn near_misses(example: &str) -> Vec<(String, String)> {
             }
             k => {
                 if b - a > 1 {
-                    out.push((format!("part {} one shorter", n + 1), splice(a, b - 1, "")));
+                    out.push((format!("part {} one shorter", n + 1), splice(a, a + 1, "")));
                 }
                 let last = chars[b - 1].to_string();
                 out.push((format!("part {} one longer", n + 1), splice(b, b, &last)));

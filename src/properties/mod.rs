@@ -25,7 +25,7 @@
 
 mod build;
 mod check;
-#[allow(dead_code)] // Generator for schema-coverage (issue 12), not wired yet.
+mod coverage;
 mod derive;
 mod model;
 mod regex_bound;
@@ -154,6 +154,15 @@ pub fn load_all(suites: &[Suite]) -> Result<BTreeMap<String, Arc<PropertySpec>>,
     } else {
         Err(LoadErrors(errors))
     }
+}
+
+/// What `verity check -v` says of the schema-coverage declarations: probes
+/// per request, constraints left out, hand declarations a probe duplicates.
+pub fn explain_coverage(spec: &PropertySpec) -> Vec<String> {
+    spec.coverage
+        .as_ref()
+        .map(|c| coverage::explain(c, &spec.fields))
+        .unwrap_or_default()
 }
 
 /// The properties `spec` declares enough for, in order.

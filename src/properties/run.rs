@@ -10,12 +10,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{
     Config, RngAlgorithm, RngSeed, TestCaseError, TestCaseResult, TestError, TestRunner,
 };
 use tokio::runtime::Runtime;
 
-use super::build::{About, Built, build};
+use super::build::{About, Built, Role, build};
 use super::scenario::{self, Limits, Scenario};
 use super::spec::PropertySpec;
 use super::{Property, save};
@@ -242,9 +243,13 @@ impl PropertyRun {
         });
         let about = self.about();
         let progress = RefCell::new(Progress::default());
-        let outcome = runner.run(&strategy, |scenario| {
-            self.check_one(&scenario, &about, &progress, runtime, client, &fresh)
-        });
+        let outcome = if self.property == Property::SchemaCoverage {
+            self.sweep(&mut runner, &about, &progress, runtime, client, &fresh)
+        } else {
+            runner.run(&strategy, |scenario| {
+                self.check_one(&scenario, &about, &progress, runtime, client, &fresh)
+            })
+        };
         let mut progress = progress.into_inner();
         let mut result = CaseResult::named(self.info.clone());
         result.outcome = Outcome::Passed;
@@ -303,6 +308,62 @@ impl PropertyRun {
             running: progress.running,
         };
         (result, counts)
+    }
+
+    /// `schema-coverage`: every probe in turn, each with a valid body drawn
+    /// from the seed, up to the first that fails; a failing partial update
+    /// is shrunk by proptest's own simplification of its body, down to the
+    /// probed field alone where that still fails.
+    fn sweep(
+        &self,
+        runner: &mut TestRunner,
+        about: &About,
+        progress: &RefCell<Progress>,
+        runtime: &Runtime,
+        client: &Client,
+        fresh: &Arc<Fresh>,
+    ) -> Result<(), TestError<Scenario>> {
+        let Some(coverage) = self.spec.coverage.as_ref() else {
+            return Ok(());
+        };
+        let bodies = scenario::body(&self.spec);
+        for (probe, p) in coverage.probes.iter().enumerate() {
+            let mut tree = bodies.new_tree(runner).map_err(TestError::Abort)?;
+            let scenario = Scenario::Probe {
+                probe,
+                body: tree.current(),
+            };
+            let Err(why) = self.check_one(&scenario, about, progress, runtime, client, fresh)
+            else {
+                continue;
+            };
+            let mut minimal = scenario;
+            if p.op == super::coverage::Op::Update && tree.simplify() {
+                loop {
+                    let candidate = Scenario::Probe {
+                        probe,
+                        body: tree.current(),
+                    };
+                    let failed = self
+                        .check_one(&candidate, about, progress, runtime, client, fresh)
+                        .is_err();
+                    let more = if failed {
+                        minimal = candidate;
+                        tree.simplify()
+                    } else {
+                        tree.complicate()
+                    };
+                    if !more {
+                        break;
+                    }
+                }
+            }
+            let message = match why {
+                TestCaseError::Fail(m) | TestCaseError::Reject(m) => m,
+            };
+            return Err(TestError::Fail(message, minimal));
+        }
+        Ok(())
     }
 
     /// One generated case: written, loaded and run.
@@ -380,6 +441,7 @@ impl PropertyRun {
     ) -> Result<(Option<String>, CaseResult, u64), String> {
         let Built { case, roles } = self.build(scenario, about)?;
         let result = runtime.block_on(run::run_generated(&self.plan, &case, client, fresh.clone()));
+        self.note_constraint(scenario, &roles, &result);
         let updates = roles
             .iter()
             .take(result.steps.len())
@@ -390,6 +452,33 @@ impl PropertyRun {
         }
         let text = print::case_file(&about.header, &[&case]).map_err(|e| e.to_string())?;
         Ok((Some(text), result, updates))
+    }
+
+    /// For the coverage report: the constraint a probe exercised, once its
+    /// request was sent.
+    fn note_constraint(&self, scenario: &Scenario, roles: &[Role], result: &CaseResult) {
+        let (Scenario::Probe { probe, .. }, Some(observed)) = (scenario, &self.plan.observed)
+        else {
+            return;
+        };
+        let Some(p) = self
+            .spec
+            .coverage
+            .as_ref()
+            .and_then(|c| c.probes.get(*probe))
+        else {
+            return;
+        };
+        // A valid creation's probe is the creating step itself.
+        let at = roles.iter().position(|r| *r == Role::Update).unwrap_or(0);
+        let sent = at < result.steps.len();
+        if sent {
+            let kind = if p.valid { "met" } else { "broken" };
+            observed.constraint(
+                &format!("{} ({kind})", p.constraint),
+                &self.plan.masker.mask(&p.shown),
+            );
+        }
     }
 
     fn build(&self, scenario: &Scenario, about: &About) -> Result<Built, String> {

@@ -71,6 +71,12 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scenario {
     Actions(Vec<Action>),
+    /// One `schema-coverage` probe (an index into the spec's probes), sent
+    /// with `body`'s valid fields where it is a partial update.
+    Probe {
+        probe: usize,
+        body: Body,
+    },
     /// An update and a read of a resource that does not exist, named by the
     /// declared way `variant` with these generated `vars`.
     Unknown {
@@ -100,7 +106,8 @@ pub fn available(spec: &PropertySpec, property: Property) -> bool {
         Property::ValidPartialUpdate | Property::StatefulSequence => true,
         Property::InvalidPartialUpdate => broken(spec).is_some(),
         Property::UnknownResource => !spec.resource.unknown.is_empty(),
-        Property::SchemaCoverage | Property::ConcurrentUpdates => false,
+        Property::SchemaCoverage => spec.coverage.as_ref().is_some_and(|c| !c.probes.is_empty()),
+        Property::ConcurrentUpdates => false,
     }
 }
 
@@ -153,13 +160,19 @@ pub fn strategy(
             });
             Union::new(variants).boxed()
         }
-        Property::SchemaCoverage | Property::ConcurrentUpdates => {
-            unreachable!("not available yet")
+        // A run sweeps every probe in turn (`super::run`); drawn at
+        // random, they serve the tests that build generated cases.
+        Property::SchemaCoverage => {
+            let probes = spec.coverage.as_ref().map_or(0, |c| c.probes.len()).max(1);
+            (0..probes, body(spec))
+                .prop_map(|(probe, body)| Scenario::Probe { probe, body })
+                .boxed()
         }
+        Property::ConcurrentUpdates => unreachable!("not available yet"),
     }
 }
 
-fn body(spec: &PropertySpec) -> BoxedStrategy<Body> {
+pub fn body(spec: &PropertySpec) -> BoxedStrategy<Body> {
     let slots: Vec<BoxedStrategy<Option<Gen>>> = spec
         .fields
         .iter()

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::Property;
+use super::coverage::{self, Coverage, CoverageDoc, Op, Target};
 use super::value::{self, ValueDoc, ValueSpec};
 use crate::case::boolean;
 use crate::case::load::{PROPERTY_FILES, doc_from_file, expect_from_doc, step_from_doc};
@@ -54,6 +55,10 @@ pub struct PropertiesDoc {
     pub unknown_keys: Option<Spanned<UnknownKeys>>,
     #[schemars(with = "IndexMap<String, FieldDoc>")]
     pub fields: IndexMap<String, Spanned<FieldDoc>>,
+    /// The request-body schemas `schema-coverage` derives its values from.
+    #[serde(default)]
+    #[schemars(with = "Option<CoverageDoc>")]
+    pub schema_coverage: Option<Spanned<CoverageDoc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -204,6 +209,8 @@ pub struct PropertySpec {
     pub fields: Vec<Field>,
     pub unknown_keys: UnknownKeys,
     pub request_schema: Option<String>,
+    /// What `schema-coverage` sends; `None` without `schema_coverage:`.
+    pub coverage: Option<Coverage>,
 }
 
 /// The declared steps and expectations, lowered into the case model with
@@ -452,6 +459,9 @@ impl Checker {
             }
             s.value
         });
+        let coverage = doc
+            .schema_coverage
+            .map(|c| self.coverage(suite, c, &resource, &fields));
         PropertySpec {
             file: self.file.clone(),
             docs,
@@ -459,12 +469,99 @@ impl Checker {
             sources,
             resource,
             fields,
+            coverage,
             unknown_keys: doc
                 .unknown_keys
                 .map(|u| u.value)
                 .unwrap_or(UnknownKeys::Ignored),
             request_schema,
         }
+    }
+
+    /// `schema_coverage:`, lowered, and its probes derived from the schemas.
+    fn coverage(
+        &mut self,
+        suite: &Suite,
+        doc: Spanned<CoverageDoc>,
+        resource: &Resource,
+        fields: &[Field],
+    ) -> Coverage {
+        let mut known: BTreeSet<String> = suite.variables.keys().cloned().collect();
+        known.extend(resource.local_names());
+        let doc = doc.value;
+        let mut out = Coverage::default();
+        for (op, target) in [
+            (Op::Update, doc.update),
+            (Op::Create, doc.create),
+            (Op::Replace, doc.replace),
+        ] {
+            let Some(target) = target else { continue };
+            let pos = self.pos(&target);
+            let what = format!("schema_coverage.{}", op.key());
+            let target = target.value;
+            let step = target
+                .step
+                .map(|s| self.step(suite, s, &mut known.clone(), &format!("{what}.step")));
+            let refused = target
+                .refused
+                .map(|r| self.expect(suite, r, &known, &format!("{what}.refused")));
+            match (op, &step, &refused) {
+                (Op::Replace, None, _) => {
+                    self.error(&pos, format!("{what}: give `step`, the replacing request"))
+                }
+                (Op::Update | Op::Create, Some(s), _) => self.error(
+                    s.origin.pos(),
+                    format!(
+                        "{what}.step: the resource's own `{}` step is used",
+                        op.key()
+                    ),
+                ),
+                (Op::Create | Op::Replace, _, None) => self.error(
+                    &pos,
+                    format!("{what}: give `refused`, what a broken body gets"),
+                ),
+                _ => {}
+            }
+            if let Some(Step { request, .. }) = &step
+                && request.body.is_some()
+            {
+                self.error(
+                    &pos,
+                    format!("{what}.step: no body: it is `create`'s, with the resource's values"),
+                );
+            }
+            let sends = match op {
+                Op::Update => &resource.update,
+                Op::Create => &resource.create,
+                Op::Replace => step.as_ref().unwrap_or(&resource.update),
+            };
+            let request = format!("{} {}", sends.request.method.as_str(), sends.request.path);
+            let schema = target.schema.value.clone();
+            let Some(document) = suite.schemas.get(&schema).map(|s| s.document.clone()) else {
+                let known: Vec<&str> = suite.schemas.keys().map(String::as_str).collect();
+                let at = self.pos(&target.schema);
+                self.error(
+                    &at,
+                    format!(
+                        "{what}.schema: suite `{}` declares no schema `{schema}` (it declares: {})",
+                        suite.name,
+                        known.join(", ")
+                    ),
+                );
+                continue;
+            };
+            let target = Target {
+                op,
+                schema,
+                step,
+                refused,
+                request,
+                pos,
+            };
+            coverage::probes_of(out.targets.len(), &target, &document, fields, &mut out);
+            out.targets.push(target);
+        }
+        out
     }
 
     /// What lowering a declaration gave; its errors name the declaration.

@@ -204,6 +204,10 @@ impl Loader {
                 }
             }
         };
+        let written = match decl.pointer.as_deref() {
+            Some(pointer) => document.pointer(pointer).cloned().unwrap_or_default(),
+            None => document.clone(),
+        };
         let root = match schema::schema_from_document(document, decl.pointer.as_deref()) {
             Ok(root) => root,
             Err(e) => {
@@ -216,6 +220,7 @@ impl Loader {
                 name: name.to_string(),
                 description: decl.description,
                 validator,
+                document: written,
             }),
             Err(e) => {
                 self.error(

@@ -1,0 +1,397 @@
+//! `schema-coverage`: the request-body schemas a suite names under
+//! `schema_coverage:` in `properties.yaml`, walked constraint by constraint
+//! ([`super::derive`]), each derived value turned into a probe: one edit of a
+//! valid body (the resource's update, its creation, or a full replacement)
+//! that breaks one constraint only, or meets one at its edge.
+//!
+//! Probes are derived once, when the declarations are read, so a schema a
+//! probe cannot be made from is reported at its place in `properties.yaml`,
+//! and a run sends every probe (they are few: a sweep, not a sample).
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+use super::derive::{self, Constraint, Kind};
+use super::spec::Field;
+use crate::case::syntax::{ExpectDoc, StepDoc};
+use crate::case::{Expect, Pos, Step};
+
+/// `schema_coverage:`: per request that carries a body, the suite schema
+/// (`suite.yaml` `schemas:`) of that body.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageDoc {
+    /// The resource's `update` (a partial update); refused as
+    /// `resource.refused` says unless `refused` is given.
+    #[serde(default)]
+    #[schemars(with = "Option<TargetDoc>")]
+    pub update: Option<Spanned<TargetDoc>>,
+    /// The resource's `create`, with its body; needs `refused`.
+    #[serde(default)]
+    #[schemars(with = "Option<TargetDoc>")]
+    pub create: Option<Spanned<TargetDoc>>,
+    /// A full replacement of a created resource, whose body is `create`'s
+    /// with the resource's own values; needs `step` and `refused`.
+    #[serde(default)]
+    #[schemars(with = "Option<TargetDoc>")]
+    pub replace: Option<Spanned<TargetDoc>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetDoc {
+    /// The suite schema of the body.
+    #[schemars(with = "String")]
+    pub schema: Spanned<String>,
+    /// The request (replace only): its body is added.
+    #[serde(default)]
+    #[schemars(with = "Option<StepDoc>")]
+    pub step: Option<Spanned<StepDoc>>,
+    /// What a body that breaks the schema gets.
+    #[serde(default)]
+    #[schemars(with = "Option<ExpectDoc>")]
+    pub refused: Option<Spanned<ExpectDoc>>,
+}
+
+/// Which request a probe edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Op {
+    Update,
+    Create,
+    Replace,
+}
+
+impl Op {
+    pub fn key(self) -> &'static str {
+        match self {
+            Op::Update => "update",
+            Op::Create => "create",
+            Op::Replace => "replace",
+        }
+    }
+}
+
+/// A body request, lowered.
+#[derive(Debug)]
+pub struct Target {
+    pub op: Op,
+    pub schema: String,
+    /// The declared step (replace); the resource's own otherwise.
+    pub step: Option<Step>,
+    /// The declared refusal; `resource.refused` for `update` when `None`.
+    pub refused: Option<Expect>,
+    /// How the constraint ids name the request: `PATCH /v1/members/${id}`.
+    pub request: String,
+    pub pos: Pos,
+}
+
+/// One edit of a valid body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    Set { key: String, value: Value },
+    Drop { key: String },
+}
+
+impl Edit {
+    pub fn key(&self) -> &str {
+        match self {
+            Edit::Set { key, .. } | Edit::Drop { key } => key,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// Index into [`Coverage::targets`].
+    pub target: usize,
+    pub op: Op,
+    /// The constraint, as the coverage report names it.
+    pub constraint: String,
+    /// How the value breaks or meets it: `Female, lower case`.
+    pub form: String,
+    pub edit: Edit,
+    /// A value that meets every constraint, to be accepted; else refused.
+    pub valid: bool,
+    /// The declared field (`fields:`) the edited top-level key is.
+    pub field: Option<usize>,
+    /// The value as the report shows it: compact JSON, or `without tier`.
+    pub shown: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Coverage {
+    pub targets: Vec<Target>,
+    pub probes: Vec<Probe>,
+    /// Constraints no probe could be made for, and why (`verity check -v`).
+    pub skipped: Vec<String>,
+}
+
+/// The probes of one target, from its schema as written (`document`).
+pub fn probes_of(
+    index: usize,
+    target: &Target,
+    document: &Value,
+    fields: &[Field],
+    coverage: &mut Coverage,
+) {
+    for c in derive::walk(document) {
+        let id = format!(
+            "{} body{}: {}",
+            target.request,
+            if c.pointer.is_empty() { "" } else { &c.pointer },
+            c.kind.name()
+        );
+        for (form, value) in &c.invalid {
+            match edit_for(document, &c, value) {
+                Some(edits) => {
+                    for edit in edits {
+                        coverage
+                            .probes
+                            .push(probe(index, target.op, &id, form, edit, false, fields));
+                    }
+                }
+                None => coverage
+                    .skipped
+                    .push(format!("{id}: {form}: no valid body to carry it")),
+            }
+        }
+        // A type's sample is no edge the docs state: only each enum value,
+        // each branch and the pattern's example are sent as valid.
+        if !matches!(c.kind, Kind::Enum | Kind::Branches | Kind::Pattern) || c.valid.is_empty() {
+            continue;
+        }
+        if let Some(why) = no_valid_probes(&c, fields) {
+            coverage
+                .skipped
+                .push(format!("{id}: its valid values: {why}"));
+            continue;
+        }
+        for value in &c.valid {
+            let form = format!("meets it: {}", compact(value));
+            if let Some(edits) = edit_for(document, &c, value) {
+                for edit in edits {
+                    coverage
+                        .probes
+                        .push(probe(index, target.op, &id, &form, edit, true, fields));
+                }
+            }
+        }
+    }
+}
+
+fn probe(
+    target: usize,
+    op: Op,
+    id: &str,
+    form: &str,
+    edit: Edit,
+    valid: bool,
+    fields: &[Field],
+) -> Probe {
+    let field = fields.iter().position(|f| f.name == edit.key());
+    let shown = match &edit {
+        Edit::Set { value, .. } => compact(value),
+        Edit::Drop { key } => format!("without {key}"),
+    };
+    Probe {
+        target,
+        op,
+        constraint: id.to_owned(),
+        form: form.to_owned(),
+        edit,
+        valid,
+        field,
+        shown,
+    }
+}
+
+fn compact(value: &Value) -> String {
+    value.to_string()
+}
+
+/// Why a constraint's valid values are not sent, if they are not: a field
+/// the server ties to other state (unique, or changeable only in some
+/// status) would be refused for reasons of its own, and an undeclared one
+/// has no rule for how it reads back.
+fn no_valid_probes(c: &Constraint, fields: &[Field]) -> Option<&'static str> {
+    let top = top_key(&c.pointer)?;
+    let Some(field) = fields.iter().find(|f| f.name == top) else {
+        return Some("no declared field says how it reads back");
+    };
+    if field.unique {
+        return Some("the field is unique: a fixed value would collide");
+    }
+    if !field.only_while.is_empty() {
+        // An update may refuse it by status, and a creation needs a new one.
+        return Some("the field changes only in some statuses");
+    }
+    None
+}
+
+/// The first key of a pointer (`/accountDetails[0]/iban` → `accountDetails`).
+fn top_key(pointer: &str) -> Option<&str> {
+    let first = pointer.strip_prefix('/')?.split('/').next()?;
+    Some(first.split('[').next().unwrap_or(first))
+}
+
+/// One step of a pointer: a key, and the branch of its `anyOf` taken.
+struct Seg<'a> {
+    key: &'a str,
+    branch: Option<usize>,
+}
+
+fn segments(pointer: &str) -> Option<Vec<Seg<'_>>> {
+    if pointer.is_empty() {
+        return Some(Vec::new());
+    }
+    pointer
+        .strip_prefix('/')?
+        .split('/')
+        .map(|s| match s.split_once('[') {
+            Some((key, rest)) => Some(Seg {
+                key,
+                branch: Some(rest.strip_suffix(']')?.parse().ok()?),
+            }),
+            None => Some(Seg {
+                key: s,
+                branch: None,
+            }),
+        })
+        .collect()
+}
+
+/// What is done to the object a constraint is about.
+enum Change<'a> {
+    Set(&'a str, Value),
+    Drop(&'a str),
+}
+
+/// The top-level edits that carry `value` to where the constraint is: a
+/// nested value travels inside a valid sample of each object around it.
+fn edit_for(document: &Value, c: &Constraint, value: &Value) -> Option<Vec<Edit>> {
+    let segs = segments(&c.pointer)?;
+    // Where the change applies: the object itself for rules about its keys,
+    // else the key of its parent object.
+    let (object, changes): (&[Seg], Vec<Change>) = match c.kind {
+        Kind::Required => (&segs, vec![Change::Drop(value.as_str()?)]),
+        Kind::AdditionalProperties => (
+            &segs,
+            value
+                .as_object()?
+                .iter()
+                .map(|(k, v)| Change::Set(k, v.clone()))
+                .collect(),
+        ),
+        _ => {
+            let (last, parent) = segs.split_last()?;
+            if last.branch.is_some() {
+                return None;
+            }
+            (parent, vec![Change::Set(last.key, value.clone())])
+        }
+    };
+    let mut edits = Vec::new();
+    for change in changes {
+        let edit = match object.split_first() {
+            None => match change {
+                Change::Set(k, v) => Edit::Set {
+                    key: k.to_owned(),
+                    value: v,
+                },
+                Change::Drop(k) => Edit::Drop { key: k.to_owned() },
+            },
+            Some((top, rest)) => {
+                let schema = document.get("properties")?.get(top.key)?;
+                Edit::Set {
+                    key: top.key.to_owned(),
+                    value: nested(schema, top.branch, rest, change)?,
+                }
+            }
+        };
+        edits.push(edit);
+    }
+    Some(edits)
+}
+
+/// A valid sample of `schema` (at `branch`), with `change` made at `rest`.
+fn nested(schema: &Value, branch: Option<usize>, rest: &[Seg], change: Change) -> Option<Value> {
+    let (mut s, _) = derive::unwrap(schema);
+    if let Some(i) = branch {
+        s = derive::unwrap(derive::branches(s)?.get(i)?).0;
+    }
+    let Value::Object(mut object) = derive::sample(s)? else {
+        return None;
+    };
+    match rest.split_first() {
+        None => match change {
+            Change::Set(k, v) => {
+                object.insert(k.to_owned(), v);
+            }
+            Change::Drop(k) => {
+                object.remove(k)?;
+            }
+        },
+        Some((next, deeper)) => {
+            let child = s.get("properties")?.get(next.key)?;
+            let value = nested(child, next.branch, deeper, change)?;
+            object.insert(next.key.to_owned(), value);
+        }
+    }
+    Some(Value::Object(object))
+}
+
+/// What `verity check -v` says of a suite's schema coverage: the probes per
+/// request, the constraints left out and why, and each hand-declared
+/// invalid value that a derived probe already sends (the declaration may
+/// go, unless it says more than the schema).
+pub fn explain(coverage: &Coverage, fields: &[Field]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (i, target) in coverage.targets.iter().enumerate() {
+        let of = coverage.probes.iter().filter(|p| p.target == i);
+        let (valid, broken): (Vec<&Probe>, Vec<&Probe>) = of.partition(|p| p.valid);
+        lines.push(format!(
+            "schema-coverage: {} ({}, schema {}): {} probes ({} breaking one constraint, {} meeting one at its edge)",
+            target.request,
+            target.op.key(),
+            target.schema,
+            valid.len() + broken.len(),
+            broken.len(),
+            valid.len()
+        ));
+    }
+    for why in &coverage.skipped {
+        lines.push(format!("schema-coverage: left out: {why}"));
+    }
+    for (index, field) in fields.iter().enumerate() {
+        for (form, spec) in &field.invalid {
+            let super::value::ValueSpec::OneOf(values) = spec else {
+                continue;
+            };
+            for value in values
+                .iter()
+                .filter(|v| v.templates().iter().all(|t| t.is_literal()))
+            {
+                let value = value.to_value();
+                let derived = coverage.probes.iter().find(|p| {
+                    !p.valid
+                        && p.op == Op::Update
+                        && p.field == Some(index)
+                        && matches!(&p.edit, Edit::Set { value: v, .. } if *v == value)
+                });
+                if let Some(p) = derived {
+                    lines.push(format!(
+                        "{}: field `{}`, invalid form `{form}`: {} is also derived from the schema ({}: {})",
+                        field.pos,
+                        field.name,
+                        compact(&value),
+                        p.constraint,
+                        p.form
+                    ));
+                }
+            }
+        }
+    }
+    lines
+}
