@@ -730,3 +730,83 @@ fn schema_coverage_reports_each_constraint_it_exercised() {
         "{rows:#?}"
     );
 }
+
+/// `schema_coverage:` mistakes are told at their place: an unknown schema, a
+/// replacement without its request, a creation without its refusal, and a
+/// creating body whose inline fresh value a replacement could not repeat.
+#[test]
+fn bad_schema_coverage_declarations_are_refused_where_they_are() {
+    let suite_yaml = "name: s\nschemas: { B: { inline: { type: object, properties: { name: { type: string, enum: [a, b] } } } } }\n";
+    let declarations = r#"resource:
+  create:
+    request: { method: POST, path: /m, json: { email: "${fresh.email}" } }
+    capture: { id: $.id }
+  read:
+    request: { method: GET, path: "/m/${id}" }
+  update:
+    request: { method: PATCH, path: "/m/${id}" }
+  echo: response
+  refused: { status: 400 }
+  not_found: { read: { status: 404 }, update: { status: 404 } }
+fields:
+  name:
+    valid: { one_of: [a] }
+schema_coverage:
+  update: { schema: Nope }
+  create: { schema: B }
+  replace: { schema: B, refused: { status: 4xx } }
+"#;
+    let dir = suite_dir(suite_yaml, &[("properties.yaml", declarations)]);
+    let output = verity(&["check", &path_str(dir.path())]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    let file = path_str(&dir.path().join("s").join("properties.yaml"));
+    for expected in [
+        format!(
+            "{file}:16:21: schema_coverage.update.schema: suite `s` declares no schema `Nope` (it declares: B)"
+        ),
+        format!("{file}:17:11: schema_coverage.create: give `refused`"),
+        format!("{file}:18:12: schema_coverage.replace: give `step`"),
+        "schema_coverage.replace: create's json writes a ${fresh.*} value inline".to_string(),
+    ] {
+        assert!(stderr.contains(&expected), "{expected}\nnot in\n{stderr}");
+    }
+    // Fixed, the declarations are checked, and `check -v` counts the probes.
+    let fixed = declarations
+        .replace("\"${fresh.email}\"", "\"${email}\"")
+        .replace(
+            "resource:\n",
+            "resource:\n  vars: { email: \"${fresh.email}\" }\n",
+        )
+        .replace("schema: Nope", "schema: B")
+        .replace(
+            "create: { schema: B }",
+            "create: { schema: B, refused: { status: 400 } }",
+        )
+        .replace(
+            "replace: { schema: B,",
+            "replace: { schema: B, step: { request: { method: PUT, path: \"/m/${id}\" } },",
+        );
+    let dir = suite_dir(suite_yaml, &[("properties.yaml", &fixed)]);
+    let output = verity(&["check", "-v", &path_str(dir.path())]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("s: schema-coverage: PATCH /m/${id} (update, schema B): "),
+        "{stdout}"
+    );
+    // `name` broken as the four other JSON types, null, and the enum's
+    // near neighbours (A, B and the empty string), and met by each value.
+    for request in [
+        "PATCH /m/${id} (update",
+        "POST /m (create",
+        "PUT /m/${id} (replace",
+    ] {
+        assert!(
+            stdout.contains(&format!(
+                "{request}, schema B): 10 probes (8 breaking one constraint, 2 meeting one at its edge)"
+            )),
+            "{stdout}"
+        );
+    }
+}

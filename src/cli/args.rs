@@ -389,7 +389,8 @@ pub struct RunArgs {
     pub properties: PropertiesMode,
 
     /// Generated cases per property (shrinking a failure replays more).
-    /// Against a paced server (Toluna: 1000 ms between calls on a MemberCode)
+    /// schema-coverage is a sweep: it sends each of its probes once (`verity
+    /// check -v` counts them), whatever this says. Against a paced server (Toluna: 1000 ms between calls on a MemberCode)
     /// each case takes seconds: lower it there.
     #[arg(long, default_value_t = crate::properties::Settings::DEFAULT_CASES, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
@@ -665,7 +666,8 @@ pub struct MutantsArgs {
     #[arg(long, value_enum, default_value_t = PropertiesMode::On, value_name = "WHEN")]
     pub properties: PropertiesMode,
 
-    /// Generated cases per property, in each run.
+    /// Generated cases per property, in each run (schema-coverage sends
+    /// each of its probes once, whatever this says).
     #[arg(long, default_value_t = crate::properties::Settings::DEFAULT_CASES, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub property_cases: u32,

@@ -395,3 +395,71 @@ pub fn explain(coverage: &Coverage, fields: &[Field]) -> Vec<String> {
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn onsi_patch() -> Value {
+        let doc: Value = serde_json::from_str(include_str!(
+            "../../cases/onsi/schemas/onsi-openapi-members.json"
+        ))
+        .unwrap();
+        doc["paths"]["/v1/members/{id}"]["patch"]["requestBody"]["content"]["application/json"]
+            ["schema"]
+            .clone()
+    }
+
+    fn constraint(pointer: &str, kind: Kind) -> Constraint {
+        Constraint {
+            pointer: pointer.into(),
+            kind,
+            invalid: Vec::new(),
+            valid: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_nested_value_travels_inside_a_valid_sample_of_its_branch() {
+        let schema = onsi_patch();
+        let c = constraint("/accountDetails[1]/iban", Kind::Type);
+        let edits = edit_for(&schema, &c, &json!(7)).unwrap();
+        assert_eq!(
+            edits,
+            vec![Edit::Set {
+                key: "accountDetails".into(),
+                value: json!({ "accountHolder": "John Smith", "iban": 7 }),
+            }]
+        );
+        // A required key of a branch left out of its sample.
+        let c = constraint("/accountDetails[0]", Kind::Required);
+        let edits = edit_for(&schema, &c, &json!("sortCode")).unwrap();
+        assert_eq!(
+            edits[0],
+            Edit::Set {
+                key: "accountDetails".into(),
+                value: json!({ "accountHolder": "John Smith", "accountNumber": "12345678" }),
+            }
+        );
+        // A top-level rule edits the body itself.
+        let c = constraint("", Kind::AdditionalProperties);
+        let edits = edit_for(&schema, &c, &json!({ "k": "x" })).unwrap();
+        assert_eq!(
+            edits,
+            vec![Edit::Set {
+                key: "k".into(),
+                value: json!("x")
+            }]
+        );
+        let c = constraint("", Kind::Required);
+        assert_eq!(
+            edit_for(&schema, &c, &json!("tier")).unwrap(),
+            vec![Edit::Drop { key: "tier".into() }]
+        );
+        // A pointer the schema does not have gives nothing, not a guess.
+        let c = constraint("/nowhere[0]/x", Kind::Type);
+        assert_eq!(edit_for(&schema, &c, &json!(1)), None);
+    }
+}

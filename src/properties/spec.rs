@@ -522,6 +522,17 @@ impl Checker {
                 ),
                 _ => {}
             }
+            if op == Op::Replace
+                && let Some(Body::Json(body)) = &resource.create.request.body
+                && body.has_fresh()
+            {
+                self.error(
+                    resource.create.origin.pos(),
+                    format!(
+                        "{what}: create's json writes a ${{fresh.*}} value inline, which would be a new value in the replacement: bind it in resource.vars (`email: ${{fresh.email}}`) and write `${{email}}`"
+                    ),
+                );
+            }
             if let Some(Step { request, .. }) = &step
                 && request.body.is_some()
             {
