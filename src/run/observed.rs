@@ -2,9 +2,9 @@
 //! its registry (`statements.yaml`), the statuses its answers had. Every
 //! exchange of the run is recorded, generated ones included, so that a
 //! coverage report can say which documented statuses were never seen.
-//! Properties may also note the schema constraints their requests
-//! exercised ([`Observed::constraint`]); none does yet, and the report says
-//! "none recorded" until one does.
+//! `schema-coverage` also notes the schema constraints its requests
+//! exercised ([`Observed::constraint`]); a suite without it has none, and
+//! the report says "none recorded".
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
