@@ -810,3 +810,35 @@ schema_coverage:
         );
     }
 }
+
+/// No false alarm on 30 seeds: every property of both suites passes on the
+/// correct reference servers with each seed (fewer cases per seed than a
+/// default run: the seeds, not the cases, are what varies here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_property_passes_on_thirty_seeds() {
+    let mut runs = 0;
+    for suite_name in ["onsi", "toluna"] {
+        let spec = properties::load(&suite(suite_name)).unwrap().unwrap();
+        let (server, options) = server(&[]).await;
+        let plan = plan_for(suite(suite_name), &server, &options);
+        let client = Client::new(ClientOptions::default()).unwrap();
+        for seed in 100..130 {
+            for property in properties::available(&spec) {
+                let task =
+                    properties::property_run(&plan, &spec, property.name(), &settings(seed, 12))
+                        .unwrap();
+                let result = task.check(client.clone()).await;
+                assert!(
+                    matches!(result.outcome, Outcome::Passed),
+                    "{} (seed {seed}) failed on the correct server: {:#?}\n{:#?}",
+                    result.id(),
+                    result.property,
+                    result.failed_step()
+                );
+                runs += 1;
+            }
+        }
+        server.stop().await;
+    }
+    assert!(runs >= 30 * 9, "{runs}");
+}
