@@ -129,11 +129,15 @@ pub struct Coverage {
 }
 
 /// The probes of one target, from its schema as written (`document`).
+/// `fixed`: the keys the request's declared body always holds (Toluna's
+/// update names the member in its body): breaking them would name another
+/// resource, so they are left to the not-found checks.
 pub fn probes_of(
     index: usize,
     target: &Target,
     document: &Value,
     fields: &[Field],
+    fixed: &[String],
     coverage: &mut Coverage,
 ) {
     for c in derive::walk(document) {
@@ -143,19 +147,35 @@ pub fn probes_of(
             if c.pointer.is_empty() { "" } else { &c.pointer },
             c.kind.name()
         );
+        let mut left_out = None;
         for (form, value) in &c.invalid {
             match edit_for(document, &c, value) {
                 Some(edits) => {
                     for edit in edits {
-                        coverage
-                            .probes
-                            .push(probe(index, target.op, &id, form, edit, false, fields));
+                        if fixed.iter().any(|k| k == edit.key()) {
+                            left_out = Some(format!(
+                                "{id}: `{}` names the resource in every request",
+                                edit.key()
+                            ));
+                        } else if target.op == Op::Update && matches!(edit, Edit::Drop { .. }) {
+                            left_out = Some(format!(
+                                "{id}: a partial update leaves out any key it likes"
+                            ));
+                        } else {
+                            coverage
+                                .probes
+                                .push(probe(index, target.op, &id, form, edit, false, fields));
+                        }
                     }
                 }
                 None => coverage
                     .skipped
                     .push(format!("{id}: {form}: no valid body to carry it")),
             }
+        }
+        coverage.skipped.extend(left_out);
+        if top_key(&c.pointer).is_some_and(|k| fixed.iter().any(|f| f == k)) {
+            continue;
         }
         // A type's sample is no edge the docs state: only each enum value,
         // each branch and the pattern's example are sent as valid.

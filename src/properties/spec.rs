@@ -25,7 +25,7 @@ use super::value::{self, ValueDoc, ValueSpec};
 use crate::case::boolean;
 use crate::case::load::{PROPERTY_FILES, doc_from_file, expect_from_doc, step_from_doc};
 use crate::case::syntax::{ExpectDoc, StepDoc};
-use crate::case::template::Template;
+use crate::case::template::{JsonTemplate, Template};
 use crate::case::{Body, Expect, LoadError, LoadErrors, Origin, Pos, StatementRef, Step, Suite};
 use crate::case::{statements, verdict};
 
@@ -547,6 +547,13 @@ impl Checker {
                 Op::Replace => step.as_ref().unwrap_or(&resource.update),
             };
             let request = format!("{} {}", sends.request.method.as_str(), sends.request.path);
+            // The keys the request's own body names the resource by.
+            let fixed: Vec<String> = match (op, &sends.request.body) {
+                (Op::Update, Some(Body::Json(JsonTemplate::Object(entries)))) => {
+                    entries.iter().map(|(k, _)| k.clone()).collect()
+                }
+                _ => Vec::new(),
+            };
             let schema = target.schema.value.clone();
             let Some(document) = suite.schemas.get(&schema).map(|s| s.document.clone()) else {
                 let known: Vec<&str> = suite.schemas.keys().map(String::as_str).collect();
@@ -569,7 +576,14 @@ impl Checker {
                 request,
                 pos,
             };
-            coverage::probes_of(out.targets.len(), &target, &document, fields, &mut out);
+            coverage::probes_of(
+                out.targets.len(),
+                &target,
+                &document,
+                fields,
+                &fixed,
+                &mut out,
+            );
             out.targets.push(target);
         }
         out
