@@ -673,6 +673,15 @@ async fn schema_coverage_catches_a_loose_pattern_and_an_enum_in_any_case() {
             && failed.ends_with(", refused"),
         "{failed}"
     );
+    // A refusal that still invites the member: the search after it finds one.
+    let result = caught(
+        "onsi-invite-refused-still-created",
+        "onsi",
+        "schema-coverage",
+        settings(3, 1),
+    )
+    .await;
+    assert_eq!(failed_at(&result), "no a was created");
 }
 
 /// The property reports each constraint it exercised with its first value,

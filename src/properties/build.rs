@@ -572,6 +572,10 @@ impl Builder<'_> {
                     step.expect = self.expectation("a", refused);
                 }
                 self.push(step, Role::Update);
+                if let Some(absent) = &target.absent {
+                    let step = self.step_from("a", absent, "no a was created".into());
+                    self.push(step, Role::Read);
+                }
                 Ok(())
             }
             Op::Replace => {
@@ -964,6 +968,51 @@ cases:
         let (read, again) = (shape(read), shape(again));
         assert!(read.find("\"zeta\"") < read.find("\"alpha\""), "{read}");
         assert_eq!(again, read, "{printed}");
+    }
+
+    /// A refused creation is followed by the declared request that shows it
+    /// left nothing behind, asking after this member's own email.
+    #[test]
+    fn a_refused_creation_probe_then_looks_for_what_it_must_not_have_made() {
+        let suite = crate::case::load_root(Path::new("cases"), &[])
+            .unwrap()
+            .into_iter()
+            .find(|s| s.name == "onsi")
+            .unwrap();
+        let spec = crate::properties::load(&suite).unwrap().unwrap();
+        let coverage = spec.coverage.as_ref().unwrap();
+        let probe = coverage
+            .probes
+            .iter()
+            .position(|p| p.op == Op::Create && !p.valid)
+            .unwrap();
+        let about = About {
+            header: String::new(),
+            name: "g".into(),
+            description: "d".into(),
+            doc: String::new(),
+            checks: Vec::new(),
+            source: spec.file_pos(),
+        };
+        let scenario = Scenario::Probe {
+            probe,
+            body: Body(vec![None; spec.fields.len()]),
+        };
+        let built = build(&suite, &spec, &scenario, &about).unwrap();
+        let names: Vec<&str> = built.case.steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(names[0].ends_with(", refused"), "{names:?}");
+        assert!(built.case.steps[0].captures.is_empty());
+        let absent = &built.case.steps[1];
+        assert_eq!(absent.name, "no a was created");
+        let email = absent
+            .request
+            .query
+            .iter()
+            .find(|(k, _)| k == "emails")
+            .unwrap();
+        assert_eq!(email.1.to_string(), "${a_email}");
+        assert_eq!(built.roles, vec![Role::Update, Role::Read]);
     }
 
     /// A generated case runs as [`build`] makes it and is printed from the

@@ -53,6 +53,11 @@ pub struct TargetDoc {
     #[serde(default)]
     #[schemars(with = "Option<ExpectDoc>")]
     pub refused: Option<Spanned<ExpectDoc>>,
+    /// A request (create only) showing that a refused creation left
+    /// nothing behind, sent after each one: Onsi's search by email.
+    #[serde(default)]
+    #[schemars(with = "Option<StepDoc>")]
+    pub absent: Option<Spanned<StepDoc>>,
 }
 
 /// Which request a probe edits.
@@ -82,6 +87,8 @@ pub struct Target {
     pub step: Option<Step>,
     /// The declared refusal; `resource.refused` for `update` when `None`.
     pub refused: Option<Expect>,
+    /// After a refused creation: the request that shows nothing was made.
+    pub absent: Option<Step>,
     /// How the constraint ids name the request: `PATCH /v1/members/${id}`.
     pub request: String,
     pub pos: Pos,

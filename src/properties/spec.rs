@@ -505,6 +505,15 @@ impl Checker {
             let refused = target
                 .refused
                 .map(|r| self.expect(suite, r, &known, &format!("{what}.refused")));
+            let absent = target
+                .absent
+                .map(|s| self.step(suite, s, &mut known.clone(), &format!("{what}.absent")));
+            if let (Op::Update | Op::Replace, Some(a)) = (op, &absent) {
+                self.error(
+                    a.origin.pos(),
+                    format!("{what}.absent: only a creation can leave something behind"),
+                );
+            }
             match (op, &step, &refused) {
                 (Op::Replace, None, _) => {
                     self.error(&pos, format!("{what}: give `step`, the replacing request"))
@@ -573,6 +582,7 @@ impl Checker {
                 schema,
                 step,
                 refused,
+                absent,
                 request,
                 pos,
             };

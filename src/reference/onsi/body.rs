@@ -116,11 +116,24 @@ pub fn parse(bytes: &[u8], kind: BodyKind, faults: &Faults) -> (Fields, Vec<Issu
 
 /// Validates a POST or PUT body, which must also carry the required fields.
 pub fn parse_full(bytes: &[u8], kind: BodyKind, faults: &Faults) -> Result<FullFields, Vec<Issue>> {
-    let (fields, mut issues) = validate(
-        parse_object(bytes).map_err(|issue| vec![issue])?,
-        kind,
-        faults,
-    );
+    match parse_full_leniently(bytes, kind, faults) {
+        (Some(fields), issues) if issues.is_empty() => Ok(fields),
+        (_, issues) => Err(issues),
+    }
+}
+
+/// A POST or PUT body's valid fields, whenever its required ones are among
+/// them, beside every issue: what a server that stores a refused body (the
+/// `onsi-invite-refused-still-created` fault) would keep.
+pub fn parse_full_leniently(
+    bytes: &[u8],
+    kind: BodyKind,
+    faults: &Faults,
+) -> (Option<FullFields>, Vec<Issue>) {
+    let (fields, mut issues) = match parse_object(bytes) {
+        Ok(object) => validate(object, kind, faults),
+        Err(issue) => return (None, vec![issue]),
+    };
     for (path, present) in [
         ("email", fields.email.is_some()),
         ("firstName", fields.first_name.is_some()),
@@ -145,12 +158,9 @@ pub fn parse_full(bytes: &[u8], kind: BodyKind, faults: &Faults) -> Result<FullF
         gender,
     } = fields
     else {
-        return Err(issues);
+        return (None, issues);
     };
-    if !issues.is_empty() {
-        return Err(issues);
-    }
-    Ok(FullFields {
+    let full = FullFields {
         email,
         first_name,
         last_name,
@@ -161,7 +171,8 @@ pub fn parse_full(bytes: &[u8], kind: BodyKind, faults: &Faults) -> Result<FullF
         enable_payroll: enable_payroll.unwrap_or(false),
         dob,
         gender: gender.flatten(),
-    })
+    };
+    (Some(full), issues)
 }
 
 /// The body as a JSON object, or the issue (at the empty path: the body as a

@@ -87,6 +87,9 @@ super::fault::fault_catalogue! {
         "DELETE answers OK but leaves the status unchanged; the docs say the member becomes inactive",
     PostDuplicateEmailAccepted = "onsi-post-duplicate-email-accepted":
         "POST with an email already in use creates a second member; the docs answer 400 MemberAlreadyInvited",
+    InviteRefusedStillCreated = "onsi-invite-refused-still-created":
+        "POST refuses a body with one invalid field (400 InvalidAddMemberPayload) but invites the \
+         member from its valid fields all the same; the docs' 400 is a refusal",
     InviteMissingField500 = "onsi-invite-missing-field-500":
         "POST without one of its required fields (email, firstName, lastName, tier) answers 500 InternalServerError; the docs answer 400 InvalidAddMemberPayload",
     DobNullIgnored = "onsi-dob-null-ignored":

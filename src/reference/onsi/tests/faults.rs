@@ -37,6 +37,7 @@ const TESTED: &[Fault] = &[
     Fault::DeleteKeepsStatus,
     Fault::PostDuplicateEmailAccepted,
     Fault::InviteMissingField500,
+    Fault::InviteRefusedStillCreated,
     Fault::DobNullIgnored,
     Fault::AcceptsNumericSortCode,
     Fault::EnablePayrollStringAccepted,
@@ -497,6 +498,23 @@ async fn post_duplicate_email_accepted() {
             .post(body)
             .await
             .assert_refused("InvalidAddMemberPayload", None);
+    }
+}
+
+#[tokio::test]
+async fn invite_refused_still_created() {
+    for (server, faulty) in clean_and_faulty(Fault::InviteRefusedStillCreated).await {
+        let mut body = minimal_invite("kept@example.com");
+        body["gender"] = json!("female");
+        server
+            .post(body)
+            .await
+            .assert_refused("InvalidAddMemberPayload", Some("gender"));
+        let found = server
+            .get("/v1/members?emails=kept@example.com&skip=0&take=50")
+            .await;
+        let members = found.body["members"].as_array().unwrap().len();
+        assert_eq!(members, usize::from(faulty), "{found:?}");
     }
 }
 
