@@ -43,6 +43,9 @@ pub enum Kind {
     Format,
     /// The value the docs give for "no value" (`x-verity-no-value`).
     NoValue,
+    /// A key that needs others beside it (`dependentRequired`): its values
+    /// are whole objects, set at the object's pointer.
+    DependentRequired,
 }
 
 impl Kind {
@@ -63,13 +66,14 @@ impl Kind {
             Kind::ExclusiveMaximum => "exclusiveMaximum",
             Kind::Format => "format",
             Kind::NoValue => "x-verity-no-value",
+            Kind::DependentRequired => "dependentRequired",
         }
     }
 }
 
-/// One constraint at a JSON pointer into the body (`/gender`, `/accountDetails`;
-/// `/AnsweredQuestions/0/AnswerID` for the items of an array, set in a
-/// one-item array of the items' sample).
+/// One constraint at a JSON pointer into the body (`/gender`; `/accountDetails[1]/iban`
+/// in the second branch of a union; `/AnsweredQuestions/0/AnswerID` in an
+/// array's items, set in the first item of the array's sample).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Constraint {
     pub pointer: String,
@@ -175,9 +179,52 @@ fn object(schema: &Value, pointer: &str, out: &mut Vec<Constraint>) {
             valid: Vec::new(),
         });
     }
+    if let Some(c) = dependent_required(schema, pointer) {
+        out.push(c);
+    }
     for (key, sub) in props.into_iter().flatten() {
         field(sub, &format!("{pointer}/{key}"), out);
     }
+}
+
+/// `dependentRequired` (Toluna: "AnswerValue must always be accompanied by
+/// an AnswerID"): the object's sample with the key and without each key it
+/// needs, and with all of them.
+fn dependent_required(schema: &Value, pointer: &str) -> Option<Constraint> {
+    let rules = schema.get("dependentRequired")?.as_object()?;
+    let props = schema.get("properties").and_then(Value::as_object);
+    let Some(Value::Object(base)) = sample(schema) else {
+        return None;
+    };
+    let check = Check::new(schema);
+    let value_of = |k: &str| props.and_then(|p| p.get(k)).and_then(sample);
+    let (mut invalid, mut valid) = (Vec::new(), Vec::new());
+    for (key, needs) in rules {
+        let needs: Vec<&str> = needs.as_array()?.iter().filter_map(Value::as_str).collect();
+        let mut all = base.clone();
+        all.insert(key.clone(), value_of(key)?);
+        for need in &needs {
+            all.insert((*need).to_owned(), value_of(need)?);
+        }
+        for need in &needs {
+            let mut without = all.clone();
+            without.remove(*need);
+            let without = Value::Object(without);
+            if check.breaks_only(&without, &["dependentRequired"]) {
+                invalid.push((format!("{key} without {need}"), without));
+            }
+        }
+        let all = Value::Object(all);
+        if check.accepts(&all) {
+            valid.push(all);
+        }
+    }
+    (!invalid.is_empty() || !valid.is_empty()).then(|| Constraint {
+        pointer: pointer.to_owned(),
+        kind: Kind::DependentRequired,
+        invalid,
+        valid,
+    })
 }
 
 fn field(schema: &Value, pointer: &str, out: &mut Vec<Constraint>) {
@@ -186,11 +233,11 @@ fn field(schema: &Value, pointer: &str, out: &mut Vec<Constraint>) {
         return;
     }
     // Markers may sit on the wrapper or on the schema it wraps.
-    let open_to = |name: &str| open_to(schema, name) || open_to(s, name);
+    let opens = |name: &str| open_to(schema, name) || open_to(s, name);
     let irreversible = flag(schema, "x-verity-irreversible") || flag(s, "x-verity-irreversible");
     let check = Check::new(s);
     let mut push = |kind: Kind, mut invalid: Vec<(String, Value)>, mut valid: Vec<Value>| {
-        if open_to(kind.name()) {
+        if opens(kind.name()) {
             invalid.clear();
         }
         if irreversible {
@@ -226,7 +273,7 @@ fn field(schema: &Value, pointer: &str, out: &mut Vec<Constraint>) {
             }
             invalid.push(("branches mixed".into(), Value::Object(mixed)));
         }
-        if !nullable && !open_to(Kind::Nullable.name()) {
+        if !nullable && !opens(Kind::Nullable.name()) {
             invalid.push(("null".into(), Value::Null));
         }
         push(Kind::Branches, invalid, valid);
@@ -251,7 +298,7 @@ fn field(schema: &Value, pointer: &str, out: &mut Vec<Constraint>) {
         );
     }
     if let Some(values) = s.get("enum").and_then(Value::as_array) {
-        let invalid = enum_near_misses(values, open_to("case"))
+        let invalid = enum_near_misses(values, opens("case"))
             .into_iter()
             .filter(|(_, v)| check.breaks_only(v, &["enum"]))
             .collect();
@@ -389,6 +436,10 @@ fn enum_near_misses(values: &[Value], case_open: bool) -> Vec<(String, Value)> {
     invalid
 }
 
+/// The longest string derived: a schema's bound past it is left alone
+/// rather than met with a body of that size.
+const LONGEST: usize = 1 << 16;
+
 /// `minLength`/`maxLength`: one character short of the least, one past the
 /// most; valid at exactly each.
 fn lengths(
@@ -405,6 +456,7 @@ fn lengths(
         s.get(k)
             .and_then(Value::as_u64)
             .and_then(|n| usize::try_from(n).ok())
+            .filter(|n| *n < LONGEST)
     };
     // The first string of `len` characters the check takes.
     let first = |len: usize, ok: &dyn Fn(&Value) -> bool| {
@@ -522,17 +574,16 @@ fn bounds(s: &Value, check: &Check, push: &mut impl FnMut(Kind, Vec<(String, Val
     }
 }
 
-/// `bound + by`, an integer where the field takes integers only.
+/// `bound + by` (`by` is ±1 or ±0.5); where the field takes integers only,
+/// an integer, and none for a half step.
 fn offset(bound: &Value, by: f64, integer: bool) -> Option<Value> {
     if integer {
-        if by.fract() != 0.0 {
-            return None;
-        }
-        let b = bound.as_i64()?;
-        // by is ±1 here.
-        #[allow(clippy::cast_possible_truncation)]
-        let by = by as i64;
-        return b.checked_add(by).map(Value::from);
+        let step = match by {
+            1.0 => 1,
+            -1.0 => -1,
+            _ => return None,
+        };
+        return bound.as_i64()?.checked_add(step).map(Value::from);
     }
     Number::from_f64(bound.as_f64()? + by).map(Value::Number)
 }
@@ -624,7 +675,7 @@ fn sample(schema: &Value) -> Option<Value> {
     match *types(s).first()? {
         "string" => Some(Value::String(format_base(s).unwrap_or_else(|| {
             let len = least("minLength").and_then(|n| usize::try_from(n).ok());
-            "a".repeat(len.unwrap_or(1).max(1))
+            "a".repeat(len.unwrap_or(1).clamp(1, LONGEST))
         }))),
         "integer" | "number" => Some(json!(
             least("minimum")
@@ -896,6 +947,8 @@ mod tests {
             Kind::ExclusiveMinimum => &["exclusiveMinimum"],
             Kind::ExclusiveMaximum => &["exclusiveMaximum"],
             Kind::NoValue => &[],
+            // jsonschema reports it as a missing required key.
+            Kind::DependentRequired => &["dependentRequired", "required"],
         }
     }
 
@@ -1360,5 +1413,52 @@ mod tests {
         let values = invalid_values(find(&cs, "/dob", Kind::Pattern));
         assert!(values.contains(&json!("990-01-01")), "{values:?}");
         assert!(!values.contains(&json!("0-01-01")), "{values:?}");
+    }
+
+    #[test]
+    fn extreme_bounds_derive_what_exists_without_panicking_or_filling_memory() {
+        let s = json!({ "type": "object", "properties": {
+            "long": { "type": "string", "minLength": u64::MAX, "maxLength": u64::MAX },
+            "big": { "type": "integer", "maximum": i64::MAX },
+            "low": { "type": "integer", "minimum": i64::MIN },
+            "past": { "type": "integer", "exclusiveMinimum": i64::MAX },
+            "huge": { "type": "number", "maximum": 1e308 } } });
+        let cs = walk(&s);
+        assert!(
+            !cs.iter()
+                .any(|c| matches!(c.kind, Kind::MinLength | Kind::MaxLength))
+        );
+        // One past i64's ends is no JSON integer here, and 1e308 + 1 is 1e308.
+        for (pointer, kind, bound) in [
+            ("/big", Kind::Maximum, json!(i64::MAX)),
+            ("/low", Kind::Minimum, json!(i64::MIN)),
+            ("/huge", Kind::Maximum, json!(1e308)),
+        ] {
+            let c = find(&cs, pointer, kind);
+            assert_eq!((invalid_values(c), c.valid.clone()), (vec![], vec![bound]));
+        }
+        // Nothing is above i64::MAX: the bound itself is refused, no value met.
+        let past = find(&cs, "/past", Kind::ExclusiveMinimum);
+        assert_eq!(
+            (invalid_values(past), past.valid.clone()),
+            (vec![json!(i64::MAX)], vec![])
+        );
+    }
+
+    #[test]
+    fn an_answer_value_without_its_answer_id_is_derived_whole() {
+        for op in ["add", "update"] {
+            let cs = walk(&toluna(op));
+            let c = find(
+                &cs,
+                "/RegistrationAnswers/0/Answers/0",
+                Kind::DependentRequired,
+            );
+            assert_eq!(invalid_values(c), [json!({ "AnswerValue": "New York" })]);
+            assert_eq!(
+                c.valid,
+                [json!({ "AnswerID": 3055267, "AnswerValue": "New York" })]
+            );
+        }
     }
 }
