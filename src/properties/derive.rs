@@ -1339,11 +1339,16 @@ mod tests {
         );
         // No string of three characters meets a pattern of four digits.
         let digits = json!({ "type": "object", "properties": {
-            "pin": { "type": "string", "pattern": "^[0-9]{4}$", "minLength": 4, "example": "1234" } } });
+            "pin": { "type": "string", "pattern": "^[0-9]{4}$", "minLength": 4, "maxLength": 4, "example": "1234" } } });
         let cs = walk(&digits);
         let pin = find(&cs, "/pin", Kind::MinLength);
         assert!(pin.invalid.is_empty(), "{:?}", pin.invalid);
         assert_eq!(pin.valid, [json!("1234")]);
+        // "123" and "12345" nearly match the pattern but break a length too.
+        assert_eq!(
+            invalid_values(find(&cs, "/pin", Kind::Pattern)),
+            [json!("xxxx")]
+        );
     }
 
     #[test]
