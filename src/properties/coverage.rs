@@ -125,6 +125,9 @@ pub struct Probe {
     pub field: Option<usize>,
     /// The value as the report shows it: compact JSON, or `without tier`.
     pub shown: String,
+    /// A valid value whose reading the docs leave open (a "no value"):
+    /// it must be accepted, and reads no longer assert the field.
+    pub blurs: bool,
 }
 
 #[derive(Debug, Default)]
@@ -184,9 +187,15 @@ pub fn probes_of(
         if top_key(&c.pointer).is_some_and(|k| fixed.iter().any(|f| f == k)) {
             continue;
         }
-        // A type's sample is no edge the docs state: only each enum value,
-        // each branch and the pattern's example are sent as valid.
-        if !matches!(c.kind, Kind::Enum | Kind::Branches | Kind::Pattern) || c.valid.is_empty() {
+        // A type's sample is no edge the docs state, and the rules about
+        // keys and nulls have none: only the edges of the others are sent
+        // as valid (each enum value and branch, a pattern's example, the
+        // shortest and longest, the bounds, the no-value).
+        if matches!(
+            c.kind,
+            Kind::Type | Kind::Nullable | Kind::Required | Kind::AdditionalProperties
+        ) || c.valid.is_empty()
+        {
             continue;
         }
         if let Some(why) = no_valid_probes(&c, fields) {
@@ -199,9 +208,9 @@ pub fn probes_of(
             let form = format!("meets it: {}", compact(value));
             if let Some(edits) = edit_for(document, &c, value) {
                 for edit in edits {
-                    coverage
-                        .probes
-                        .push(probe(index, target.op, &id, &form, edit, true, fields));
+                    let mut p = probe(index, target.op, &id, &form, edit, true, fields);
+                    p.blurs = c.kind == Kind::NoValue;
+                    coverage.probes.push(p);
                 }
             }
         }
@@ -231,6 +240,7 @@ fn probe(
         valid,
         field,
         shown,
+        blurs: false,
     }
 }
 
@@ -342,31 +352,42 @@ fn edit_for(document: &Value, c: &Constraint, value: &Value) -> Option<Vec<Edit>
     Some(edits)
 }
 
-/// A valid sample of `schema` (at `branch`), with `change` made at `rest`.
+/// A valid sample of `schema` (at `branch`), with `change` made at `rest`:
+/// objects by key, arrays by index (the walk names an array's items by the
+/// first item of its sample: `/AnsweredQuestions/0/AnswerID`).
 fn nested(schema: &Value, branch: Option<usize>, rest: &[Seg], change: Change) -> Option<Value> {
     let (mut s, _) = derive::unwrap(schema);
     if let Some(i) = branch {
         s = derive::unwrap(derive::branches(s)?.get(i)?).0;
     }
-    let Value::Object(mut object) = derive::sample(s)? else {
-        return None;
-    };
+    let mut container = derive::sample(s)?;
     match rest.split_first() {
         None => match change {
-            Change::Set(k, v) => {
-                object.insert(k.to_owned(), v);
-            }
+            Change::Set(k, v) => *slot(&mut container, k)? = v,
             Change::Drop(k) => {
-                object.remove(k)?;
+                container.as_object_mut()?.remove(k)?;
             }
         },
         Some((next, deeper)) => {
-            let child = s.get("properties")?.get(next.key)?;
+            let child = match container {
+                Value::Array(_) => s.get("items")?,
+                _ => s.get("properties")?.get(next.key)?,
+            };
             let value = nested(child, next.branch, deeper, change)?;
-            object.insert(next.key.to_owned(), value);
+            *slot(&mut container, next.key)? = value;
         }
     }
-    Some(Value::Object(object))
+    Some(container)
+}
+
+/// The place of `key` in an object (made if missing) or of index `key` in
+/// an array (which must have it).
+fn slot<'v>(container: &'v mut Value, key: &str) -> Option<&'v mut Value> {
+    match container {
+        Value::Object(map) => Some(map.entry(key.to_owned()).or_insert(Value::Null)),
+        Value::Array(items) => items.get_mut(key.parse::<usize>().ok()?),
+        _ => None,
+    }
 }
 
 /// What `verity check -v` says of a suite's schema coverage: the probes per

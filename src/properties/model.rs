@@ -46,6 +46,9 @@ pub struct Member {
     /// read must show.
     changed: IndexMap<String, JsonTemplate>,
     status_changed: bool,
+    /// Fields an update changed to what no read is known to show (a
+    /// documented "no value"): left out of the unchanged check, unasserted.
+    blurred: Vec<String>,
 }
 
 impl Member {
@@ -63,6 +66,7 @@ impl Member {
             known: IndexMap::new(),
             changed: IndexMap::new(),
             status_changed: false,
+            blurred: Vec::new(),
         }
     }
 
@@ -173,6 +177,15 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// `field` of `on` was changed to a value whose reading the docs leave
+    /// open: reads no longer assert it, nor that it is unchanged.
+    pub fn blur(&mut self, on: &str, field: &str) {
+        let member = self.member_mut(on);
+        member.known.shift_remove(field);
+        member.changed.shift_remove(field);
+        member.blurred.push(field.to_owned());
+    }
+
     /// The status `remove` leaves.
     fn removed_status(&self) -> Option<&'a String> {
         self.spec.resource.status.as_ref()?.removed.as_ref()
@@ -204,6 +217,12 @@ impl<'a> Model<'a> {
             paths.extend(read_back(field, value)?);
             except.push(name.clone());
             except.extend(field.also_changes.iter().cloned());
+        }
+        for name in &member.blurred {
+            except.push(name.clone());
+            if let Some(field) = self.field(name) {
+                except.extend(field.also_changes.iter().cloned());
+            }
         }
         if let (Some(rule), true) = (&self.spec.resource.status, member.status_changed) {
             paths.extend(status_is(rule, member.status.as_deref())?);

@@ -557,7 +557,7 @@ impl Checker {
             };
             let request = format!("{} {}", sends.request.method.as_str(), sends.request.path);
             // The keys the request's own body names the resource by.
-            let fixed: Vec<String> = match (op, &sends.request.body) {
+            let mut fixed: Vec<String> = match (op, &sends.request.body) {
                 (Op::Update, Some(Body::Json(JsonTemplate::Object(entries)))) => {
                     entries.iter().map(|(k, _)| k.clone()).collect()
                 }
@@ -577,6 +577,11 @@ impl Checker {
                 );
                 continue;
             };
+            // And those its schema marks (`x-verity-key`), but where a
+            // resource is made.
+            if op != Op::Create {
+                fixed.extend(super::derive::keys(&document));
+            }
             let target = Target {
                 op,
                 schema,
