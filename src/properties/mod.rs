@@ -24,6 +24,7 @@
 //! runs it (inside a tokio runtime).
 
 mod build;
+mod discover;
 mod check;
 #[allow(dead_code)] // Generator for schema-coverage (issue 12), not wired yet.
 mod derive;
@@ -170,15 +171,15 @@ pub fn runnables(
     spec: &Arc<PropertySpec>,
     settings: &Settings,
 ) -> Vec<Arc<PropertyRun>> {
+    // The values the server lists are asked once for all the properties.
+    let discovery = Arc::new(discover::Discovery::default());
     available(spec)
         .into_iter()
         .map(|p| {
-            Arc::new(PropertyRun::new(
-                plan.clone(),
-                spec.clone(),
-                p,
-                settings.clone(),
-            ))
+            Arc::new(
+                PropertyRun::new(plan.clone(), spec.clone(), p, settings.clone())
+                    .sharing(discovery.clone()),
+            )
         })
         .collect()
 }
