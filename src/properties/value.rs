@@ -682,6 +682,57 @@ mod tests {
     }
 
     #[test]
+    fn from_is_a_get_of_suite_variables_and_a_jsonpath() {
+        let s = spec("from: { request: ' get  /v1/tiers ', path: '$[*].name' }").unwrap();
+        let ValueSpec::From(from) = &s else { panic!("{s:?}") };
+        assert_eq!(from.request, "GET /v1/tiers");
+        assert!(from.fallback.is_none());
+        // Before the server is asked, only the checks at load time see it.
+        assert_eq!(s.simplest(), Gen::Text("(a value from GET /v1/tiers)".into()));
+        let s = spec("from: { request: 'GET /t/${tier}', path: $, fallback: { one_of: ['${tier}'] } }")
+            .unwrap();
+        assert_eq!(s.discoveries().len(), 1);
+        assert!(matches!(s.simplest(), Gen::Json(_)));
+        for (yaml, expected) in [
+            ("from: { request: /v1/tiers, path: $ }", "write the method and the path"),
+            ("from: { request: DELETE /v1/tiers, path: $ }", "only a GET is sent"),
+            ("from: { request: GET v1/tiers, path: $ }", "must start with `/`"),
+            ("from: { request: 'GET /t/${id}', path: $ }", "unknown variable `${id}`"),
+            ("from: { request: 'GET /t/${fresh.id}', path: $ }", "a `${fresh.*}`"),
+            ("from: { request: GET /t, path: 'name' }", "is not a JSONPath"),
+            ("from: { request: GET /t, path: $, fallback: { any_of: [{ from: { request: GET /u, path: $ } }] } }", "cannot itself come from the server"),
+            ("from: { request: GET /t, path: $, fallback: { regex: '^a' } }", "from.fallback: regex"),
+        ] {
+            let e = spec(yaml).unwrap_err();
+            assert!(e.contains(expected), "{yaml}: {e}");
+        }
+        assert!(spec("from: { request: GET /t }").is_err(), "the path is required");
+    }
+
+    #[test]
+    fn discovered_values_replace_each_from_wherever_it_is() {
+        let mut s = spec(
+            "any_of: [{ one_of: [null] }, { object: { t: { from: { request: GET /t, path: '$[*]' } } } }]",
+        )
+        .unwrap();
+        assert_eq!(s.discoveries().len(), 1);
+        s.replace_discovered(&mut |_| {
+            ValueSpec::OneOf(vec![JsonTemplate::literal(&Value::from("${x}"))])
+        });
+        assert!(s.discoveries().is_empty());
+        // A listed value is sent as it is, never read as a template.
+        let Gen::Object(entries) = sample(&s, 40)
+            .into_iter()
+            .find(|g| matches!(g, Gen::Object(_)))
+            .unwrap()
+        else {
+            panic!()
+        };
+        let mut no_fresh = |_| unreachable!();
+        assert_eq!(entries[0].1.to_template(&mut no_fresh).to_value(), Value::from("$${x}"));
+    }
+
+    #[test]
     fn arrays_keep_one_item_per_unique_key() {
         let s = spec(
             "array: { items: { object: { q: { one_of: [1, 2] }, a: { integer: { min: 1, max: 9 } } } }, min: 1, max: 4, unique_by: q }",
