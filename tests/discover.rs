@@ -22,8 +22,10 @@ use verity::case;
 use verity::http::{Client, ClientOptions};
 use verity::properties::{self, Settings};
 use verity::reference::{self, Faults, Options};
+use verity::report::console::Console;
+use verity::report::style::Style;
 use verity::run::plan::{self, Inputs, Target};
-use verity::run::{CaseResult, Outcome};
+use verity::run::{CaseResult, Event, Outcome, Reporter};
 
 const KEY: &str = "s3cret-key-4711";
 
@@ -86,10 +88,7 @@ fn bad_from_declarations_are_refused_with_file_line_and_column() {
             "field `tier`: valid: from: fallback: a fallback cannot itself come from the server",
         ),
     ] {
-        let dir = suite_dir(
-            &suite_yaml(),
-            &[("properties.yaml", &declarations(valid))],
-        );
+        let dir = suite_dir(&suite_yaml(), &[("properties.yaml", &declarations(valid))]);
         let output = verity(&["check", &path_str(dir.path())]);
         let (stdout, stderr) = text(&output);
         assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
@@ -108,12 +107,18 @@ fn bad_from_declarations_are_refused_with_file_line_and_column() {
         )],
     );
     let (_, stderr) = text(&verity(&["check", &path_str(dir.path())]));
-    assert!(stderr.contains(":18:") && stderr.contains("pick"), "{stderr}");
+    assert!(
+        stderr.contains(":18:") && stderr.contains("pick"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn list_shows_where_the_values_come_from_without_asking() {
-    let dir = suite_dir(&suite_yaml(), &[("properties.yaml", &declarations(FROM_TIERS))]);
+    let dir = suite_dir(
+        &suite_yaml(),
+        &[("properties.yaml", &declarations(FROM_TIERS))],
+    );
     // No server: nothing is sent.
     let output = verity(&["list", "--cases", &path_str(dir.path())]);
     let (stdout, stderr) = text(&output);
@@ -139,10 +144,10 @@ async fn tiers(State(t): State<Tiers>, headers: HeaderMap) -> impl IntoResponse 
     t.asked.fetch_add(1, Ordering::SeqCst);
     let mut body = t.body.clone();
     // A server that quotes the key it was sent: no message may show it.
-    if let Some(key) = headers.get("x-key").and_then(|v| v.to_str().ok()) {
-        if t.status.is_server_error() {
-            body = json!({ "error": format!("backend refused key {key}") });
-        }
+    if let Some(key) = headers.get("x-key").and_then(|v| v.to_str().ok())
+        && t.status.is_server_error()
+    {
+        body = json!({ "error": format!("backend refused key {key}") });
     }
     (t.status, axum::Json(body))
 }
@@ -158,7 +163,10 @@ async fn run_all(status: StatusCode, body: Value) -> (Vec<CaseResult>, usize) {
     let asked = state.asked.clone();
     let app = Router::new().route("/tiers", get(tiers)).with_state(state);
     let (url, server) = serve(app).await;
-    let dir = suite_dir(&suite_yaml(), &[("properties.yaml", &declarations(FROM_TIERS))]);
+    let dir = suite_dir(
+        &suite_yaml(),
+        &[("properties.yaml", &declarations(FROM_TIERS))],
+    );
     let suite = case::load_suite(&dir.path().join("s"), None).unwrap();
     let spec = properties::load(&suite).unwrap().unwrap();
     let targets = BTreeMap::from([(
@@ -220,7 +228,10 @@ async fn the_values_are_asked_once_for_all_the_properties() {
         assert!(!error_of(r).contains("/tiers"), "{}", error_of(r));
         assert!(r.property.as_ref().unwrap().notes.is_empty(), "{r:?}");
     }
-    let requests: u64 = results.iter().map(|r| r.property.as_ref().unwrap().requests).sum();
+    let requests: u64 = results
+        .iter()
+        .map(|r| r.property.as_ref().unwrap().requests)
+        .sum();
     assert!(requests >= 1, "the discovery request is counted");
 }
 
@@ -245,7 +256,11 @@ async fn a_failed_request_fails_every_property_with_where_and_why() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_without_values_fails_every_property() {
-    for body in [json!([]), json!({ "tiers": ["Gold"] }), json!([{ "title": "Gold" }])] {
+    for body in [
+        json!([]),
+        json!({ "tiers": ["Gold"] }),
+        json!([{ "title": "Gold" }]),
+    ] {
         let (results, _) = run_all(StatusCode::OK, body.clone()).await;
         for r in &results {
             assert_eq!(r.outcome, Outcome::Failed);
@@ -275,6 +290,16 @@ async fn one_value_only_is_noted_and_the_fallback_generated() {
         // It fails at create (no members here), not at the discovery.
         assert!(!error_of(r).contains("/tiers"), "{}", error_of(r));
     }
+    // The console tells the note under the result, passed or failed.
+    let mut console = Console::new(Vec::new(), Style::plain(), false);
+    for r in &results {
+        console.event(&Event::CaseFinished(r));
+    }
+    let out = String::from_utf8(console.into_inner()).unwrap();
+    let notes = out
+        .matches("\n      note: field `tier`: GET /tiers lists one value only")
+        .count();
+    assert_eq!(notes, results.len(), "{out}");
 }
 
 /// The committed Onsi suite against the embedded server (Gold, Silver,
@@ -289,7 +314,10 @@ async fn onsi_tier_updates_move_members_between_the_listed_tiers() {
     let server = reference::start(([127, 0, 0, 1], 0).into(), &options)
         .await
         .unwrap();
-    let suite = load_suites().into_iter().find(|s| s.name == "onsi").unwrap();
+    let suite = load_suites()
+        .into_iter()
+        .find(|s| s.name == "onsi")
+        .unwrap();
     let spec = properties::load(&suite).unwrap().unwrap();
     let plan = Arc::new(
         plan::build_embedded(vec![suite], &server.url(), &options)
@@ -301,10 +329,19 @@ async fn onsi_tier_updates_move_members_between_the_listed_tiers() {
         ..Settings::new(1)
     };
     let task = properties::property_run(&plan, &spec, "valid-partial-update", &settings).unwrap();
-    let result = task.check(Client::new(ClientOptions::default()).unwrap()).await;
+    let result = task
+        .check(Client::new(ClientOptions::default()).unwrap())
+        .await;
     server.stop().await;
     assert_eq!(result.outcome, Outcome::Failed, "{result:?}");
-    let example = &result.property.as_ref().unwrap().counterexample.as_ref().unwrap().case_file;
+    let example = &result
+        .property
+        .as_ref()
+        .unwrap()
+        .counterexample
+        .as_ref()
+        .unwrap()
+        .case_file;
     assert!(
         example.contains("json: {tier: Silver}") || example.contains("json: {tier: Bronze}"),
         "{example}"

@@ -48,7 +48,7 @@ pub struct Resolved {
 /// Why the values could not be discovered, as a property's failed step.
 #[derive(Debug, Clone)]
 pub struct Failure {
-    pub step: StepResult,
+    pub step: Box<StepResult>,
 }
 
 impl Discovery {
@@ -114,7 +114,9 @@ fn resolve(
                 d.request,
                 d.place()
             )));
-            return Err(Failure { step });
+            return Err(Failure {
+                step: Box::new(step),
+            });
         }
         if listed.len() == 1 {
             let fallback = match &d.fallback {
@@ -177,11 +179,16 @@ fn ask(
             d.request,
             d.place()
         )));
-        Failure { step }
+        Failure {
+            step: Box::new(step),
+        }
     };
     let case = case_of(d);
     if let Some(reason) = run::plan::skip_reason(plan, &case) {
-        return Err(fail(unsent_step(d), format!("which cannot be sent: {reason}")));
+        return Err(fail(
+            unsent_step(d),
+            format!("which cannot be sent: {reason}"),
+        ));
     }
     let step = sent_step_of(plan, &case, runtime, client, fresh, sent);
     let Some(response) = step.response.clone() else {
@@ -207,10 +214,7 @@ fn ask(
     match serde_json::from_str::<Value>(&response.body) {
         Ok(json) => Ok((json, step)),
         Err(e) => {
-            let why = format!(
-                "whose answer is not JSON ({e}): {}",
-                quoted(&response.body)
-            );
+            let why = format!("whose answer is not JSON ({e}): {}", quoted(&response.body));
             Err(fail(step, why))
         }
     }
@@ -312,7 +316,7 @@ fn quoted(text: &str) -> String {
 pub fn failed(info: &CaseInfo, failure: &Failure, seed: u64) -> CaseResult {
     let mut result = CaseResult::named(info.clone());
     result.outcome = Outcome::Failed;
-    result.steps.push(failure.step.clone());
+    result.steps.push((*failure.step).clone());
     result.seed = Some(seed);
     result
 }

@@ -24,10 +24,10 @@
 //! runs it (inside a tokio runtime).
 
 mod build;
-mod discover;
 mod check;
 #[allow(dead_code)] // Generator for schema-coverage (issue 12), not wired yet.
 mod derive;
+mod discover;
 mod model;
 mod regex_bound;
 mod run;

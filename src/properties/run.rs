@@ -243,9 +243,9 @@ impl PropertyRun {
             Some(token) => Fresh::with_token(token.clone()),
             None => Fresh::new(),
         });
-        let (resolved, discovery_requests) =
-            self.discovery
-                .resolve(&self.plan, &self.spec, runtime, client, &fresh);
+        let (resolved, discovery_requests) = self
+            .discovery
+            .resolve(&self.plan, &self.spec, runtime, client, &fresh);
         let notes = match resolved {
             Ok(resolved) => resolved.notes.clone(),
             Err(failure) => {

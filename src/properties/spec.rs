@@ -316,7 +316,10 @@ impl PropertySpec {
     }
 
     /// A copy in which each `from` is what `resolve` makes of it.
-    pub fn with_discovered(&self, resolve: &mut dyn FnMut(&value::Discover) -> ValueSpec) -> PropertySpec {
+    pub fn with_discovered(
+        &self,
+        resolve: &mut dyn FnMut(&value::Discover) -> ValueSpec,
+    ) -> PropertySpec {
         let mut spec = self.clone();
         for field in &mut spec.fields {
             field.valid.replace_discovered(resolve);

@@ -504,7 +504,9 @@ impl ValueSpec {
     pub fn discoveries(&self) -> Vec<&Discover> {
         match self {
             ValueSpec::From(from) => vec![from],
-            ValueSpec::Object(entries) => entries.iter().flat_map(|(_, s)| s.discoveries()).collect(),
+            ValueSpec::Object(entries) => {
+                entries.iter().flat_map(|(_, s)| s.discoveries()).collect()
+            }
             ValueSpec::Array { items, .. } => items.discoveries(),
             ValueSpec::AnyOf(specs) => specs.iter().flat_map(ValueSpec::discoveries).collect(),
             _ => Vec::new(),
@@ -684,29 +686,62 @@ mod tests {
     #[test]
     fn from_is_a_get_of_suite_variables_and_a_jsonpath() {
         let s = spec("from: { request: ' get  /v1/tiers ', path: '$[*].name' }").unwrap();
-        let ValueSpec::From(from) = &s else { panic!("{s:?}") };
+        let ValueSpec::From(from) = &s else {
+            panic!("{s:?}")
+        };
         assert_eq!(from.request, "GET /v1/tiers");
         assert!(from.fallback.is_none());
         // Before the server is asked, only the checks at load time see it.
-        assert_eq!(s.simplest(), Gen::Text("(a value from GET /v1/tiers)".into()));
-        let s = spec("from: { request: 'GET /t/${tier}', path: $, fallback: { one_of: ['${tier}'] } }")
-            .unwrap();
+        assert_eq!(
+            s.simplest(),
+            Gen::Text("(a value from GET /v1/tiers)".into())
+        );
+        let s =
+            spec("from: { request: 'GET /t/${tier}', path: $, fallback: { one_of: ['${tier}'] } }")
+                .unwrap();
         assert_eq!(s.discoveries().len(), 1);
         assert!(matches!(s.simplest(), Gen::Json(_)));
         for (yaml, expected) in [
-            ("from: { request: /v1/tiers, path: $ }", "write the method and the path"),
-            ("from: { request: DELETE /v1/tiers, path: $ }", "only a GET is sent"),
-            ("from: { request: GET v1/tiers, path: $ }", "must start with `/`"),
-            ("from: { request: 'GET /t/${id}', path: $ }", "unknown variable `${id}`"),
-            ("from: { request: 'GET /t/${fresh.id}', path: $ }", "a `${fresh.*}`"),
-            ("from: { request: GET /t, path: 'name' }", "is not a JSONPath"),
-            ("from: { request: GET /t, path: $, fallback: { any_of: [{ from: { request: GET /u, path: $ } }] } }", "cannot itself come from the server"),
-            ("from: { request: GET /t, path: $, fallback: { regex: '^a' } }", "from.fallback: regex"),
+            (
+                "from: { request: /v1/tiers, path: $ }",
+                "write the method and the path",
+            ),
+            (
+                "from: { request: DELETE /v1/tiers, path: $ }",
+                "only a GET is sent",
+            ),
+            (
+                "from: { request: GET v1/tiers, path: $ }",
+                "must start with `/`",
+            ),
+            (
+                "from: { request: 'GET /t/${id}', path: $ }",
+                "unknown variable `${id}`",
+            ),
+            (
+                "from: { request: 'GET /t/${fresh.id}', path: $ }",
+                "a `${fresh.*}`",
+            ),
+            (
+                "from: { request: GET /t, path: 'name' }",
+                "is not a JSONPath",
+            ),
+            (
+                "from: { request: GET /t, path: $, fallback: { any_of: [{ from: { request: GET /u, path: $ } }] } }",
+                "cannot itself come from the server",
+            ),
+            (
+                "from: { request: GET /t, path: $, fallback: { regex: '^a' } }",
+                "from.fallback: regex",
+            ),
         ] {
             let e = spec(yaml).unwrap_err();
             assert!(e.contains(expected), "{yaml}: {e}");
         }
-        assert!(spec("from: { request: GET /t }").is_err(), "the path is required");
+        assert!(
+            spec("from: { request: GET /t }").is_err(),
+            "the path is required"
+        );
     }
 
     #[test]
@@ -729,7 +764,10 @@ mod tests {
             panic!()
         };
         let mut no_fresh = |_| unreachable!();
-        assert_eq!(entries[0].1.to_template(&mut no_fresh).to_value(), Value::from("$${x}"));
+        assert_eq!(
+            entries[0].1.to_template(&mut no_fresh).to_value(),
+            Value::from("$${x}")
+        );
     }
 
     #[test]
