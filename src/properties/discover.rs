@@ -11,7 +11,7 @@
 //! the field between: the declared fallback is generated instead, and the
 //! result says so in a note.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -95,7 +95,7 @@ fn resolve(
     let mut answers: BTreeMap<String, (Value, StepResult)> = BTreeMap::new();
     let mut values: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
     let mut notes = Vec::new();
-    let mut singles: BTreeMap<(String, String), Value> = BTreeMap::new();
+    let mut singles: BTreeSet<(String, String)> = BTreeSet::new();
     for (what, d) in &discoveries {
         let key = d.request.clone();
         if !answers.contains_key(&key) {
@@ -118,7 +118,7 @@ fn resolve(
                 step: Box::new(step),
             });
         }
-        if listed.len() == 1 {
+        if listed.len() == 1 && singles.insert((key.clone(), d.select.clone())) {
             let fallback = match &d.fallback {
                 Some(_) => "the declared fallback is generated instead".to_string(),
                 None => "it is the only value generated".to_string(),
@@ -129,13 +129,12 @@ fn resolve(
                 listed[0],
                 d.place()
             )));
-            singles.insert((key.clone(), d.select.clone()), listed[0].clone());
         }
         values.insert((key, d.select.clone()), listed);
     }
     let resolved = spec.with_discovered(&mut |d: &Discover| {
         let key = (d.request.clone(), d.select.clone());
-        match (&d.fallback, singles.contains_key(&key)) {
+        match (&d.fallback, singles.contains(&key)) {
             (Some(fallback), true) => fallback.clone(),
             _ => ValueSpec::OneOf(
                 values
