@@ -349,13 +349,16 @@ fn the_embedded_run_holds_require_coverage_and_its_report_meets_its_schema() {
         "{md}"
     );
     assert!(md.contains("| 429 | O-rate-limit | no | **no** |"), "{md}");
-    // schema-coverage notes what it exercised; Toluna declares no request
-    // schemas to derive from, so its section says so.
+    // schema-coverage notes what it exercised, in both suites.
     assert!(
         md.contains("| PATCH /v1/members/${id} body/gender: enum (broken) | `\"female\"` |"),
         "{md}"
     );
-    assert!(md.contains("none recorded"), "{md}");
+    assert!(
+        md.contains("| PUT /Respondent body/BirthDate: pattern (met) |"),
+        "{md}"
+    );
+    assert!(!md.contains("none recorded"), "{md}");
     assert!(!onsi["constraints"].as_array().unwrap().is_empty());
 }
 
@@ -373,9 +376,16 @@ fn removing_the_only_case_of_a_status_fails_require_coverage_naming_the_statemen
         .expect("the case is in search.yaml");
     let end = start + 1 + before[start + 1..].find("\n  - name: ").unwrap() + 1;
     std::fs::write(&file, format!("{}{}", &before[..start], &before[end..])).unwrap();
+    // The other case listing the tiers goes too, and the properties stay
+    // off: they ask GET /v1/tiers for Onsi's tiers, and its 200 is observed.
+    std::fs::remove_file(cases.join("onsi/tier-change.yaml")).unwrap();
 
     let out = tempfile::tempdir().unwrap();
-    let (code, stdout, stderr) = run_with_coverage(&cases, out.path(), &["--suite", "onsi"]);
+    let (code, stdout, stderr) = run_with_coverage(
+        &cases,
+        out.path(),
+        &["--suite", "onsi", "--properties", "off"],
+    );
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     // The cases themselves all pass: coverage alone fails the run.
     assert!(stdout.contains(" 0 failed"), "{stdout}");

@@ -46,6 +46,22 @@ pub fn list(args: ListArgs) -> u8 {
                     spec.sources[&property]
                 );
             }
+            // Where they come from, not what they are: listing sends nothing.
+            for (what, from) in spec.discoveries() {
+                let fallback = if from.fallback.is_some() {
+                    ", its fallback when it lists one only"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "  {}::properties {what}: values from {} at `{}`{fallback}  {}",
+                    suite.name,
+                    from.request,
+                    from.select,
+                    from.place()
+                );
+            }
         }
     }
     0

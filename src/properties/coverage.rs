@@ -79,7 +79,7 @@ impl Op {
 }
 
 /// A body request, lowered.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Target {
     pub op: Op,
     pub schema: String,
@@ -130,7 +130,7 @@ pub struct Probe {
     pub blurs: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Coverage {
     pub targets: Vec<Target>,
     pub probes: Vec<Probe>,

@@ -27,6 +27,7 @@ mod build;
 mod check;
 mod coverage;
 mod derive;
+mod discover;
 mod model;
 mod regex_bound;
 mod run;
@@ -179,15 +180,15 @@ pub fn runnables(
     spec: &Arc<PropertySpec>,
     settings: &Settings,
 ) -> Vec<Arc<PropertyRun>> {
+    // The values the server lists are asked once for all the properties.
+    let discovery = Arc::new(discover::Discovery::default());
     available(spec)
         .into_iter()
         .map(|p| {
-            Arc::new(PropertyRun::new(
-                plan.clone(),
-                spec.clone(),
-                p,
-                settings.clone(),
-            ))
+            Arc::new(
+                PropertyRun::new(plan.clone(), spec.clone(), p, settings.clone())
+                    .sharing(discovery.clone()),
+            )
         })
         .collect()
 }

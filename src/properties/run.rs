@@ -17,6 +17,7 @@ use proptest::test_runner::{
 use tokio::runtime::Runtime;
 
 use super::build::{About, Built, Role, build};
+use super::discover::{self, Discovery};
 use super::scenario::{self, Limits, Scenario};
 use super::spec::PropertySpec;
 use super::{Property, save};
@@ -75,6 +76,8 @@ pub struct PropertyRun {
     settings: Settings,
     /// The case name a counterexample gets: unique in the suite.
     regression_name: String,
+    /// The values the server lists, shared with the suite's other properties.
+    discovery: Arc<Discovery>,
 }
 
 /// What the test closure keeps between the runs proptest asks for.
@@ -130,6 +133,23 @@ impl PropertyRun {
             property,
             settings,
             regression_name,
+            discovery: Arc::default(),
+        }
+    }
+
+    /// Shares the values discovered from the server with the other
+    /// properties of the suite: one request for all of them.
+    pub(super) fn sharing(mut self, discovery: Arc<Discovery>) -> PropertyRun {
+        self.discovery = discovery;
+        self
+    }
+
+    /// The declarations with the values discovered from the server, once
+    /// they are; before, as declared.
+    fn spec(&self) -> &PropertySpec {
+        match self.discovery.get() {
+            Some(resolved) => &resolved.spec,
+            None => &self.spec,
         }
     }
 
@@ -157,7 +177,7 @@ impl PropertyRun {
     }
 
     fn limits(&self) -> Limits {
-        let existing = self.spec.resource.existing.as_ref().is_some_and(|x| {
+        let existing = self.spec().resource.existing.as_ref().is_some_and(|x| {
             x.vars
                 .values()
                 .all(|t| t.variables().all(|v| self.plan.values.contains_key(v)))
@@ -188,7 +208,7 @@ impl PropertyRun {
             ),
             doc: self.info.doc.clone(),
             checks: self
-                .spec
+                .spec()
                 .checks
                 .get(&self.property)
                 .cloned()
@@ -224,7 +244,22 @@ impl PropertyRun {
             Some(token) => Fresh::with_token(token.clone()),
             None => Fresh::new(),
         });
-        let strategy = scenario::strategy(&self.spec, self.property, self.limits());
+        let (resolved, discovery_requests) = self
+            .discovery
+            .resolve(&self.plan, &self.spec, runtime, client, &fresh);
+        let notes = match resolved {
+            Ok(resolved) => resolved.notes.clone(),
+            Err(failure) => {
+                let mut result = discover::failed(&self.info, failure, self.settings.seed);
+                result.duration = started.elapsed();
+                let counts = Counts {
+                    requests: discovery_requests,
+                    ..Counts::default()
+                };
+                return (result, counts);
+            }
+        };
+        let strategy = scenario::strategy(self.spec(), self.property, self.limits());
         let mut runner = TestRunner::new(Config {
             cases: self.settings.cases.max(1),
             rng_seed: RngSeed::Fixed(self.settings.seed),
@@ -251,6 +286,7 @@ impl PropertyRun {
             })
         };
         let mut progress = progress.into_inner();
+        progress.requests += discovery_requests;
         let mut result = CaseResult::named(self.info.clone());
         result.outcome = Outcome::Passed;
         let mut counterexample = None;
@@ -300,6 +336,7 @@ impl PropertyRun {
             cases_passed: progress.passed,
             requests: progress.requests,
             counterexample,
+            notes,
         });
         let counts = Counts {
             cases_passed: progress.passed,
@@ -323,10 +360,10 @@ impl PropertyRun {
         client: &Client,
         fresh: &Arc<Fresh>,
     ) -> Result<(), TestError<Scenario>> {
-        let Some(coverage) = self.spec.coverage.as_ref() else {
+        let Some(coverage) = self.spec().coverage.as_ref() else {
             return Ok(());
         };
-        let bodies = scenario::body(&self.spec);
+        let bodies = scenario::body(self.spec());
         for (probe, p) in coverage.probes.iter().enumerate() {
             let mut tree = bodies.new_tree(runner).map_err(TestError::Abort)?;
             let scenario = Scenario::Probe {
@@ -462,7 +499,7 @@ impl PropertyRun {
             return;
         };
         let Some(p) = self
-            .spec
+            .spec()
             .coverage
             .as_ref()
             .and_then(|c| c.probes.get(*probe))
@@ -482,7 +519,7 @@ impl PropertyRun {
     }
 
     fn build(&self, scenario: &Scenario, about: &About) -> Result<Built, String> {
-        build(&self.plan.suite, &self.spec, scenario, about)
+        build(&self.plan.suite, self.spec(), scenario, about)
             .map_err(|e| format!("cannot build the generated case: {e}"))
     }
 

@@ -197,7 +197,7 @@ pub enum ReadBackDoc {
 }
 
 /// A suite's validated declarations.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PropertySpec {
     pub file: Arc<PathBuf>,
     pub docs: BTreeMap<Property, String>,
@@ -216,7 +216,7 @@ pub struct PropertySpec {
 /// The declared steps and expectations, lowered into the case model with
 /// the names of a resource unrenamed (`${id}`): each generated resource gets
 /// a copy with its own names (`${a_id}`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Resource {
     pub vars: IndexMap<String, Template>,
     pub create: Step,
@@ -244,7 +244,7 @@ impl Resource {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Unknown {
     pub name: String,
     pub of_created: bool,
@@ -252,7 +252,7 @@ pub struct Unknown {
     pub pos: Pos,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct StatusRule {
     pub field: String,
     pub created: String,
@@ -260,7 +260,7 @@ pub struct StatusRule {
     pub pos: Pos,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Existing {
     pub name: String,
     pub vars: IndexMap<String, Template>,
@@ -268,7 +268,7 @@ pub struct Existing {
     pub pos: Pos,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Field {
     pub name: String,
     pub valid: ValueSpec,
@@ -298,6 +298,50 @@ pub enum ReadBack {
 }
 
 impl PropertySpec {
+    /// Each value declared `from` an answer of the server, with what it is
+    /// the value of (`field \`tier\``).
+    pub fn discoveries(&self) -> Vec<(String, &value::Discover)> {
+        let mut out = Vec::new();
+        for field in &self.fields {
+            for d in field.valid.discoveries() {
+                out.push((format!("field `{}`", field.name), d));
+            }
+            for (form, spec) in &field.invalid {
+                for d in spec.discoveries() {
+                    out.push((format!("field `{}` invalid `{form}`", field.name), d));
+                }
+            }
+        }
+        for unknown in &self.resource.unknown {
+            for (name, spec) in &unknown.vars {
+                for d in spec.discoveries() {
+                    out.push((format!("unknown `{}`: {name}", unknown.name), d));
+                }
+            }
+        }
+        out
+    }
+
+    /// A copy in which each `from` is what `resolve` makes of it.
+    pub fn with_discovered(
+        &self,
+        resolve: &mut dyn FnMut(&value::Discover) -> ValueSpec,
+    ) -> PropertySpec {
+        let mut spec = self.clone();
+        for field in &mut spec.fields {
+            field.valid.replace_discovered(resolve);
+            for (_, s) in &mut field.invalid {
+                s.replace_discovered(resolve);
+            }
+        }
+        for unknown in &mut spec.resource.unknown {
+            for (_, s) in &mut unknown.vars {
+                s.replace_discovered(resolve);
+            }
+        }
+        spec
+    }
+
     /// The start of the file, for what concerns it as a whole.
     pub fn file_pos(&self) -> Pos {
         Pos {
@@ -790,7 +834,10 @@ impl Checker {
                     continue;
                 }
                 match value.value.validate(&suite_known) {
-                    Ok(spec) => specs.push((name, spec)),
+                    Ok(mut spec) => {
+                        spec.locate_discoveries(&vpos);
+                        specs.push((name, spec))
+                    }
                     Err(e) => self.error(&vpos, format!("unknown `{}`: {name}: {e}", u.value.name)),
                 }
             }
@@ -844,7 +891,10 @@ impl Checker {
         let before = self.errors.len();
         let vpos = self.pos(&doc.valid);
         let valid = match doc.valid.value.validate(known) {
-            Ok(spec) => Some(spec),
+            Ok(mut spec) => {
+                spec.locate_discoveries(&vpos);
+                Some(spec)
+            }
             Err(e) => {
                 self.error(&vpos, format!("field `{name}`: valid: {e}"));
                 None
@@ -854,7 +904,10 @@ impl Checker {
         for (form, spec) in doc.invalid {
             let ipos = self.pos(&spec);
             match spec.value.validate(known) {
-                Ok(spec) => invalid.push((form, spec)),
+                Ok(mut spec) => {
+                    spec.locate_discoveries(&ipos);
+                    invalid.push((form, spec))
+                }
                 Err(e) => self.error(&ipos, format!("field `{name}`: invalid `{form}`: {e}")),
             }
         }

@@ -10,7 +10,11 @@
 //! valid: { object: { accountHolder: { regex: "[A-Z][a-z]{2,8}" }, iban: { regex: "GB[0-9]{20}" } } }
 //! valid: { array: { items: { one_of: [...] }, min: 1, max: 3, unique_by: QuestionID } }
 //! valid: { any_of: [ { one_of: [null] }, { object: {...} } ] }
+//! valid: { from: { request: GET /v1/tiers, path: "$[*].name", fallback: { one_of: ["${tier}"] } } }
 //! ```
+//!
+//! `from` takes the values from an answer of the server, asked once per run
+//! (`super::discover`); until then it stands for its fallback.
 //!
 //! Strings in `one_of` are templates, as everywhere in case files: `"${tier}"`
 //! is the suite variable. Strings a regex or a date produces are plain text.
@@ -38,6 +42,23 @@ pub enum ValueDoc {
     Object(IndexMap<String, ValueDoc>),
     Array(ArrayDoc),
     AnyOf(Vec<ValueDoc>),
+    From(FromDoc),
+}
+
+/// Values the server lists: the JSON values `path` selects in the answer to
+/// `request`, asked once per run.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FromDoc {
+    /// `GET /path`: a read, so that asking changes nothing. The path is a
+    /// template of suite variables, after the suite's `base_path`.
+    pub request: String,
+    /// An RFC 9535 JSONPath selecting the values, e.g. `$[*].name`.
+    pub path: String,
+    /// What is generated instead when the answer lists one value only
+    /// (nothing to change a field between), with a note in the result.
+    #[serde(default)]
+    pub fallback: Option<Box<ValueDoc>>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -86,6 +107,23 @@ pub enum ValueSpec {
         unique_by: Option<String>,
     },
     AnyOf(Vec<ValueSpec>),
+    /// Values an answer of the server lists; replaced by a `OneOf` of them
+    /// before anything is generated (`super::discover`).
+    From(Box<Discover>),
+}
+
+/// A validated `from`: the request to send and where its values are.
+#[derive(Debug, Clone)]
+pub struct Discover {
+    /// The request as declared (`GET /v1/tiers`), for messages.
+    pub request: String,
+    pub path: Template,
+    /// The JSONPath as declared, and compiled.
+    pub select: String,
+    pub compiled: serde_json_path::JsonPath,
+    pub fallback: Option<ValueSpec>,
+    /// Where the declaration is; set by `spec` once it is known.
+    pub pos: Option<crate::case::Pos>,
 }
 
 /// A generated value. Kept apart from JSON so that text a regex produced
@@ -230,6 +268,72 @@ impl ValueDoc {
                 }
                 Ok(ValueSpec::AnyOf(out))
             }
+            ValueDoc::From(from) => discover_spec(from, known).map_err(|e| here(&e)),
+        }
+    }
+}
+
+/// Checks a `from`: a GET of a path whose variables are the suite's, a
+/// JSONPath that parses, and a fallback that is itself no `from`.
+fn discover_spec(from: &FromDoc, known: &dyn Fn(&str) -> bool) -> Result<ValueSpec, String> {
+    let request = from.request.trim();
+    let (method, path) = request.split_once(char::is_whitespace).ok_or_else(|| {
+        format!("from: request `{request}`: write the method and the path, e.g. `GET /v1/tiers`")
+    })?;
+    let path = path.trim();
+    if !method.eq_ignore_ascii_case("GET") {
+        return Err(format!(
+            "from: request `{request}`: only a GET is sent to discover values (it must change nothing)"
+        ));
+    }
+    if !path.starts_with('/') {
+        return Err(format!(
+            "from: request `{request}`: the path must start with `/`"
+        ));
+    }
+    let template = Template::parse(path).map_err(|e| format!("from: request `{request}`: {e}"))?;
+    for part in template.parts() {
+        match part {
+            Part::Variable(name) if !known(name) => {
+                return Err(format!(
+                    "from: request `{request}`: unknown variable `${{{name}}}` (only suite variables have a value before the properties run)"
+                ));
+            }
+            Part::Fresh(_) => {
+                return Err(format!(
+                    "from: request `{request}`: a `${{fresh.*}}` would ask a new path at each run"
+                ));
+            }
+            _ => {}
+        }
+    }
+    let compiled = serde_json_path::JsonPath::parse(&from.path)
+        .map_err(|e| format!("from: path `{}` is not a JSONPath: {e}", from.path))?;
+    let fallback = match &from.fallback {
+        None => None,
+        Some(doc) if doc.has_from() => {
+            return Err("from: fallback: a fallback cannot itself come from the server".into());
+        }
+        Some(doc) => Some(doc.validate_at("from.fallback", known)?),
+    };
+    Ok(ValueSpec::From(Box::new(Discover {
+        request: format!("GET {path}"),
+        path: template,
+        select: from.path.clone(),
+        compiled,
+        fallback,
+        pos: None,
+    })))
+}
+
+impl ValueDoc {
+    fn has_from(&self) -> bool {
+        match self {
+            ValueDoc::From(_) => true,
+            ValueDoc::Object(entries) => entries.values().any(ValueDoc::has_from),
+            ValueDoc::Array(array) => array.items.has_from(),
+            ValueDoc::AnyOf(docs) => docs.iter().any(ValueDoc::has_from),
+            _ => false,
         }
     }
 }
@@ -353,6 +457,10 @@ impl ValueSpec {
                     .boxed()
             }
             ValueSpec::AnyOf(specs) => Union::new(specs.iter().map(ValueSpec::strategy)).boxed(),
+            ValueSpec::From(from) => match &from.fallback {
+                Some(fallback) => fallback.strategy(),
+                None => Just(from.stand_in()).boxed(),
+            },
         }
     }
 
@@ -385,6 +493,49 @@ impl ValueSpec {
                 Gen::Array((0..(*min).max(1)).map(|_| items.simplest()).collect())
             }
             ValueSpec::AnyOf(specs) => specs[0].simplest(),
+            ValueSpec::From(from) => match &from.fallback {
+                Some(fallback) => fallback.simplest(),
+                None => from.stand_in(),
+            },
+        }
+    }
+
+    /// Every `from` inside, outermost first.
+    pub fn discoveries(&self) -> Vec<&Discover> {
+        match self {
+            ValueSpec::From(from) => vec![from],
+            ValueSpec::Object(entries) => {
+                entries.iter().flat_map(|(_, s)| s.discoveries()).collect()
+            }
+            ValueSpec::Array { items, .. } => items.discoveries(),
+            ValueSpec::AnyOf(specs) => specs.iter().flat_map(ValueSpec::discoveries).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Replaces each `from` inside by what `resolve` makes of it.
+    pub fn replace_discovered(&mut self, resolve: &mut dyn FnMut(&Discover) -> ValueSpec) {
+        match self {
+            ValueSpec::From(from) => *self = resolve(from),
+            ValueSpec::Object(entries) => entries
+                .iter_mut()
+                .for_each(|(_, s)| s.replace_discovered(resolve)),
+            ValueSpec::Array { items, .. } => items.replace_discovered(resolve),
+            ValueSpec::AnyOf(specs) => specs.iter_mut().for_each(|s| s.replace_discovered(resolve)),
+            _ => {}
+        }
+    }
+
+    /// Says where each `from` inside is declared.
+    pub fn locate_discoveries(&mut self, pos: &crate::case::Pos) {
+        match self {
+            ValueSpec::From(from) => from.pos = Some(pos.clone()),
+            ValueSpec::Object(entries) => entries
+                .iter_mut()
+                .for_each(|(_, s)| s.locate_discoveries(pos)),
+            ValueSpec::Array { items, .. } => items.locate_discoveries(pos),
+            ValueSpec::AnyOf(specs) => specs.iter_mut().for_each(|s| s.locate_discoveries(pos)),
+            _ => {}
         }
     }
 
@@ -394,6 +545,7 @@ impl ValueSpec {
             ValueSpec::Object(entries) => entries.iter().any(|(k, _)| k == key),
             ValueSpec::OneOf(values) => values.iter().all(|v| v.get(key).is_some()),
             ValueSpec::AnyOf(specs) => specs.iter().all(|s| s.always_has_key(key)),
+            // What the server lists is not known when this is asked.
             _ => false,
         }
     }
@@ -404,6 +556,22 @@ impl ValueSpec {
             ValueSpec::Date { format, .. } => Some(format),
             _ => None,
         }
+    }
+}
+
+impl Discover {
+    /// What stands for the values before they are asked, when no fallback
+    /// is declared: only the checks made when the file is read see it.
+    fn stand_in(&self) -> Gen {
+        Gen::Text(format!("(a value from {})", self.request))
+    }
+
+    /// Where it is declared, as `file:line:column`.
+    pub fn place(&self) -> String {
+        self.pos
+            .as_ref()
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "properties.yaml".into())
     }
 }
 
@@ -513,6 +681,93 @@ mod tests {
         assert!(e.contains("unique_by"), "{e}");
         assert!(spec("regex: '[a-z'").is_err());
         assert!(spec("integer: { min: 3, max: 1 }").is_err());
+    }
+
+    #[test]
+    fn from_is_a_get_of_suite_variables_and_a_jsonpath() {
+        let s = spec("from: { request: ' get  /v1/tiers ', path: '$[*].name' }").unwrap();
+        let ValueSpec::From(from) = &s else {
+            panic!("{s:?}")
+        };
+        assert_eq!(from.request, "GET /v1/tiers");
+        assert!(from.fallback.is_none());
+        // Before the server is asked, only the checks at load time see it.
+        assert_eq!(
+            s.simplest(),
+            Gen::Text("(a value from GET /v1/tiers)".into())
+        );
+        let s =
+            spec("from: { request: 'GET /t/${tier}', path: $, fallback: { one_of: ['${tier}'] } }")
+                .unwrap();
+        assert_eq!(s.discoveries().len(), 1);
+        assert!(matches!(s.simplest(), Gen::Json(_)));
+        for (yaml, expected) in [
+            (
+                "from: { request: /v1/tiers, path: $ }",
+                "write the method and the path",
+            ),
+            (
+                "from: { request: DELETE /v1/tiers, path: $ }",
+                "only a GET is sent",
+            ),
+            (
+                "from: { request: GET v1/tiers, path: $ }",
+                "must start with `/`",
+            ),
+            (
+                "from: { request: 'GET /t/${id}', path: $ }",
+                "unknown variable `${id}`",
+            ),
+            (
+                "from: { request: 'GET /t/${fresh.id}', path: $ }",
+                "a `${fresh.*}`",
+            ),
+            (
+                "from: { request: GET /t, path: 'name' }",
+                "is not a JSONPath",
+            ),
+            (
+                "from: { request: GET /t, path: $, fallback: { any_of: [{ from: { request: GET /u, path: $ } }] } }",
+                "cannot itself come from the server",
+            ),
+            (
+                "from: { request: GET /t, path: $, fallback: { regex: '^a' } }",
+                "from.fallback: regex",
+            ),
+        ] {
+            let e = spec(yaml).unwrap_err();
+            assert!(e.contains(expected), "{yaml}: {e}");
+        }
+        assert!(
+            spec("from: { request: GET /t }").is_err(),
+            "the path is required"
+        );
+    }
+
+    #[test]
+    fn discovered_values_replace_each_from_wherever_it_is() {
+        let mut s = spec(
+            "any_of: [{ one_of: [null] }, { object: { t: { from: { request: GET /t, path: '$[*]' } } } }]",
+        )
+        .unwrap();
+        assert_eq!(s.discoveries().len(), 1);
+        s.replace_discovered(&mut |_| {
+            ValueSpec::OneOf(vec![JsonTemplate::literal(&Value::from("${x}"))])
+        });
+        assert!(s.discoveries().is_empty());
+        // A listed value is sent as it is, never read as a template.
+        let Gen::Object(entries) = sample(&s, 40)
+            .into_iter()
+            .find(|g| matches!(g, Gen::Object(_)))
+            .unwrap()
+        else {
+            panic!()
+        };
+        let mut no_fresh = |_| unreachable!();
+        assert_eq!(
+            entries[0].1.to_template(&mut no_fresh).to_value(),
+            Value::from("$${x}")
+        );
     }
 
     #[test]

@@ -239,7 +239,7 @@ impl<W: Write> Console<W> {
     fn case(&mut self, case: &CaseResult) {
         let s = self.style;
         let millis = case.duration.as_millis();
-        let line = match case.outcome {
+        let mut line = match case.outcome {
             Outcome::Passed if self.quiet => return,
             Outcome::Passed => {
                 let mut text = format!(
@@ -317,6 +317,10 @@ impl<W: Write> Console<W> {
                 text.trim_end().to_string()
             }
         };
+        for note in case.property.iter().flat_map(|p| &p.notes) {
+            line.push('\n');
+            line.push_str(indent(&s.dim(&format!("note: {note}")), 6).trim_end());
+        }
         let _ = writeln!(self.out, "{line}");
     }
 }

@@ -207,6 +207,10 @@ pub struct PropertyReport {
     /// generated case that warned, as it ran (not shrunk, never saved).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counterexample: Option<Counterexample>,
+    /// What the run should know of how it generated, that is no failure
+    /// (a field the server lists one value of).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The shrunk failure of a property, as a ready-to-run case file.
