@@ -25,6 +25,7 @@
 
 mod build;
 mod check;
+mod concurrent;
 #[allow(dead_code)] // Generator for schema-coverage (issue 12), not wired yet.
 mod derive;
 mod model;
@@ -172,6 +173,7 @@ pub fn runnables(
 ) -> Vec<Arc<PropertyRun>> {
     available(spec)
         .into_iter()
+        .filter(|p| settings.concurrency_checks || *p != Property::ConcurrentUpdates)
         .map(|p| {
             Arc::new(PropertyRun::new(
                 plan.clone(),
@@ -190,7 +192,9 @@ pub fn property_run(
     name: &str,
     settings: &Settings,
 ) -> Option<Arc<PropertyRun>> {
-    let property = Property::from_name(name).filter(|p| scenario::available(spec, *p))?;
+    let property = Property::from_name(name)
+        .filter(|p| scenario::available(spec, *p))
+        .filter(|p| settings.concurrency_checks || *p != Property::ConcurrentUpdates)?;
     Some(Arc::new(PropertyRun::new(
         plan.clone(),
         spec.clone(),

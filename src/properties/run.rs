@@ -16,6 +16,7 @@ use proptest::test_runner::{
 use tokio::runtime::Runtime;
 
 use super::build::{About, Built, build};
+use super::concurrent::Concurrent;
 use super::scenario::{self, Limits, Scenario};
 use super::spec::PropertySpec;
 use super::{Property, save};
@@ -42,6 +43,8 @@ pub struct Settings {
     pub shrink_time: Duration,
     /// The token of `${fresh.*}` values; a random one when `None`.
     pub fresh_token: Option<String>,
+    /// Run `concurrent-updates` where a suite declares it (`--concurrency-checks`).
+    pub concurrency_checks: bool,
 }
 
 impl Settings {
@@ -56,6 +59,7 @@ impl Settings {
             shrink_runs: 400,
             shrink_time: Duration::from_secs(30),
             fresh_token: None,
+            concurrency_checks: true,
         }
     }
 }
@@ -223,6 +227,17 @@ impl PropertyRun {
             Some(token) => Fresh::with_token(token.clone()),
             None => Fresh::new(),
         });
+        if self.property == Property::ConcurrentUpdates {
+            let about = self.about();
+            let concurrent = Concurrent {
+                plan: &self.plan,
+                spec: &self.spec,
+                settings: &self.settings,
+                info: &self.info,
+                about: &about,
+            };
+            return concurrent.run(runtime, client, &fresh);
+        }
         let strategy = scenario::strategy(&self.spec, self.property, self.limits());
         let mut runner = TestRunner::new(Config {
             cases: self.settings.cases.max(1),

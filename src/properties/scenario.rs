@@ -100,7 +100,8 @@ pub fn available(spec: &PropertySpec, property: Property) -> bool {
         Property::ValidPartialUpdate | Property::StatefulSequence => true,
         Property::InvalidPartialUpdate => broken(spec).is_some(),
         Property::UnknownResource => !spec.resource.unknown.is_empty(),
-        Property::SchemaCoverage | Property::ConcurrentUpdates => false,
+        Property::SchemaCoverage => false,
+        Property::ConcurrentUpdates => super::concurrent::available(spec),
     }
 }
 
@@ -153,9 +154,10 @@ pub fn strategy(
             });
             Union::new(variants).boxed()
         }
-        Property::SchemaCoverage | Property::ConcurrentUpdates => {
-            unreachable!("not available yet")
-        }
+        Property::SchemaCoverage => unreachable!("not available yet"),
+        // Its requests go out together, not as a generated sequence: it
+        // runs on its own (`super::concurrent`).
+        Property::ConcurrentUpdates => unreachable!("not built from scenarios"),
     }
 }
 

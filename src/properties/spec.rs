@@ -54,6 +54,11 @@ pub struct PropertiesDoc {
     pub unknown_keys: Option<Spanned<UnknownKeys>>,
     #[schemars(with = "IndexMap<String, FieldDoc>")]
     pub fields: IndexMap<String, Spanned<FieldDoc>>,
+    /// The docs allow requests on one resource at the same moment: how many
+    /// `concurrent-updates` sends at once. Leave it out where they do not.
+    #[serde(default)]
+    #[schemars(with = "Option<super::concurrent::ConcurrencyDoc>")]
+    pub concurrency: Option<Spanned<super::concurrent::ConcurrencyDoc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -204,6 +209,8 @@ pub struct PropertySpec {
     pub fields: Vec<Field>,
     pub unknown_keys: UnknownKeys,
     pub request_schema: Option<String>,
+    /// `concurrency:`, when the suite opts in to `concurrent-updates`.
+    pub concurrency: Option<super::concurrent::Concurrency>,
 }
 
 /// The declared steps and expectations, lowered into the case model with
@@ -452,7 +459,15 @@ impl Checker {
             }
             s.value
         });
+        let concurrency = doc.concurrency.and_then(|c| {
+            let pos = self.pos(&c);
+            c.value
+                .lower(pos.clone())
+                .map_err(|e| self.error(&pos, format!("concurrency: {e}")))
+                .ok()
+        });
         PropertySpec {
+            concurrency,
             file: self.file.clone(),
             docs,
             checks,
