@@ -9,7 +9,7 @@ mod support;
 use std::sync::Arc;
 
 use serde_json::Value;
-use support::{args, load_suites, text, verity, verity_async};
+use support::{args, cases_copy, load_suites, text, verity, verity_async};
 use verity::case::Suite;
 use verity::http::{Client, ClientOptions};
 use verity::properties::{self, Property, Settings};
@@ -190,4 +190,61 @@ fn the_flag_refuses_anything_but_on_and_off() {
     let (_, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--concurrency-checks"), "{stderr}");
+}
+
+/// The load errors of one suite of a copy of `cases/` whose
+/// `properties.yaml` ends with `extra`.
+fn load_errors_with(suite_name: &str, extra: &str) -> String {
+    let copy = cases_copy();
+    let cases = copy.path().join("cases");
+    let file = cases.join(suite_name).join("properties.yaml");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text = text.replace(
+        "\nconcurrency: { updates: 8, rounds: 2, creations: 4 }\n",
+        "\n",
+    );
+    text.push_str(extra);
+    std::fs::write(&file, text).unwrap();
+    let suite = verity::case::load_root(&cases, &[suite_name.to_string()])
+        .unwrap()
+        .remove(0);
+    match properties::load(&suite) {
+        Ok(_) => String::new(),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_declaration_out_of_range_or_on_a_paced_suite_is_refused_at_its_place() {
+    for (suite_name, extra, wanted) in [
+        (
+            "onsi",
+            "concurrency: { updates: 1 }\n",
+            "updates: 1 is not between 2 and 32",
+        ),
+        (
+            "onsi",
+            "concurrency: { rounds: 0 }\n",
+            "rounds: 0 is not between 1 and 20",
+        ),
+        (
+            "onsi",
+            "concurrency: { creations: 1 }\n",
+            "creations: 1 is neither 0",
+        ),
+        // Toluna paces calls on a MemberCode 1000 ms apart, as its docs ask.
+        (
+            "toluna",
+            "concurrency: {}\n",
+            "the suite paces its requests",
+        ),
+    ] {
+        let errors = load_errors_with(suite_name, extra);
+        assert!(errors.contains(wanted), "{extra}: {errors}");
+        assert!(errors.contains("properties.yaml:"), "a place: {errors}");
+    }
+    assert_eq!(
+        load_errors_with("onsi", "concurrency: { creations: 0 }\n"),
+        ""
+    );
 }

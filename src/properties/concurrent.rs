@@ -77,7 +77,16 @@ pub struct Concurrency {
 
 impl ConcurrencyDoc {
     /// The declaration checked; the error names the key and its range.
-    pub fn lower(self, pos: Pos) -> Result<Concurrency, String> {
+    /// A suite that paces its requests (suite.yaml `pacing`) asks for calls
+    /// on one resource to be spread out: none may be sent together.
+    pub fn lower(self, pos: Pos, paced: bool) -> Result<Concurrency, String> {
+        if paced {
+            return Err(
+                "the suite paces its requests (suite.yaml `pacing`), which requests sent \
+                 together would break: leave `concurrency:` out"
+                    .into(),
+            );
+        }
         let updates = self.updates.unwrap_or(8);
         if !(2..=32).contains(&updates) {
             return Err(format!("updates: {updates} is not between 2 and 32"));

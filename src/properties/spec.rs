@@ -462,7 +462,7 @@ impl Checker {
         let concurrency = doc.concurrency.and_then(|c| {
             let pos = self.pos(&c);
             c.value
-                .lower(pos.clone())
+                .lower(pos.clone(), suite.pacing.is_some())
                 .map_err(|e| self.error(&pos, format!("concurrency: {e}")))
                 .ok()
         });

@@ -230,7 +230,7 @@ async fn run_step(
     let started = Instant::now();
     let prepared = match prepare(plan, step, scope) {
         Ok(p) => p,
-        Err(failed) => return failed,
+        Err(why) => return unbuilt(plan, step, why, started),
     };
     scope.record_sent(prepared.sent_json);
     let exchange = client.exchange(prepared.request).await;
@@ -275,9 +275,9 @@ fn unbuilt(plan: &SuitePlan, step: &Step, error: String, started: Instant) -> St
     }
 }
 
-fn prepare(plan: &SuitePlan, step: &Step, scope: &CaseScope) -> Result<Prepared, StepResult> {
-    let built =
-        build_request(plan, step, scope).map_err(|e| unbuilt(plan, step, e, Instant::now()))?;
+/// A step's request, or why it cannot be built.
+fn prepare(plan: &SuitePlan, step: &Step, scope: &CaseScope) -> Result<Prepared, String> {
+    let built = build_request(plan, step, scope)?;
     Ok(Prepared {
         summary: summarize_request(&plan.masker, &built.request),
         request: built.request,
@@ -442,12 +442,8 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Time since the session began.
-    pub fn elapsed(&self) -> Duration {
-        self.began.elapsed()
-    }
-
-    /// One step, as a case runs it.
+    /// One step, as a case runs it (without the suite's pacing: a suite
+    /// that paces its requests cannot declare the concurrency property).
     pub async fn step(&mut self, step: &Step) -> StepResult {
         run_step(self.plan, step, &mut self.scope, self.client).await
     }
@@ -470,19 +466,23 @@ impl<'a> Session<'a> {
         let mut pending = Vec::with_capacity(steps.len());
         for (index, p) in prepared.into_iter().enumerate() {
             match p {
-                Ok(p) => {
+                Ok(Prepared {
+                    request,
+                    summary,
+                    sent_json,
+                    path,
+                }) => {
                     let (client, barrier, began) =
                         (self.client.clone(), barrier.clone(), self.began);
-                    let request = p.request.clone();
                     tasks.spawn(async move {
                         barrier.wait().await;
                         let sent = began.elapsed();
                         let exchange = client.exchange(request).await;
                         (index, sent, began.elapsed(), exchange)
                     });
-                    pending.push(Ok(p));
+                    pending.push(Ok((summary, sent_json, path)));
                 }
-                Err(failed) => pending.push(Err(failed)),
+                Err(why) => pending.push(Err(why)),
             }
         }
         let mut answers: Vec<Option<(Duration, Duration, crate::http::Exchange)>> =
@@ -501,14 +501,14 @@ impl<'a> Session<'a> {
         for ((step, p), answer) in steps.iter().zip(pending).zip(answers) {
             let at = self.began.elapsed();
             let timed = match (p, answer) {
-                (Ok(p), Some((sent, answered, exchange))) => {
-                    self.scope.record_sent(p.sent_json);
+                (Ok((summary, sent_json, path)), Some((sent, answered, exchange))) => {
+                    self.scope.record_sent(sent_json);
                     let mut result = conclude(
                         self.plan,
                         step,
                         &mut self.scope,
-                        p.summary,
-                        &p.path,
+                        summary,
+                        &path,
                         exchange,
                         started,
                     );
@@ -519,15 +519,18 @@ impl<'a> Session<'a> {
                         answered,
                     }
                 }
-                (Ok(_), None) => Timed {
-                    result: unbuilt(self.plan, step, "its request task ended".into(), started),
-                    sent: at,
-                    answered: at,
-                },
-                (Err(failed), _) => {
+                (Ok(_), None) => {
                     self.scope.record_sent(None);
                     Timed {
-                        result: failed,
+                        result: unbuilt(self.plan, step, "its request task ended".into(), started),
+                        sent: at,
+                        answered: at,
+                    }
+                }
+                (Err(why), _) => {
+                    self.scope.record_sent(None);
+                    Timed {
+                        result: unbuilt(self.plan, step, why, started),
                         sent: at,
                         answered: at,
                     }
