@@ -248,3 +248,37 @@ fn a_declaration_out_of_range_or_on_a_paced_suite_is_refused_at_its_place() {
         ""
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_refused_while_others_are_in_flight_is_reported_not_assumed() {
+    // With this fault a PATCH of workerId null is answered 400: the property
+    // warns about that update and checks nothing of its field in the read.
+    let mut warned = 0;
+    for seed in 1..=6 {
+        let result = run_onsi(&["onsi-workerid-null-refused"], seed).await;
+        assert_ne!(result.outcome, Outcome::Failed, "seed {seed}: {result:#?}");
+        if result.outcome != Outcome::Warned {
+            continue;
+        }
+        warned += 1;
+        let step = result.steps.iter().find(|s| s.warned()).unwrap();
+        assert!(step.name.contains("update workerId"), "{}", step.name);
+        assert_eq!(step.response.as_ref().unwrap().status, 400);
+        let read = result.steps.last().unwrap();
+        assert_eq!(read.name, "a after");
+        assert!(
+            read.checks
+                .iter()
+                .all(|c| !c.subject.starts_with("$.workerId")),
+            "{:#?}",
+            read.checks
+        );
+        let example = result.property.unwrap().counterexample.unwrap();
+        assert!(
+            example.case_file.contains("not 2xx: reported, not assumed"),
+            "{}",
+            example.case_file
+        );
+    }
+    assert!(warned > 0, "no seed sent workerId null");
+}

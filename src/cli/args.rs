@@ -29,6 +29,7 @@ Examples:
   verity run --base-url http://staging:8080 --snapshots update --snapshot-dir staging-snapshots/
                                                keep snapshots of your own server's answers
   verity run --properties only --property-cases 500 --seed 42 --save-failures
+  verity run --base-url https://api.onsi.dev --concurrency-checks off   no requests sent at once
 
 Snapshots: each step's answer, normalized, is compared with snapshots/<suite>/
 (insta's .snap files); a difference fails the case with a diff. `update` writes
