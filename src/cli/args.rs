@@ -29,6 +29,7 @@ Examples:
   verity run --base-url http://staging:8080 --snapshots update --snapshot-dir staging-snapshots/
                                                keep snapshots of your own server's answers
   verity run --properties only --property-cases 500 --seed 42 --save-failures
+  verity run --base-url https://api.onsi.dev --concurrency-checks off   no requests sent at once
 
 Snapshots: each step's answer, normalized, is compared with snapshots/<suite>/
 (insta's .snap files); a difference fails the case with a diff. `update` writes
@@ -43,9 +44,11 @@ output. A case that needs a variable without a value is skipped, with the reason
 
 Properties: suites with a properties.yaml also get generated partial
 updates (property::valid-partial-update, ::invalid-partial-update,
-::stateful-sequence, ::unknown-resource), each reported as one result. A
+::stateful-sequence, ::unknown-resource, and where a suite allows
+requests at once ::concurrent-updates), each reported as one result. A
 failure is shrunk to the smallest request sequence found and printed as a
 case file; --save-failures writes it under cases/<suite>/regressions/.
+--concurrency-checks off leaves out the requests sent at once.
 
 Reports (--report) are written atomically, and also when the run fails or
 is stopped by Ctrl-C or --max-time; cases it did not finish are reported as
@@ -242,6 +245,13 @@ pub enum PropertiesMode {
     Only,
 }
 
+/// A check that is on by default and can be turned off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Color {
     Auto,
@@ -408,6 +418,17 @@ pub struct RunArgs {
     /// `verity run` then runs it with the other cases.
     #[arg(long)]
     pub save_failures: bool,
+
+    /// property::concurrent-updates, in suites whose properties.yaml has
+    /// `concurrency:` (Onsi; not Toluna, whose docs refuse near-simultaneous
+    /// calls): per round it creates a resource, sends partial updates of
+    /// different fields all at once (8 for Onsi) and reads it back: every
+    /// update answered 2xx must show; then creations sharing one value of a
+    /// unique field, at once: at most one admitted. Onsi: 26 requests a run,
+    /// against the embedded servers and --base-url alike. `off` leaves it out
+    /// (a server that must not see bursts).
+    #[arg(long, value_enum, default_value_t = Switch::On, value_name = "WHEN")]
+    pub concurrency_checks: Switch,
 
     /// Also print the requests and checks of passing cases.
     #[arg(short, long, conflicts_with = "quiet")]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::args::{PropertiesMode, RunArgs, TargetArgs};
+use super::args::{PropertiesMode, RunArgs, Switch, TargetArgs};
 use super::report::{Annotations, check_specs, finish, publish, style};
 use super::{load_errors, snapshots, usage};
 use crate::case::{self, Suite};
@@ -383,6 +383,7 @@ pub async fn run(args: RunArgs) -> u8 {
     let settings = Settings {
         cases: args.property_cases,
         save_failures: args.save_failures,
+        concurrency_checks: args.concurrency_checks == Switch::On,
         ..Settings::new(args.seed.unwrap_or_else(properties::random_seed))
     };
     for plan in plans {

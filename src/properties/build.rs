@@ -1043,7 +1043,11 @@ cases:
             let Some(spec) = properties::load(&suite).unwrap() else {
                 continue;
             };
-            for property in properties::available(&spec) {
+            // concurrent-updates is not built from scenarios.
+            for property in properties::available(&spec)
+                .into_iter()
+                .filter(|p| *p != properties::Property::ConcurrentUpdates)
+            {
                 let about = About {
                     header: "# generated\n".into(),
                     name: "generated".into(),

@@ -25,6 +25,7 @@
 
 mod build;
 mod check;
+mod concurrent;
 mod coverage;
 mod derive;
 mod discover;
@@ -184,6 +185,7 @@ pub fn runnables(
     let discovery = Arc::new(discover::Discovery::default());
     available(spec)
         .into_iter()
+        .filter(|p| settings.concurrency_checks || *p != Property::ConcurrentUpdates)
         .map(|p| {
             Arc::new(
                 PropertyRun::new(plan.clone(), spec.clone(), p, settings.clone())
@@ -200,7 +202,9 @@ pub fn property_run(
     name: &str,
     settings: &Settings,
 ) -> Option<Arc<PropertyRun>> {
-    let property = Property::from_name(name).filter(|p| scenario::available(spec, *p))?;
+    let property = Property::from_name(name)
+        .filter(|p| scenario::available(spec, *p))
+        .filter(|p| settings.concurrency_checks || *p != Property::ConcurrentUpdates)?;
     Some(Arc::new(PropertyRun::new(
         plan.clone(),
         spec.clone(),

@@ -17,6 +17,7 @@ use proptest::test_runner::{
 use tokio::runtime::Runtime;
 
 use super::build::{About, Built, Role, build};
+use super::concurrent::Concurrent;
 use super::discover::{self, Discovery};
 use super::scenario::{self, Limits, Scenario};
 use super::spec::PropertySpec;
@@ -44,6 +45,8 @@ pub struct Settings {
     pub shrink_time: Duration,
     /// The token of `${fresh.*}` values; a random one when `None`.
     pub fresh_token: Option<String>,
+    /// Run `concurrent-updates` where a suite declares it (`--concurrency-checks`).
+    pub concurrency_checks: bool,
 }
 
 impl Settings {
@@ -58,6 +61,7 @@ impl Settings {
             shrink_runs: 400,
             shrink_time: Duration::from_secs(30),
             fresh_token: None,
+            concurrency_checks: true,
         }
     }
 }
@@ -259,6 +263,23 @@ impl PropertyRun {
                 return (result, counts);
             }
         };
+        if self.property == Property::ConcurrentUpdates {
+            let about = self.about();
+            let concurrent = Concurrent {
+                plan: &self.plan,
+                spec: self.spec(),
+                settings: &self.settings,
+                info: &self.info,
+                about: &about,
+            };
+            let (mut result, mut counts) = concurrent.run(runtime, client, &fresh);
+            counts.requests += discovery_requests;
+            if let Some(report) = &mut result.property {
+                report.requests += discovery_requests;
+                report.notes.extend(notes);
+            }
+            return (result, counts);
+        }
         let strategy = scenario::strategy(self.spec(), self.property, self.limits());
         let mut runner = TestRunner::new(Config {
             cases: self.settings.cases.max(1),

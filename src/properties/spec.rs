@@ -59,6 +59,11 @@ pub struct PropertiesDoc {
     #[serde(default)]
     #[schemars(with = "Option<CoverageDoc>")]
     pub schema_coverage: Option<Spanned<CoverageDoc>>,
+    /// The docs allow requests on one resource at the same moment: how many
+    /// `concurrent-updates` sends at once. Leave it out where they do not.
+    #[serde(default)]
+    #[schemars(with = "Option<super::concurrent::ConcurrencyDoc>")]
+    pub concurrency: Option<Spanned<super::concurrent::ConcurrencyDoc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -211,6 +216,8 @@ pub struct PropertySpec {
     pub request_schema: Option<String>,
     /// What `schema-coverage` sends; `None` without `schema_coverage:`.
     pub coverage: Option<Coverage>,
+    /// `concurrency:`, when the suite opts in to `concurrent-updates`.
+    pub concurrency: Option<super::concurrent::Concurrency>,
 }
 
 /// The declared steps and expectations, lowered into the case model with
@@ -506,7 +513,15 @@ impl Checker {
         let coverage = doc
             .schema_coverage
             .map(|c| self.coverage(suite, c, &resource, &fields));
+        let concurrency = doc.concurrency.and_then(|c| {
+            let pos = self.pos(&c);
+            c.value
+                .lower(pos.clone(), suite.pacing.is_some())
+                .map_err(|e| self.error(&pos, format!("concurrency: {e}")))
+                .ok()
+        });
         PropertySpec {
+            concurrency,
             file: self.file.clone(),
             docs,
             checks,

@@ -227,46 +227,98 @@ async fn run_step(
     scope: &mut CaseScope,
     client: &Client,
 ) -> StepResult {
-    let masker = &plan.masker;
     let started = Instant::now();
-    let failed =
-        |request: RequestSummary, error: String, attempts: u32, retries: Vec<String>| StepResult {
-            name: step.name.clone(),
-            kind: StepKind::Exchange,
-            source: step.origin.pos().clone(),
-            request,
-            response: None,
-            error: Some(masker.mask(&error)),
-            checks: Vec::new(),
-            passed: false,
-            duration: started.elapsed(),
-            attempts,
-            retries,
-        };
-    let built = match build_request(plan, step, scope) {
-        Ok(b) => b,
-        Err(e) => {
-            let request = RequestSummary {
-                method: step.request.method.as_str().into(),
-                url: String::new(),
-                headers: Vec::new(),
-                body: None,
-            };
-            return failed(request, e, 0, Vec::new());
-        }
+    let prepared = match prepare(plan, step, scope) {
+        Ok(p) => p,
+        Err(why) => return unbuilt(plan, step, why, started),
     };
-    let request_summary = summarize_request(masker, &built.request);
-    let built_path = built.path;
-    scope.record_sent(built.sent_json);
-    let exchange = client.exchange(built.request).await;
+    scope.record_sent(prepared.sent_json);
+    let exchange = client.exchange(prepared.request).await;
+    conclude(
+        plan,
+        step,
+        scope,
+        prepared.summary,
+        &prepared.path,
+        exchange,
+        started,
+    )
+}
+
+/// A step's request, built and ready to send.
+struct Prepared {
+    request: OutgoingRequest,
+    summary: RequestSummary,
+    sent_json: Option<Value>,
+    path: String,
+}
+
+/// A step that could not be built, as its failed result.
+fn unbuilt(plan: &SuitePlan, step: &Step, error: String, started: Instant) -> StepResult {
+    StepResult {
+        name: step.name.clone(),
+        kind: StepKind::Exchange,
+        source: step.origin.pos().clone(),
+        request: RequestSummary {
+            method: step.request.method.as_str().into(),
+            url: String::new(),
+            headers: Vec::new(),
+            body: None,
+        },
+        response: None,
+        error: Some(plan.masker.mask(&error)),
+        checks: Vec::new(),
+        passed: false,
+        duration: started.elapsed(),
+        attempts: 0,
+        retries: Vec::new(),
+    }
+}
+
+/// A step's request, or why it cannot be built.
+fn prepare(plan: &SuitePlan, step: &Step, scope: &CaseScope) -> Result<Prepared, String> {
+    let built = build_request(plan, step, scope)?;
+    Ok(Prepared {
+        summary: summarize_request(&plan.masker, &built.request),
+        request: built.request,
+        sent_json: built.sent_json,
+        path: built.path,
+    })
+}
+
+/// The result of a step whose request was sent: its checks and captures.
+fn conclude(
+    plan: &SuitePlan,
+    step: &Step,
+    scope: &mut CaseScope,
+    request_summary: RequestSummary,
+    built_path: &str,
+    exchange: crate::http::Exchange,
+    started: Instant,
+) -> StepResult {
+    let masker = &plan.masker;
     let attempts = exchange.attempts;
     let retries: Vec<String> = exchange.retries.iter().map(|r| masker.mask(r)).collect();
     let response = match exchange.outcome {
         Ok(r) => r,
-        Err(e) => return failed(request_summary, e.to_string(), attempts, retries),
+        Err(e) => {
+            return StepResult {
+                name: step.name.clone(),
+                kind: StepKind::Exchange,
+                source: step.origin.pos().clone(),
+                request: request_summary,
+                response: None,
+                error: Some(masker.mask(&e.to_string())),
+                checks: Vec::new(),
+                passed: false,
+                duration: started.elapsed(),
+                attempts,
+                retries,
+            };
+        }
     };
     if let Some(observed) = &plan.observed {
-        observed.record(step.request.method, &built_path, response.status);
+        observed.record(step.request.method, built_path, response.status);
     }
     let json: Option<Value> = if response.body.iter().all(u8::is_ascii_whitespace) {
         None
@@ -345,5 +397,147 @@ fn capture_value(capture: &Capture, observed: &Observed) -> Result<Value, String
                 many => Ok(Value::Array(many.iter().map(|v| (*v).clone()).collect())),
             }
         }
+    }
+}
+
+/// A generated case run by the runnable that builds it, a step or a group
+/// of steps at a time, so that what it sends next can depend on what was
+/// answered (the concurrency property's read-back checks only the updates
+/// that succeeded). Steps share one scope, as in a case.
+pub struct Session<'a> {
+    plan: &'a SuitePlan,
+    client: &'a Client,
+    scope: CaseScope,
+    /// Where the times of [`Timed`] count from.
+    began: Instant,
+}
+
+/// A step sent in a group, with when it went out and when its answer
+/// (or error) came, counted from the session's start.
+#[derive(Debug, Clone)]
+pub struct Timed {
+    pub result: StepResult,
+    pub sent: Duration,
+    pub answered: Duration,
+}
+
+impl<'a> Session<'a> {
+    /// A session with the plan's variables and the case's `vars` bound.
+    pub fn new(
+        plan: &'a SuitePlan,
+        client: &'a Client,
+        fresh: std::sync::Arc<super::Fresh>,
+        vars: &indexmap::IndexMap<String, crate::case::template::Template>,
+    ) -> Session<'a> {
+        let mut scope = CaseScope::new(&plan.values, fresh);
+        for (name, template) in vars {
+            let value = check::Scope::render(&scope, template);
+            scope.set(name, Value::String(value));
+        }
+        Session {
+            plan,
+            client,
+            scope,
+            began: Instant::now(),
+        }
+    }
+
+    /// One step, as a case runs it (without the suite's pacing: a suite
+    /// that paces its requests cannot declare the concurrency property).
+    pub async fn step(&mut self, step: &Step) -> StepResult {
+        run_step(self.plan, step, &mut self.scope, self.client).await
+    }
+
+    /// Sends every step's request at once and checks each answer, in the
+    /// order given, once all have come. Each request waits at a barrier
+    /// until all are built, so none is sent before the others are ready;
+    /// the client opens a connection for each (its pool has no limit).
+    /// Requests are built from the scope as it stands: a step of the group
+    /// cannot use what another captures.
+    pub async fn together(&mut self, steps: &[Step]) -> Vec<Timed> {
+        let started = Instant::now();
+        let mut prepared = Vec::with_capacity(steps.len());
+        for step in steps {
+            prepared.push(prepare(self.plan, step, &self.scope));
+        }
+        let ready = prepared.iter().filter(|p| p.is_ok()).count();
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(ready.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut pending = Vec::with_capacity(steps.len());
+        for (index, p) in prepared.into_iter().enumerate() {
+            match p {
+                Ok(Prepared {
+                    request,
+                    summary,
+                    sent_json,
+                    path,
+                }) => {
+                    let (client, barrier, began) =
+                        (self.client.clone(), barrier.clone(), self.began);
+                    tasks.spawn(async move {
+                        barrier.wait().await;
+                        let sent = began.elapsed();
+                        let exchange = client.exchange(request).await;
+                        (index, sent, began.elapsed(), exchange)
+                    });
+                    pending.push(Ok((summary, sent_json, path)));
+                }
+                Err(why) => pending.push(Err(why)),
+            }
+        }
+        let mut answers: Vec<Option<(Duration, Duration, crate::http::Exchange)>> =
+            (0..steps.len()).map(|_| None).collect();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok((index, sent, answered, exchange)) => {
+                    answers[index] = Some((sent, answered, exchange))
+                }
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                // The session's runtime never cancels its tasks.
+                Err(_) => {}
+            }
+        }
+        let mut out = Vec::with_capacity(steps.len());
+        for ((step, p), answer) in steps.iter().zip(pending).zip(answers) {
+            let at = self.began.elapsed();
+            let timed = match (p, answer) {
+                (Ok((summary, sent_json, path)), Some((sent, answered, exchange))) => {
+                    self.scope.record_sent(sent_json);
+                    let mut result = conclude(
+                        self.plan,
+                        step,
+                        &mut self.scope,
+                        summary,
+                        &path,
+                        exchange,
+                        started,
+                    );
+                    result.duration = answered.saturating_sub(sent);
+                    Timed {
+                        result,
+                        sent,
+                        answered,
+                    }
+                }
+                (Ok(_), None) => {
+                    self.scope.record_sent(None);
+                    Timed {
+                        result: unbuilt(self.plan, step, "its request task ended".into(), started),
+                        sent: at,
+                        answered: at,
+                    }
+                }
+                (Err(why), _) => {
+                    self.scope.record_sent(None);
+                    Timed {
+                        result: unbuilt(self.plan, step, why, started),
+                        sent: at,
+                        answered: at,
+                    }
+                }
+            };
+            out.push(timed);
+        }
+        out
     }
 }
