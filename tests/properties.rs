@@ -561,7 +561,7 @@ fn properties_off_and_only_choose_what_runs() {
         "{stdout}"
     );
     assert!(
-        stdout.trim_end().ends_with("4 passed, 0 failed"),
+        stdout.trim_end().ends_with("5 passed, 0 failed"),
         "{stdout}"
     );
 }

@@ -5,7 +5,7 @@
 //! smallest request sequence it can find, printed as a ready-to-run case
 //! file (and with `--save-failures`, written under `cases/<suite>/regressions/`).
 //!
-//! The four properties:
+//! The properties:
 //! - `valid-partial-update`: a random non-empty subset of the fields, with
 //!   valid values, succeeds; each sent field reads back; the rest is unchanged.
 //! - `invalid-partial-update`: one field broken (or an unknown key), mixed
@@ -15,6 +15,16 @@
 //!   declared existing one), each answer checked against the model.
 //! - `unknown-resource`: updates and reads of resources that do not exist
 //!   get the documented not-found answer.
+//! - `schema-coverage`: every constraint of the request-body schemas named
+//!   under `schema_coverage:`, broken alone (refused, nothing changes) and
+//!   met at its documented edges (accepted, read back): a sweep of probes
+//!   derived once, when the declarations are read (`coverage`, `derive`).
+//! - `concurrent-updates`: partial updates of disjoint fields in flight
+//!   together must all show on the read back (`concurrent`), where the
+//!   suite declares `concurrency:`.
+//!
+//! A field's valid values may come from the server (`valid: { from: ... }`),
+//! asked once per run and suite before any property generates (`discover`).
 //!
 //! Each generated case is written as a case file and run by the same runner
 //! and checks as hand-written cases.
