@@ -11,8 +11,9 @@ pub mod rate;
 pub mod retry;
 mod stale;
 
+use std::fmt;
 use std::net::IpAddr;
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Once, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use url::Url;
@@ -130,12 +131,12 @@ impl std::error::Error for TransportError {}
 /// One client per run, shared by every case, so connections are reused.
 #[derive(Debug, Clone)]
 pub struct Client {
+    /// To loopback, pooled: what nearly every request goes out on.
     direct: reqwest::Client,
-    proxied: reqwest::Client,
-    /// The same without a pool: what a request goes out on again after the
-    /// server closed its pooled connection, so that it gets a new one.
-    direct_fresh: reqwest::Client,
-    proxied_fresh: reqwest::Client,
+    /// Through the environment's proxy, and both without a pool (what a
+    /// request goes out on again after the server closed its pooled
+    /// connection, so that it gets a new one): built at their first use.
+    others: Arc<Others>,
     connections: Arc<stale::Connections>,
     options: ClientOptions,
     limiter: Option<Arc<RateLimiter>>,
@@ -146,6 +147,55 @@ pub struct Client {
 struct Attempt {
     outcome: Result<Response, TransportError>,
     stale: bool,
+}
+
+/// The clients a run may never need. Each build of a reqwest client loads
+/// the system's root certificates again, which cost a property run (a
+/// client of its own) more CPU than its first hundred requests.
+struct Others {
+    extra_roots: Vec<reqwest::Certificate>,
+    /// Proxied pooled, direct without a pool, proxied without a pool.
+    built: [OnceLock<reqwest::Client>; 3],
+}
+
+impl fmt::Debug for Others {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Others")
+            .field(
+                "built",
+                &self.built.iter().filter(|b| b.get().is_some()).count(),
+            )
+            .finish()
+    }
+}
+
+/// A reqwest client with verity's settings: `proxy` from the environment,
+/// `pooled` with the stale-connection tracking, else without a pool.
+fn build(
+    options: &ClientOptions,
+    extra_roots: &[reqwest::Certificate],
+    connections: &Arc<stale::Connections>,
+    proxy: bool,
+    pooled: bool,
+) -> Result<reqwest::Client, TransportError> {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(options.timeout)
+        .connect_timeout(options.connect_timeout)
+        .user_agent(concat!("verity/", env!("CARGO_PKG_VERSION")))
+        .tls_certs_merge(extra_roots.iter().cloned())
+        .tls_danger_accept_invalid_certs(options.insecure);
+    if !proxy {
+        builder = builder.no_proxy();
+    }
+    builder = if pooled {
+        builder.connector_layer(stale::Track(connections.clone()))
+    } else {
+        builder.pool_max_idle_per_host(0)
+    };
+    builder
+        .build()
+        .map_err(|e| TransportError::InvalidRequest(error_chain(&e)))
 }
 
 fn install_crypto_provider() {
@@ -171,31 +221,12 @@ impl Client {
             ));
         }
         let connections = Arc::new(stale::Connections::default());
-        let build = |proxy: bool, pooled: bool| {
-            let mut builder = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .timeout(options.timeout)
-                .connect_timeout(options.connect_timeout)
-                .user_agent(concat!("verity/", env!("CARGO_PKG_VERSION")))
-                .tls_certs_merge(extra_roots.iter().cloned())
-                .tls_danger_accept_invalid_certs(options.insecure);
-            if !proxy {
-                builder = builder.no_proxy();
-            }
-            builder = if pooled {
-                builder.connector_layer(stale::Track(connections.clone()))
-            } else {
-                builder.pool_max_idle_per_host(0)
-            };
-            builder
-                .build()
-                .map_err(|e| TransportError::InvalidRequest(error_chain(&e)))
-        };
         Ok(Client {
-            direct: build(false, true)?,
-            proxied: build(true, true)?,
-            direct_fresh: build(false, false)?,
-            proxied_fresh: build(true, false)?,
+            direct: build(&options, &extra_roots, &connections, false, true)?,
+            others: Arc::new(Others {
+                extra_roots,
+                built: Default::default(),
+            }),
             connections,
             limiter: options
                 .rate_limit
@@ -316,6 +347,28 @@ impl Client {
         Some(wait)
     }
 
+    fn client_for(&self, proxy: bool, fresh: bool) -> Result<&reqwest::Client, TransportError> {
+        let (slot, pooled) = match (proxy, fresh) {
+            (false, false) => return Ok(&self.direct),
+            (true, false) => (0, true),
+            (false, true) => (1, false),
+            (true, true) => (2, false),
+        };
+        let built = &self.others.built[slot];
+        if let Some(client) = built.get() {
+            return Ok(client);
+        }
+        let client = build(
+            &self.options,
+            &self.others.extra_roots,
+            &self.connections,
+            proxy,
+            pooled,
+        )?;
+        // Two first uses at once build twice; one is kept.
+        Ok(built.get_or_init(|| client))
+    }
+
     /// One request; `fresh`: on a new connection, not one from the pool.
     async fn send_once(&self, request: &OutgoingRequest, fresh: bool) -> Attempt {
         let mut stale = false;
@@ -330,12 +383,7 @@ impl Client {
         stale: &mut bool,
     ) -> Result<Response, TransportError> {
         // Loopback targets never go through a proxy from the environment.
-        let client = match (is_loopback(&request.url), fresh) {
-            (true, false) => &self.direct,
-            (true, true) => &self.direct_fresh,
-            (false, false) => &self.proxied,
-            (false, true) => &self.proxied_fresh,
-        };
+        let client = self.client_for(!is_loopback(&request.url), fresh)?;
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|e| TransportError::InvalidRequest(e.to_string()))?;
         let mut builder = client.request(method, request.url.clone());
