@@ -106,21 +106,7 @@ pub fn build(
             body,
         } => b.unknown(*variant, values, body)?,
     }
-    // An open statement is named where its readings matter (on the
-    // declarations): named on the case, every step would check it.
-    let checks = about
-        .checks
-        .iter()
-        .filter(|r| {
-            let level = suite
-                .statements
-                .as_ref()
-                .and_then(|s| s.get(&r.id))
-                .map(|s| s.level);
-            level != Some(case::statements::Level::Open)
-        })
-        .cloned()
-        .collect();
+    let checks = case_checks(suite, about);
     let mut case = Case {
         name: about.name.clone(),
         description: about.description.clone(),
@@ -141,6 +127,25 @@ pub fn build(
         case,
         roles: b.roles,
     })
+}
+
+/// The statements a generated case names: the property's, but its open
+/// ones, which are named where their readings matter (on the declarations):
+/// named on the case, every step would check them.
+pub fn case_checks(suite: &Suite, about: &About) -> Vec<StatementRef> {
+    about
+        .checks
+        .iter()
+        .filter(|r| {
+            let level = suite
+                .statements
+                .as_ref()
+                .and_then(|s| s.get(&r.id))
+                .map(|s| s.level);
+            level != Some(case::statements::Level::Open)
+        })
+        .cloned()
+        .collect()
 }
 
 /// A keyed update that succeeded, which a later replay sends again.

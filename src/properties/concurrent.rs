@@ -717,19 +717,7 @@ impl<'a> Builder<'a> {
             about
                 .description
                 .replacen(", shrunk:", ", not shrunk (a race does not replay):", 1);
-        let checks = about
-            .checks
-            .iter()
-            .filter(|r| {
-                let level = suite
-                    .statements
-                    .as_ref()
-                    .and_then(|s| s.get(&r.id))
-                    .map(|s| s.level);
-                level != Some(case::statements::Level::Open)
-            })
-            .cloned()
-            .collect();
+        let checks = super::build::case_checks(suite, about);
         Builder {
             spec,
             suite,
