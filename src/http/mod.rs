@@ -182,9 +182,14 @@ fn build(
         .redirect(reqwest::redirect::Policy::none())
         .timeout(options.timeout)
         .connect_timeout(options.connect_timeout)
-        .user_agent(concat!("verity/", env!("CARGO_PKG_VERSION")))
-        .tls_certs_merge(extra_roots.iter().cloned())
-        .tls_danger_accept_invalid_certs(options.insecure);
+        .user_agent(concat!("verity/", env!("CARGO_PKG_VERSION")));
+    builder = if extra_roots.is_empty() && !options.insecure {
+        builder.tls_backend_preconfigured(system_tls()?)
+    } else {
+        builder
+            .tls_certs_merge(extra_roots.iter().cloned())
+            .tls_danger_accept_invalid_certs(options.insecure)
+    };
     if !proxy {
         builder = builder.no_proxy();
     }
@@ -196,6 +201,34 @@ fn build(
     builder
         .build()
         .map_err(|e| TransportError::InvalidRequest(error_chain(&e)))
+}
+
+/// The TLS configuration of every client that trusts the system's roots
+/// alone (no `--cacert`, no `--insecure`), made once per process: making it
+/// loads every root certificate of the system, which reqwest does again for
+/// each client it builds, and a property run builds one of its own. The
+/// same as reqwest's own (the platform verifier, TLS 1.2 and 1.3, HTTP/1.1).
+fn system_tls() -> Result<rustls::ClientConfig, TransportError> {
+    static CONFIG: OnceLock<Result<rustls::ClientConfig, String>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            install_crypto_provider();
+            let provider = rustls::crypto::CryptoProvider::get_default()
+                .cloned()
+                .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+            let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
+                .map_err(|e| format!("the system's root certificates: {e}"))?;
+            let mut config = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| format!("TLS versions: {e}"))?
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier))
+                .with_no_client_auth();
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            Ok(config)
+        })
+        .clone()
+        .map_err(TransportError::InvalidRequest)
 }
 
 fn install_crypto_provider() {
