@@ -30,7 +30,7 @@
 //! and checks as hand-written cases.
 //!
 //! For a test harness: [`load`] a suite's declarations, [`available`] lists
-//! its properties, [`run`] builds one by name, and [`PropertyRun::check`]
+//! its properties, [`property_run`] builds one by name, and [`PropertyRun::check`]
 //! runs it (inside a tokio runtime).
 
 mod build;
