@@ -10,10 +10,11 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::body::{self as request_body, BodyKind};
 use super::member::TIERS;
 use super::reply::Reply;
 use super::store::{IdempotencyKey, Store};
-use super::{AppState, Fault, ops, search};
+use super::{AppState, Fault, ops, rules, search};
 use crate::reference::Faults;
 
 type MemberId = Result<Path<String>, PathRejection>;
@@ -46,6 +47,15 @@ pub async fn invite_member(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    // Keyed requests keep the locked path: the bug is the check's, not the
+    // replay's.
+    if app.faults.has(Fault::InviteUniqueCheckRace)
+        && !headers.contains_key("x-idempotency-key")
+        && let Ok(body) = &body
+    {
+        let reply = app.invite_checked_early(body, &uri, &headers).await;
+        return app.send(reply);
+    }
     let reply = match body {
         Ok(body) => app.mutate(Method::POST, &uri, &headers, |store, faults| {
             ops::invite(store, &body, faults)
@@ -147,6 +157,25 @@ impl AppState {
         self.mutate(Method::PATCH, uri, headers, |store, faults| match before {
             Some(before) => ops::update_from(store, before, body, faults),
             None => ops::update(store, id, body, faults),
+        })
+    }
+
+    /// The bug: the uniqueness rules checked under one lock, the member
+    /// written under another after a wait, so invitations sent together
+    /// with one email or workerId all pass the check before any is stored.
+    async fn invite_checked_early(&self, body: &[u8], uri: &Uri, headers: &HeaderMap) -> Reply {
+        let refused = {
+            let store = self.store();
+            request_body::parse_full(body, BodyKind::Invite, &self.faults)
+                .ok()
+                .and_then(|fields| rules::invite_refusal(&store, &fields, &self.faults))
+        };
+        if let Some(refusal) = refused {
+            return refusal;
+        }
+        tokio::time::sleep(LOST_UPDATE_WINDOW).await;
+        self.mutate(Method::POST, uri, headers, |store, faults| {
+            ops::invite_unchecked(store, body, faults)
         })
     }
 

@@ -111,6 +111,10 @@ super::fault::fault_catalogue! {
     TierUpdateNotStored = "onsi-tier-update-not-stored":
         "PATCH answers with the new tier but keeps the old one, so a following GET shows it; \
          the docs answer 200 with the updated Member, the PATCH's fields applied",
+    InviteUniqueCheckRace = "onsi-invite-unique-check-race":
+        "POST checks that the email and workerId are free, waits, then stores the member \
+         without checking again, so invitations sent together with one workerId are all \
+         admitted; the docs: workerId \"must be unique across all members\"",
     PatchLostUpdate = "onsi-patch-lost-update":
         "PATCH reads the member, waits, then writes the whole member back without a lock, so \
          of two concurrent PATCHes of different fields one is lost; the docs' partial update \

@@ -47,6 +47,7 @@ const TESTED: &[Fault] = &[
     Fault::GenderAnyCase,
     Fault::TierUpdateNotStored,
     Fault::PatchLostUpdate,
+    Fault::InviteUniqueCheckRace,
 ];
 
 #[test]
@@ -739,6 +740,33 @@ async fn tier_update_not_stored() {
         });
         assert_eq!(server.put(SEED, replace).await.status, 200);
         assert_eq!(server.member(SEED).await["tier"], "Bronze");
+    }
+}
+
+#[tokio::test]
+async fn invite_unique_check_race() {
+    for (server, faulty) in clean_and_faulty(Fault::InviteUniqueCheckRace).await {
+        let sent = (0..4).map(|i| {
+            let mut body = minimal_invite(&format!("race{i}@example.com"));
+            body["workerId"] = json!("W-race");
+            let request = server
+                .request(Method::POST, "/v1/members")
+                .header("content-type", "application/json")
+                .body(body.to_string());
+            tokio::spawn(super::answer(request))
+        });
+        let answers: Vec<_> = futures_join(sent.collect()).await;
+        let admitted = answers.iter().filter(|a| a.status == 201).count();
+        if faulty {
+            assert!(admitted > 1, "{answers:?}");
+        } else {
+            assert_eq!(admitted, 1, "{answers:?}");
+        }
+        // A member invited on its own still meets the rules.
+        let mut again = minimal_invite("race-late@example.com");
+        again["workerId"] = json!("W-race");
+        let late = server.post(again).await;
+        assert_eq!(late.status, 400, "{late:?}");
     }
 }
 
