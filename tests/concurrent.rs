@@ -13,7 +13,7 @@ use support::{args, cases_copy, load_suites, text, verity, verity_async};
 use verity::case::Suite;
 use verity::http::{Client, ClientOptions};
 use verity::properties::{self, Property, Settings};
-use verity::reference::{self, Faults, Options, Running};
+use verity::reference::{Options, Running};
 use verity::run::plan;
 use verity::run::{CaseResult, Outcome};
 
@@ -26,14 +26,7 @@ const NAME: &str = "concurrent-updates";
 const ONSI_REQUESTS: u64 = 2 * (1 + 2 + 8) + 4 + 1;
 
 async fn server(faults: &[&str]) -> (Running, Options) {
-    let options = Options {
-        faults: Faults::from_names(faults).unwrap(),
-        ..Options::default()
-    };
-    let server = reference::start(([127, 0, 0, 1], 0).into(), &options)
-        .await
-        .expect("the reference server starts");
-    (server, options)
+    support::reference_server(faults).await
 }
 
 fn suite(name: &str) -> Suite {

@@ -16,14 +16,7 @@ use verity::run::plan;
 use verity::run::{CaseResult, Outcome};
 
 async fn server(faults: &[&str]) -> (Running, Options) {
-    let options = Options {
-        faults: Faults::from_names(faults).unwrap(),
-        ..Options::default()
-    };
-    let server = reference::start(([127, 0, 0, 1], 0).into(), &options)
-        .await
-        .expect("the reference server starts");
-    (server, options)
+    support::reference_server(faults).await
 }
 
 /// The plan of one suite against `server`, as `verity run` builds it for an

@@ -61,6 +61,19 @@ pub async fn serve(app: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
     (url, task)
 }
 
+/// A reference server (both APIs) with `faults` on 127.0.0.1:0, and the
+/// options it was started with (what `plan::build_embedded` needs).
+pub async fn reference_server(faults: &[&str]) -> (reference::Running, Options) {
+    let options = Options {
+        faults: Faults::from_names(faults).unwrap(),
+        ..Options::default()
+    };
+    let server = reference::start(([127, 0, 0, 1], 0).into(), &options)
+        .await
+        .expect("the reference server starts");
+    (server, options)
+}
+
 pub fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
