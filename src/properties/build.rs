@@ -559,7 +559,7 @@ impl Builder<'_> {
                 "no such schema-coverage probe",
             ));
         };
-        match probe.op {
+        match target.op {
             Op::Update => {
                 self.begin(Who::A)?;
                 self.update_refused = target.refused.as_ref();
@@ -630,7 +630,12 @@ impl Builder<'_> {
                 let mut step = self.step_from("a", declared, name);
                 step.request.body = Some(case::Body::Json(JsonTemplate::Object(fields.clone())));
                 match outcome {
-                    Outcome::Applied => self.model.apply("a", &fields),
+                    Outcome::Applied => {
+                        self.model.apply("a", &fields);
+                        if probe.blurs {
+                            self.model.blur("a", probe.edit.key());
+                        }
+                    }
                     _ => {
                         if let Some(refused) = &target.refused {
                             step.expect = self.expectation("a", refused);
@@ -1003,7 +1008,7 @@ cases:
         let probe = coverage
             .probes
             .iter()
-            .position(|p| p.op == Op::Create && !p.valid)
+            .position(|p| coverage.op(p) == Op::Create && !p.valid)
             .unwrap();
         let about = About {
             header: String::new(),

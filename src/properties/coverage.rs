@@ -111,9 +111,8 @@ impl Edit {
 
 #[derive(Debug, Clone)]
 pub struct Probe {
-    /// Index into [`Coverage::targets`].
+    /// Index into [`Coverage::targets`], which says the request.
     pub target: usize,
-    pub op: Op,
     /// The constraint, as the coverage report names it.
     pub constraint: String,
     /// How the value breaks or meets it: `Female, lower case`.
@@ -136,6 +135,13 @@ pub struct Coverage {
     pub probes: Vec<Probe>,
     /// Constraints no probe could be made for, and why (`verity check -v`).
     pub skipped: Vec<String>,
+}
+
+impl Coverage {
+    /// The request a probe edits.
+    pub fn op(&self, probe: &Probe) -> Op {
+        self.targets[probe.target].op
+    }
 }
 
 /// The probes of one target, from its schema as written (`document`).
@@ -174,7 +180,7 @@ pub fn probes_of(
                         } else {
                             coverage
                                 .probes
-                                .push(probe(index, target.op, &id, form, edit, false, fields));
+                                .push(probe(index, &id, form, edit, false, fields));
                         }
                     }
                 }
@@ -205,10 +211,10 @@ pub fn probes_of(
             continue;
         }
         for value in &c.valid {
-            let form = format!("meets it: {}", compact(value));
+            let form = format!("meets it: {value}");
             if let Some(edits) = edit_for(document, &c, value) {
                 for edit in edits {
-                    let mut p = probe(index, target.op, &id, &form, edit, true, fields);
+                    let mut p = probe(index, &id, &form, edit, true, fields);
                     p.blurs = c.kind == Kind::NoValue;
                     coverage.probes.push(p);
                 }
@@ -217,23 +223,14 @@ pub fn probes_of(
     }
 }
 
-fn probe(
-    target: usize,
-    op: Op,
-    id: &str,
-    form: &str,
-    edit: Edit,
-    valid: bool,
-    fields: &[Field],
-) -> Probe {
+fn probe(target: usize, id: &str, form: &str, edit: Edit, valid: bool, fields: &[Field]) -> Probe {
     let field = fields.iter().position(|f| f.name == edit.key());
     let shown = match &edit {
-        Edit::Set { value, .. } => compact(value),
+        Edit::Set { value, .. } => value.to_string(),
         Edit::Drop { key } => format!("without {key}"),
     };
     Probe {
         target,
-        op,
         constraint: id.to_owned(),
         form: form.to_owned(),
         edit,
@@ -242,10 +239,6 @@ fn probe(
         shown,
         blurs: false,
     }
-}
-
-fn compact(value: &Value) -> String {
-    value.to_string()
 }
 
 /// Why a constraint's valid values are not sent, if they are not: a field
@@ -299,26 +292,28 @@ fn segments(pointer: &str) -> Option<Vec<Seg<'_>>> {
         .collect()
 }
 
-/// What is done to the object a constraint is about.
-enum Change<'a> {
-    Set(&'a str, Value),
-    Drop(&'a str),
-}
-
 /// The top-level edits that carry `value` to where the constraint is: a
 /// nested value travels inside a valid sample of each object around it.
 fn edit_for(document: &Value, c: &Constraint, value: &Value) -> Option<Vec<Edit>> {
     let segs = segments(&c.pointer)?;
     // Where the change applies: the object itself for rules about its keys,
     // else the key of its parent object.
-    let (object, changes): (&[Seg], Vec<Change>) = match c.kind {
-        Kind::Required => (&segs, vec![Change::Drop(value.as_str()?)]),
+    let (object, changes): (&[Seg], Vec<Edit>) = match c.kind {
+        Kind::Required => (
+            &segs,
+            vec![Edit::Drop {
+                key: value.as_str()?.to_owned(),
+            }],
+        ),
         Kind::AdditionalProperties => (
             &segs,
             value
                 .as_object()?
                 .iter()
-                .map(|(k, v)| Change::Set(k, v.clone()))
+                .map(|(k, v)| Edit::Set {
+                    key: k.clone(),
+                    value: v.clone(),
+                })
                 .collect(),
         ),
         _ => {
@@ -326,36 +321,37 @@ fn edit_for(document: &Value, c: &Constraint, value: &Value) -> Option<Vec<Edit>
             if last.branch.is_some() {
                 return None;
             }
-            (parent, vec![Change::Set(last.key, value.clone())])
+            let key = last.key.to_owned();
+            (
+                parent,
+                vec![Edit::Set {
+                    key,
+                    value: value.clone(),
+                }],
+            )
         }
     };
-    let mut edits = Vec::new();
-    for change in changes {
-        let edit = match object.split_first() {
-            None => match change {
-                Change::Set(k, v) => Edit::Set {
-                    key: k.to_owned(),
-                    value: v,
-                },
-                Change::Drop(k) => Edit::Drop { key: k.to_owned() },
-            },
-            Some((top, rest)) => {
-                let schema = document.get("properties")?.get(top.key)?;
-                Edit::Set {
-                    key: top.key.to_owned(),
-                    value: nested(schema, top.branch, rest, change)?,
-                }
-            }
-        };
-        edits.push(edit);
-    }
-    Some(edits)
+    // At the top, the change is the edit; deeper, it is made inside a
+    // valid sample of the top-level value.
+    let Some((top, rest)) = object.split_first() else {
+        return Some(changes);
+    };
+    let schema = document.get("properties")?.get(top.key)?;
+    changes
+        .into_iter()
+        .map(|change| {
+            Some(Edit::Set {
+                key: top.key.to_owned(),
+                value: nested(schema, top.branch, rest, change)?,
+            })
+        })
+        .collect()
 }
 
 /// A valid sample of `schema` (at `branch`), with `change` made at `rest`:
 /// objects by key, arrays by index (the walk names an array's items by the
 /// first item of its sample: `/AnsweredQuestions/0/AnswerID`).
-fn nested(schema: &Value, branch: Option<usize>, rest: &[Seg], change: Change) -> Option<Value> {
+fn nested(schema: &Value, branch: Option<usize>, rest: &[Seg], change: Edit) -> Option<Value> {
     let (mut s, _) = derive::unwrap(schema);
     if let Some(i) = branch {
         s = derive::unwrap(derive::branches(s)?.get(i)?).0;
@@ -363,9 +359,9 @@ fn nested(schema: &Value, branch: Option<usize>, rest: &[Seg], change: Change) -
     let mut container = derive::sample(s)?;
     match rest.split_first() {
         None => match change {
-            Change::Set(k, v) => *slot(&mut container, k)? = v,
-            Change::Drop(k) => {
-                container.as_object_mut()?.remove(k)?;
+            Edit::Set { key, value } => *slot(&mut container, &key)? = value,
+            Edit::Drop { key } => {
+                container.as_object_mut()?.remove(&key)?;
             }
         },
         Some((next, deeper)) => {
@@ -398,15 +394,13 @@ pub fn explain(coverage: &Coverage, fields: &[Field]) -> Vec<String> {
     let mut lines = Vec::new();
     for (i, target) in coverage.targets.iter().enumerate() {
         let of = coverage.probes.iter().filter(|p| p.target == i);
-        let (valid, broken): (Vec<&Probe>, Vec<&Probe>) = of.partition(|p| p.valid);
+        let (all, valid) = of.fold((0, 0), |(n, v), p| (n + 1, v + usize::from(p.valid)));
         lines.push(format!(
-            "schema-coverage: {} ({}, schema {}): {} probes ({} breaking one constraint, {} meeting one at its edge)",
+            "schema-coverage: {} ({}, schema {}): {all} probes ({} breaking one constraint, {valid} meeting one at its edge)",
             target.request,
             target.op.key(),
             target.schema,
-            valid.len() + broken.len(),
-            broken.len(),
-            valid.len()
+            all - valid,
         ));
     }
     for why in &coverage.skipped {
@@ -424,7 +418,7 @@ pub fn explain(coverage: &Coverage, fields: &[Field]) -> Vec<String> {
                 let value = value.to_value();
                 let derived = coverage.probes.iter().find(|p| {
                     !p.valid
-                        && p.op == Op::Update
+                        && coverage.op(p) == Op::Update
                         && p.field == Some(index)
                         && matches!(&p.edit, Edit::Set { value: v, .. } if *v == value)
                 });
@@ -433,7 +427,7 @@ pub fn explain(coverage: &Coverage, fields: &[Field]) -> Vec<String> {
                         "{}: field `{}`, invalid form `{form}`: {} is also derived from the schema ({}: {})",
                         field.pos,
                         field.name,
-                        compact(&value),
+                        value,
                         p.constraint,
                         p.form
                     ));

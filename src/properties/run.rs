@@ -396,7 +396,7 @@ impl PropertyRun {
                 continue;
             };
             let mut minimal = scenario;
-            if p.op == super::coverage::Op::Update && tree.simplify() {
+            if coverage.op(p) == super::coverage::Op::Update && tree.simplify() {
                 loop {
                     let candidate = Scenario::Probe {
                         probe,
