@@ -138,10 +138,20 @@ struct Tiers {
     status: StatusCode,
     body: Value,
     asked: Arc<AtomicUsize>,
+    /// Every request the server got, the discovery's included.
+    all: Arc<AtomicUsize>,
+}
+
+/// Any other request: counted, and answered 404 (the toy server keeps no
+/// members).
+async fn elsewhere(State(t): State<Tiers>) -> StatusCode {
+    t.all.fetch_add(1, Ordering::SeqCst);
+    StatusCode::NOT_FOUND
 }
 
 async fn tiers(State(t): State<Tiers>, headers: HeaderMap) -> impl IntoResponse {
     t.asked.fetch_add(1, Ordering::SeqCst);
+    t.all.fetch_add(1, Ordering::SeqCst);
     let mut body = t.body.clone();
     // A server that quotes the key it was sent: no message may show it.
     if let Some(key) = headers.get("x-key").and_then(|v| v.to_str().ok())
@@ -154,14 +164,20 @@ async fn tiers(State(t): State<Tiers>, headers: HeaderMap) -> impl IntoResponse 
 
 /// Runs every property of the toy suite, all at once, against a server whose
 /// `GET /tiers` answers `status` and `body` (every other route: 404).
-async fn run_all(status: StatusCode, body: Value) -> (Vec<CaseResult>, usize) {
+/// The properties' results, how often GET /tiers was asked, and how many
+/// requests the server got in all.
+async fn run_all(status: StatusCode, body: Value) -> (Vec<CaseResult>, usize, usize) {
     let state = Tiers {
         status,
         body,
         asked: Arc::new(AtomicUsize::new(0)),
+        all: Arc::new(AtomicUsize::new(0)),
     };
-    let asked = state.asked.clone();
-    let app = Router::new().route("/tiers", get(tiers)).with_state(state);
+    let (asked, all) = (state.asked.clone(), state.all.clone());
+    let app = Router::new()
+        .route("/tiers", get(tiers))
+        .fallback(elsewhere)
+        .with_state(state);
     let (url, server) = serve(app).await;
     let dir = suite_dir(
         &suite_yaml(),
@@ -191,7 +207,11 @@ async fn run_all(status: StatusCode, body: Value) -> (Vec<CaseResult>, usize) {
     let client = Client::new(ClientOptions::default()).unwrap();
     let results = futures_join(runs.into_iter().map(|r| r.check(client.clone()))).await;
     server.abort();
-    (results, asked.load(Ordering::SeqCst))
+    (
+        results,
+        asked.load(Ordering::SeqCst),
+        all.load(Ordering::SeqCst),
+    )
 }
 
 async fn futures_join<F: std::future::Future<Output = CaseResult> + Send + 'static>(
@@ -216,7 +236,7 @@ fn error_of(result: &CaseResult) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_values_are_asked_once_for_all_the_properties() {
-    let (results, asked) = run_all(
+    let (results, asked, all) = run_all(
         StatusCode::OK,
         json!([{ "name": "Gold" }, { "name": "Silver" }]),
     )
@@ -232,12 +252,14 @@ async fn the_values_are_asked_once_for_all_the_properties() {
         .iter()
         .map(|r| r.property.as_ref().unwrap().requests)
         .sum();
-    assert!(requests >= 1, "the discovery request is counted");
+    // Counted as sent, once: the requests the properties report are the
+    // requests the server got, the one discovery among them.
+    assert_eq!(requests, all as u64, "{results:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_request_fails_every_property_with_where_and_why() {
-    let (results, asked) = run_all(StatusCode::INTERNAL_SERVER_ERROR, json!({})).await;
+    let (results, asked, _) = run_all(StatusCode::INTERNAL_SERVER_ERROR, json!({})).await;
     assert_eq!(asked, 1);
     for r in &results {
         assert_eq!(r.outcome, Outcome::Failed);
@@ -261,7 +283,7 @@ async fn an_answer_without_values_fails_every_property() {
         json!({ "tiers": ["Gold"] }),
         json!([{ "title": "Gold" }]),
     ] {
-        let (results, _) = run_all(StatusCode::OK, body.clone()).await;
+        let (results, _, _) = run_all(StatusCode::OK, body.clone()).await;
         for r in &results {
             assert_eq!(r.outcome, Outcome::Failed);
             let error = error_of(r);
@@ -276,7 +298,7 @@ async fn an_answer_without_values_fails_every_property() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_value_only_is_noted_and_the_fallback_generated() {
-    let (results, asked) = run_all(StatusCode::OK, json!([{ "name": "Tin" }])).await;
+    let (results, asked, _) = run_all(StatusCode::OK, json!([{ "name": "Tin" }])).await;
     assert_eq!(asked, 1);
     for r in &results {
         let notes = &r.property.as_ref().unwrap().notes;

@@ -209,6 +209,27 @@ pub struct Step {
     pub snapshot_redactions: Vec<Redaction>,
 }
 
+impl Step {
+    /// A GET of `path` that expects nothing: what verity sends of its own
+    /// (a discovery request) and what stands for a step that did not lower.
+    pub fn get(name: String, origin: Origin, path: Template) -> Step {
+        Step {
+            name,
+            origin,
+            request: Request {
+                method: Method::Get,
+                path,
+                query: Vec::new(),
+                headers: IndexMap::new(),
+                body: None,
+            },
+            expect: Expect::default(),
+            captures: Vec::new(),
+            snapshot_redactions: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,

@@ -11,7 +11,7 @@
 //! the field between: the declared fallback is generated instead, and the
 //! result says so in a note.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ use tokio::runtime::Runtime;
 use super::spec::PropertySpec;
 use super::value::{Discover, ValueSpec};
 use crate::case::template::JsonTemplate;
-use crate::case::{Case, Expect, Method, Origin, Pos, Request, Step};
+use crate::case::{Case, Origin, Pos, Step, visit};
 use crate::http::Client;
 use crate::run::result::{RequestSummary, StepKind};
 use crate::run::{self, CaseInfo, CaseResult, Fresh, Outcome, StepResult, SuitePlan};
@@ -95,7 +95,6 @@ fn resolve(
     let mut answers: BTreeMap<String, (Value, StepResult)> = BTreeMap::new();
     let mut values: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
     let mut notes = Vec::new();
-    let mut singles: BTreeSet<(String, String)> = BTreeSet::new();
     for (what, d) in &discoveries {
         let key = d.request.clone();
         if !answers.contains_key(&key) {
@@ -118,7 +117,9 @@ fn resolve(
                 step: Box::new(step),
             });
         }
-        if listed.len() == 1 && singles.insert((key.clone(), d.select.clone())) {
+        let selected = (key, d.select.clone());
+        // Said once for each request and path, however many declarations.
+        if listed.len() == 1 && !values.contains_key(&selected) {
             let fallback = match &d.fallback {
                 Some(_) => "the declared fallback is generated instead".to_string(),
                 None => "it is the only value generated".to_string(),
@@ -130,18 +131,14 @@ fn resolve(
                 d.place()
             )));
         }
-        values.insert((key, d.select.clone()), listed);
+        values.insert(selected, listed);
     }
     let resolved = spec.with_discovered(&mut |d: &Discover| {
-        let key = (d.request.clone(), d.select.clone());
-        match (&d.fallback, singles.contains(&key)) {
-            (Some(fallback), true) => fallback.clone(),
-            _ => ValueSpec::OneOf(
-                values
-                    .get(&key)
-                    .map(|v| v.iter().map(JsonTemplate::literal).collect())
-                    .unwrap_or_default(),
-            ),
+        // Every declaration was asked for above.
+        let listed = &values[&(d.request.clone(), d.select.clone())];
+        match &d.fallback {
+            Some(fallback) if listed.len() == 1 => fallback.clone(),
+            _ => ValueSpec::OneOf(listed.iter().map(JsonTemplate::literal).collect()),
         }
     });
     Ok(Resolved {
@@ -182,7 +179,7 @@ fn ask(
             step: Box::new(step),
         }
     };
-    let case = case_of(d);
+    let case = case_of(plan, d);
     if let Some(reason) = run::plan::skip_reason(plan, &case) {
         return Err(fail(
             unsent_step(d),
@@ -221,10 +218,11 @@ fn ask(
 
 /// The request of `d` as a generated case of one step, run as cases are:
 /// the suite's headers and base path, its pacing and retries, secrets
-/// masked in what it records.
-fn case_of(d: &Discover) -> Case {
+/// masked in what it records. Its variables are those of the path and of
+/// the suite's headers (Onsi's key), so that a missing one skips it.
+fn case_of(plan: &SuitePlan, d: &Discover) -> Case {
     let origin = Origin::File(pos_of(d));
-    Case {
+    let mut case = Case {
         name: format!("discover {}", d.request),
         description: String::new(),
         doc: String::new(),
@@ -232,23 +230,12 @@ fn case_of(d: &Discover) -> Case {
         strict: false,
         origin: origin.clone(),
         vars: IndexMap::new(),
-        steps: vec![Step {
-            name: d.request.clone(),
-            origin,
-            request: Request {
-                method: Method::Get,
-                path: d.path.clone(),
-                query: Vec::new(),
-                headers: IndexMap::new(),
-                body: None,
-            },
-            // Judged here, where the message can name the declaration.
-            expect: Expect::default(),
-            captures: Vec::new(),
-            snapshot_redactions: Vec::new(),
-        }],
-        uses_variables: d.path.variables().map(str::to_string).collect(),
-    }
+        // Judged here, where the message can name the declaration.
+        steps: vec![Step::get(d.request.clone(), origin, d.path.clone())],
+        uses_variables: Vec::new(),
+    };
+    case.uses_variables = visit::suite_variables_used(&plan.suite, &mut case);
+    case
 }
 
 fn pos_of(d: &Discover) -> Pos {
@@ -268,7 +255,7 @@ fn sent_step_of(
     sent: &mut u64,
 ) -> StepResult {
     let result = runtime.block_on(run::run_generated(plan, case, client, fresh.clone()));
-    *sent += 1;
+    *sent += result.steps.len() as u64;
     match result.steps.into_iter().next() {
         Some(step) => step,
         None => unsent_step_at(&case.origin, &case.steps[0].name),

@@ -1015,18 +1015,9 @@ impl Checker {
 
 /// What stands for a declared step that did not lower (the file is refused).
 fn placeholder_step(pos: &Pos) -> Step {
-    Step {
-        name: String::new(),
-        origin: Origin::File(pos.clone()),
-        request: crate::case::Request {
-            method: crate::case::Method::Get,
-            path: Template::literal("/"),
-            query: Vec::new(),
-            headers: IndexMap::new(),
-            body: None,
-        },
-        expect: Expect::default(),
-        captures: Vec::new(),
-        snapshot_redactions: Vec::new(),
-    }
+    Step::get(
+        String::new(),
+        Origin::File(pos.clone()),
+        Template::literal("/"),
+    )
 }
