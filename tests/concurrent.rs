@@ -126,6 +126,39 @@ async fn a_lost_update_is_caught_with_the_lost_field_and_the_times() {
     }
 }
 
+/// The send time is taken after the rate limit's wait: spaced by it, the
+/// requests of a group are not all in flight together, and the report says
+/// that those groups showed no race.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_a_rate_limit_spaces_are_said_to_show_no_race() {
+    let (server, options) = server(&[]).await;
+    let suite = suite("onsi");
+    let spec = properties::load(&suite).unwrap().unwrap();
+    let plan = Arc::new(
+        plan::build_embedded(vec![suite], &server.url(), &options)
+            .unwrap()
+            .remove(0),
+    );
+    let task = properties::property_run(&plan, &spec, NAME, &Settings::new(1)).unwrap();
+    let client = Client::new(ClientOptions {
+        rate_limit: Some(40.0),
+        ..ClientOptions::default()
+    })
+    .unwrap();
+    let result = task.check(client).await;
+    server.stop().await;
+    let notes = &result.property.as_ref().unwrap().notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("round 1: ") && n.contains("showed no race")),
+        "{notes:?}"
+    );
+    // Without the limit, the groups do go out together: no such note.
+    let plain = run_onsi(&[], 1).await;
+    assert!(plain.property.unwrap().notes.is_empty());
+}
+
 #[test]
 fn toluna_does_not_get_the_property_and_onsi_does() {
     let toluna = properties::load(&suite("toluna")).unwrap().unwrap();

@@ -76,6 +76,9 @@ pub struct Exchange {
     pub attempts: u32,
     /// Why each retry happened, in order.
     pub retries: Vec<String>,
+    /// When the attempt whose outcome this is went out: after the rate
+    /// limit's wait and any retries' (what requests sent together are timed by).
+    pub sent_at: Instant,
 }
 
 impl Response {
@@ -309,6 +312,7 @@ impl Client {
             if let Some(limiter) = &self.limiter {
                 limiter.acquire().await;
             }
+            let sent_at = Instant::now();
             let Attempt { outcome, stale } = self.send_once(&request, fresh).await;
             fresh = false;
             if stale && !resent {
@@ -327,6 +331,7 @@ impl Client {
                     outcome,
                     attempts: attempt,
                     retries,
+                    sent_at,
                 };
             };
             tokio::time::sleep(wait).await;

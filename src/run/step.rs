@@ -476,8 +476,9 @@ impl<'a> Session<'a> {
                         (self.client.clone(), barrier.clone(), self.began);
                     tasks.spawn(async move {
                         barrier.wait().await;
-                        let sent = began.elapsed();
                         let exchange = client.exchange(request).await;
+                        // Sent once through the rate limit and any retries.
+                        let sent = exchange.sent_at.saturating_duration_since(began);
                         (index, sent, began.elapsed(), exchange)
                     });
                     pending.push(Ok((summary, sent_json, path)));
