@@ -86,11 +86,9 @@ pub fn build(
     let mut b = Builder {
         spec,
         model: Model::new(spec),
-        vars: IndexMap::new(),
-        names: BTreeMap::new(),
+        parts: Parts::default(),
         steps: Vec::new(),
         roles: Vec::new(),
-        fresh_vars: 0,
         keys: 0,
         replayable: Vec::new(),
         number: 0,
@@ -114,7 +112,7 @@ pub fn build(
         checks,
         strict: false,
         origin: Origin::Generated(about.source.clone()),
-        vars: b.vars,
+        vars: b.parts.vars,
         steps: b.steps,
         uses_variables: Vec::new(),
     };
@@ -148,6 +146,57 @@ pub fn case_checks(suite: &Suite, about: &About) -> Vec<StatementRef> {
         .collect()
 }
 
+/// A generated case's variables and each resource's names in it (`a_id`,
+/// `b_code`): what the scenario builder and concurrent-updates both build.
+#[derive(Debug, Default)]
+pub struct Parts {
+    pub vars: IndexMap<String, Template>,
+    /// Per resource label, what each declared name is called in the case.
+    pub names: BTreeMap<String, BTreeMap<String, String>>,
+    fresh_vars: usize,
+}
+
+impl Parts {
+    /// The names resource `l` has in the case, bound.
+    pub fn name(&mut self, spec: &PropertySpec, l: &str) -> BTreeMap<String, String> {
+        let mut names = BTreeMap::new();
+        for local in spec.resource.local_names() {
+            names.insert(local.clone(), format!("{l}_{local}"));
+        }
+        self.names.insert(l.to_string(), names.clone());
+        names
+    }
+
+    /// The resource's variables, with the names of a resource.
+    pub fn bind_vars(&mut self, spec: &PropertySpec, names: &BTreeMap<String, String>) {
+        for (name, template) in &spec.resource.vars {
+            let mut renamed = template.clone();
+            renamed.rename(&|n| names.get(n).cloned());
+            self.vars.insert(names[name].clone(), renamed);
+        }
+    }
+
+    /// A case variable bound to a fresh generator: one value, used wherever
+    /// the generated value appears (the request and the checks of its echo).
+    pub fn fresh_var(&mut self, generator: Generator) -> String {
+        self.fresh_vars += 1;
+        let name = format!("v{}", self.fresh_vars);
+        self.vars.insert(name.clone(), Template::fresh(generator));
+        name
+    }
+
+    /// A copy of a declared step, with the names of resource `l`, made by
+    /// the declaration it comes from.
+    pub fn step_from(&self, l: &str, declared: &Step, name: String) -> Step {
+        let mut step = declared.clone();
+        step.name = name;
+        let names = &self.names[l];
+        visit::walk_step(&mut visit::Rename(&|n| names.get(n).cloned()), &mut step);
+        visit::walk_step(&mut visit::Generated, &mut step);
+        step
+    }
+}
+
 /// A keyed update that succeeded, which a later replay sends again.
 struct Replayable {
     label: &'static str,
@@ -159,12 +208,10 @@ struct Replayable {
 struct Builder<'a> {
     spec: &'a PropertySpec,
     model: Model<'a>,
-    vars: IndexMap<String, Template>,
-    /// Per resource label, what each declared name is called in the case.
-    names: BTreeMap<&'static str, BTreeMap<String, String>>,
+    /// The case's variables and each resource's names in it.
+    parts: Parts,
     steps: Vec<Step>,
     roles: Vec<Role>,
-    fresh_vars: usize,
     keys: usize,
     replayable: Vec<Replayable>,
     number: usize,
@@ -239,10 +286,10 @@ impl Builder<'_> {
                     format!("unknown `{}`: `{name}` must be a string", unknown.name),
                 )
             })?;
-            self.vars.insert(var.clone(), template);
+            self.parts.vars.insert(var.clone(), template);
             names.insert(name.clone(), var);
         }
-        self.names.insert("u", names);
+        self.parts.names.insert("u".into(), names);
         self.model
             .members
             .push(Member::new("u", false, false, None));
@@ -263,23 +310,12 @@ impl Builder<'_> {
         self.begin_edited(who, None, false)
     }
 
-    /// The names resource `l` has in the case, bound.
     fn name(&mut self, l: &'static str) -> BTreeMap<String, String> {
-        let mut names = BTreeMap::new();
-        for local in self.spec.resource.local_names() {
-            names.insert(local.clone(), format!("{l}_{local}"));
-        }
-        self.names.insert(l, names.clone());
-        names
+        self.parts.name(self.spec, l)
     }
 
-    /// The resource's variables, with the names of resource `l`.
     fn bind_vars(&mut self, names: &BTreeMap<String, String>) {
-        for (name, template) in &self.spec.resource.vars {
-            let mut renamed = template.clone();
-            renamed.rename(&|n| names.get(n).cloned());
-            self.vars.insert(names[name].clone(), renamed);
-        }
+        self.parts.bind_vars(self.spec, names)
     }
 
     /// [`Self::begin`], with one edit of the creating body (a valid one:
@@ -303,7 +339,7 @@ impl Builder<'_> {
                     .get(name)
                     .cloned()
                     .unwrap_or_else(|| format!("{l}_{name}"));
-                self.vars.insert(var, template.clone());
+                self.parts.vars.insert(var, template.clone());
             }
             self.model
                 .members
@@ -503,7 +539,8 @@ impl Builder<'_> {
         if keyed && let Some(header) = &self.spec.resource.idempotency_key {
             self.keys += 1;
             let var = format!("key{}", self.keys);
-            self.vars
+            self.parts
+                .vars
                 .insert(var.clone(), Template::fresh(Generator::Id));
             step.request
                 .headers
@@ -700,13 +737,8 @@ impl Builder<'_> {
         out
     }
 
-    /// A case variable bound to a fresh generator: one value, used wherever
-    /// the generated value appears (the request and the checks of its echo).
     fn fresh_var(&mut self, generator: Generator) -> String {
-        self.fresh_vars += 1;
-        let name = format!("v{}", self.fresh_vars);
-        self.vars.insert(name.clone(), Template::fresh(generator));
-        name
+        self.parts.fresh_var(generator)
     }
 
     /// A generated value as the template of a case variable.
@@ -717,21 +749,14 @@ impl Builder<'_> {
         }
     }
 
-    /// A copy of a declared step, with the names of resource `l`, made by
-    /// the declaration it comes from.
     fn step_from(&self, l: &str, declared: &Step, name: String) -> Step {
-        let mut step = declared.clone();
-        step.name = name;
-        let names = &self.names[l];
-        visit::walk_step(&mut visit::Rename(&|n| names.get(n).cloned()), &mut step);
-        visit::walk_step(&mut visit::Generated, &mut step);
-        step
+        self.parts.step_from(l, declared, name)
     }
 
     /// A copy of a declared expectation, with the names of resource `l`.
     fn expectation(&self, l: &str, declared: &Expect) -> Expect {
         let mut expect = declared.clone();
-        let names = &self.names[l];
+        let names = &self.parts.names[l];
         visit::walk_expect(&mut visit::Rename(&|n| names.get(n).cloned()), &mut expect);
         visit::walk_expect(&mut visit::Generated, &mut expect);
         expect

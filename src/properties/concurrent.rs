@@ -30,12 +30,12 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use tokio::runtime::Runtime;
 
-use super::build::About;
+use super::build::{About, Parts};
 use super::model::{Member, Model, Outcome as ModelOutcome, read_back, same_value};
 use super::run::{Counts, Settings};
 use super::save;
 use super::spec::{EchoIn, PropertySpec, ReadBack};
-use crate::case::template::{Generator, JsonTemplate, Template};
+use crate::case::template::{Generator, JsonTemplate};
 use crate::case::{self, Capture, Case, Expect, Origin, Pos, StatementRef, Step, verdict, visit};
 use crate::check::{CheckKind, CheckResult};
 use crate::http::Client;
@@ -368,7 +368,7 @@ impl Concurrent<'_> {
             b.mark(&mut step);
             group.push(step);
         }
-        let vars = b.vars.clone();
+        let vars = b.parts.vars.clone();
         let mut session = Session::new(self.plan, client, fresh.clone(), &vars);
         let mut steps = Vec::new();
         let mut notes = Vec::new();
@@ -604,7 +604,7 @@ impl Concurrent<'_> {
             b.mark(&mut step);
             group.push(step);
         }
-        let vars = b.vars.clone();
+        let vars = b.parts.vars.clone();
         let mut session = Session::new(self.plan, client, fresh.clone(), &vars);
         let timed = runtime.block_on(session.together(&group));
         let overlapped = overlapped(&timed);
@@ -729,9 +729,7 @@ struct Builder<'a> {
     /// (named where their readings matter, on the declarations).
     checks: Vec<StatementRef>,
     description: String,
-    vars: IndexMap<String, Template>,
-    names: IndexMap<String, IndexMap<String, String>>,
-    fresh_vars: usize,
+    parts: Parts,
 }
 
 impl<'a> Builder<'a> {
@@ -748,24 +746,14 @@ impl<'a> Builder<'a> {
             about,
             description,
             checks,
-            vars: IndexMap::new(),
-            names: IndexMap::new(),
-            fresh_vars: 0,
+            parts: Parts::default(),
         }
     }
 
     /// Resource `label`'s own copy of the declared names and `vars`.
     fn names(&mut self, label: &str) {
-        let mut names = IndexMap::new();
-        for local in self.spec.resource.local_names() {
-            names.insert(local.clone(), format!("{label}_{local}"));
-        }
-        for (name, template) in &self.spec.resource.vars {
-            let mut renamed = template.clone();
-            renamed.rename(&|n| names.get(n).cloned());
-            self.vars.insert(names[name].clone(), renamed);
-        }
-        self.names.insert(label.to_string(), names);
+        let names = self.parts.name(self.spec, label);
+        self.parts.bind_vars(self.spec, &names);
     }
 
     fn create(&self, label: &str, name: &str) -> Step {
@@ -773,12 +761,7 @@ impl<'a> Builder<'a> {
     }
 
     fn step_from(&self, label: &str, declared: &Step, name: String) -> Step {
-        let mut step = declared.clone();
-        step.name = name;
-        let names = &self.names[label];
-        visit::walk_step(&mut visit::Rename(&|n| names.get(n).cloned()), &mut step);
-        visit::walk_step(&mut visit::Generated, &mut step);
-        step
+        self.parts.step_from(label, declared, name)
     }
 
     /// Marks a step's advisory checks, as the loader marks a case file's,
@@ -792,10 +775,7 @@ impl<'a> Builder<'a> {
     }
 
     fn fresh_var(&mut self, generator: Generator) -> String {
-        self.fresh_vars += 1;
-        let name = format!("v{}", self.fresh_vars);
-        self.vars.insert(name.clone(), Template::fresh(generator));
-        name
+        self.parts.fresh_var(generator)
     }
 
     /// The case of a round, for its text: as `super::build` makes one.
@@ -808,7 +788,7 @@ impl<'a> Builder<'a> {
             checks: self.checks.clone(),
             strict: false,
             origin: Origin::Generated(about.source.clone()),
-            vars: self.vars.clone(),
+            vars: self.parts.vars.clone(),
             steps,
             uses_variables: Vec::new(),
         };
