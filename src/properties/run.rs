@@ -274,10 +274,17 @@ impl PropertyRun {
             };
             let (mut result, mut counts) = concurrent.run(runtime, client, &fresh);
             counts.requests += discovery_requests;
-            if let Some(report) = &mut result.property {
-                report.requests += discovery_requests;
-                report.notes.extend(notes);
-            }
+            // Also when it failed inside verity: the seed, what was sent,
+            // and what the discovery noted.
+            result.seed = Some(self.settings.seed);
+            let report = result.property.get_or_insert_with(|| PropertyReport {
+                cases_passed: counts.cases_passed,
+                requests: counts.requests - discovery_requests,
+                counterexample: None,
+                notes: Vec::new(),
+            });
+            report.requests += discovery_requests;
+            report.notes.extend(notes);
             return (result, counts);
         }
         let strategy = scenario::strategy(self.spec(), self.property, self.limits());
