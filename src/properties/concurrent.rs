@@ -41,7 +41,7 @@ use crate::check::{CheckKind, CheckResult};
 use crate::http::Client;
 use crate::run::{
     self, CaseInfo, CaseResult, Counterexample, Fresh, Outcome, PropertyReport, Session,
-    StepResult, SuitePlan, Timed,
+    StepResult, SuitePlan, Timed, outcome_of,
 };
 
 /// `concurrency:` in `properties.yaml`: the suite's docs allow requests on
@@ -836,16 +836,6 @@ fn report_not_assumed(result: &mut StepResult, strict: bool) {
         }
     }
     result.passed = !result.checks.iter().any(CheckResult::fails);
-}
-
-fn outcome_of(steps: &[StepResult]) -> Outcome {
-    if steps.iter().any(|s| !s.passed) {
-        Outcome::Failed
-    } else if steps.iter().any(StepResult::warned) {
-        Outcome::Warned
-    } else {
-        Outcome::Passed
-    }
 }
 
 fn ms(d: Duration) -> String {

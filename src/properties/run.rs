@@ -148,12 +148,19 @@ impl PropertyRun {
         self
     }
 
-    /// The declarations with the values discovered from the server, once
-    /// they are; before, as declared.
+    /// The declarations with the values discovered from the server. Every
+    /// caller runs after `run_blocking` resolved them (or returned on the
+    /// failure); before, only declarations without `from:` are complete.
     fn spec(&self) -> &PropertySpec {
         match self.discovery.get() {
             Some(resolved) => &resolved.spec,
-            None => &self.spec,
+            None => {
+                debug_assert!(
+                    self.spec.discoveries().is_empty(),
+                    "generating before the discovered values are known"
+                );
+                &self.spec
+            }
         }
     }
 

@@ -27,7 +27,7 @@ pub use fresh::Fresh;
 pub use plan::{SuitePlan, Target};
 pub use result::{CaseResult, Counterexample, Outcome, PropertyReport, StepResult, Summary};
 pub use shard::Shard;
-pub use step::{Session, Timed, internal_failure};
+pub use step::{Session, Timed, internal_failure, outcome_of};
 pub use stop::Stop;
 
 use crate::case::model::{Case, Pos};

@@ -45,18 +45,28 @@ pub async fn run_case(
             break;
         }
     }
-    let outcome = if !(steps.iter().all(|s| s.passed) && steps.len() == case.steps.len()) {
+    let outcome = if steps.len() < case.steps.len() {
         Outcome::Failed
-    } else if steps.iter().any(StepResult::warned) {
-        Outcome::Warned
     } else {
-        Outcome::Passed
+        outcome_of(&steps)
     };
     CaseResult {
         outcome,
         steps,
         duration: started.elapsed(),
         ..result_of(plan, case)
+    }
+}
+
+/// What steps that ran come to: failed if one failed, else warned if one
+/// warned.
+pub fn outcome_of(steps: &[StepResult]) -> Outcome {
+    if steps.iter().any(|s| !s.passed) {
+        Outcome::Failed
+    } else if steps.iter().any(StepResult::warned) {
+        Outcome::Warned
+    } else {
+        Outcome::Passed
     }
 }
 
@@ -255,23 +265,37 @@ struct Prepared {
 
 /// A step that could not be built, as its failed result.
 fn unbuilt(plan: &SuitePlan, step: &Step, error: String, started: Instant) -> StepResult {
+    let request = RequestSummary {
+        method: step.request.method.as_str().into(),
+        url: String::new(),
+        headers: Vec::new(),
+        body: None,
+    };
+    unanswered(plan, step, request, &error, started, 0, Vec::new())
+}
+
+/// A step that got no answer (not built, or not answered), failed.
+fn unanswered(
+    plan: &SuitePlan,
+    step: &Step,
+    request: RequestSummary,
+    error: &str,
+    started: Instant,
+    attempts: u32,
+    retries: Vec<String>,
+) -> StepResult {
     StepResult {
         name: step.name.clone(),
         kind: StepKind::Exchange,
         source: step.origin.pos().clone(),
-        request: RequestSummary {
-            method: step.request.method.as_str().into(),
-            url: String::new(),
-            headers: Vec::new(),
-            body: None,
-        },
+        request,
         response: None,
-        error: Some(plan.masker.mask(&error)),
+        error: Some(plan.masker.mask(error)),
         checks: Vec::new(),
         passed: false,
         duration: started.elapsed(),
-        attempts: 0,
-        retries: Vec::new(),
+        attempts,
+        retries,
     }
 }
 
@@ -302,19 +326,16 @@ fn conclude(
     let response = match exchange.outcome {
         Ok(r) => r,
         Err(e) => {
-            return StepResult {
-                name: step.name.clone(),
-                kind: StepKind::Exchange,
-                source: step.origin.pos().clone(),
-                request: request_summary,
-                response: None,
-                error: Some(masker.mask(&e.to_string())),
-                checks: Vec::new(),
-                passed: false,
-                duration: started.elapsed(),
+            let error = e.to_string();
+            return unanswered(
+                plan,
+                step,
+                request_summary,
+                &error,
+                started,
                 attempts,
                 retries,
-            };
+            );
         }
     };
     if let Some(observed) = &plan.observed {
