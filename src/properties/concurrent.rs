@@ -728,23 +728,16 @@ struct Builder<'a> {
     /// The statements the case checks: the property's, but the open ones
     /// (named where their readings matter, on the declarations).
     checks: Vec<StatementRef>,
-    description: String,
     parts: Parts,
 }
 
 impl<'a> Builder<'a> {
     fn new(spec: &'a PropertySpec, suite: &'a case::Suite, about: &'a About) -> Builder<'a> {
-        // Not shrunk: `about` says it is, for the properties that shrink.
-        let description =
-            about
-                .description
-                .replacen(", shrunk:", ", not shrunk (a race does not replay):", 1);
         let checks = super::build::case_checks(suite, about);
         Builder {
             spec,
             suite,
             about,
-            description,
             checks,
             parts: Parts::default(),
         }
@@ -783,7 +776,7 @@ impl<'a> Builder<'a> {
         let about = self.about;
         let mut case = Case {
             name: about.name.clone(),
-            description: self.description.clone(),
+            description: about.description.clone(),
             doc: about.doc.clone(),
             checks: self.checks.clone(),
             strict: false,

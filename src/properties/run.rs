@@ -212,9 +212,14 @@ impl PropertyRun {
             header,
             name: self.regression_name.clone(),
             description: format!(
-                "Counterexample to {} (seed {}), shrunk: {}",
+                "Counterexample to {} (seed {}), {}: {}",
                 self.property.case_name(),
                 self.settings.seed,
+                if self.property == Property::ConcurrentUpdates {
+                    "not shrunk (a race does not replay)"
+                } else {
+                    "shrunk"
+                },
                 self.property.description()
             ),
             doc: self.info.doc.clone(),
