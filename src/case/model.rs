@@ -114,6 +114,15 @@ pub struct Suite {
 }
 
 impl Suite {
+    /// The schemas it declares, for a message about one it does not.
+    pub fn schema_names(&self) -> String {
+        if self.schemas.is_empty() {
+            return "none".into();
+        }
+        let names: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
+        names.join(", ")
+    }
+
     pub fn secret_names(&self) -> impl Iterator<Item = &str> {
         self.variables
             .iter()

@@ -497,14 +497,13 @@ impl Checker {
         let request_schema = doc.request_schema.map(|s| {
             let pos = self.pos(&s);
             if !suite.schemas.contains_key(&s.value) {
-                let known: Vec<&str> = suite.schemas.keys().map(String::as_str).collect();
                 self.error(
                     &pos,
                     format!(
                         "request_schema: suite `{}` declares no schema `{}` (it declares: {})",
                         suite.name,
                         s.value,
-                        known.join(", ")
+                        suite.schema_names()
                     ),
                 );
             }
@@ -624,14 +623,13 @@ impl Checker {
             };
             let schema = target.schema.value.clone();
             let Some(document) = suite.schemas.get(&schema).map(|s| s.document.clone()) else {
-                let known: Vec<&str> = suite.schemas.keys().map(String::as_str).collect();
                 let at = self.pos(&target.schema);
                 self.error(
                     &at,
                     format!(
                         "{what}.schema: suite `{}` declares no schema `{schema}` (it declares: {})",
                         suite.name,
-                        known.join(", ")
+                        suite.schema_names()
                     ),
                 );
                 continue;

@@ -110,22 +110,13 @@ impl Loader {
                     origin: Origin::File(spos),
                 });
             } else {
-                let known: Vec<&String> = suite.schemas.keys().collect();
                 self.error(
                     &spos,
                     format!(
                         "unknown schema `{}` (suite `{}` declares: {})",
                         schema.value,
                         suite.name,
-                        if known.is_empty() {
-                            "none".into()
-                        } else {
-                            known
-                                .iter()
-                                .map(|s| s.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        }
+                        suite.schema_names()
                     ),
                 );
             }
