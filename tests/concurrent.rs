@@ -159,6 +159,18 @@ async fn requests_a_rate_limit_spaces_are_said_to_show_no_race() {
     assert!(plain.property.unwrap().notes.is_empty());
 }
 
+/// Invitations sent together with one workerId: a server that checks the
+/// uniqueness before it stores, under another lock, admits more than one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_members_admitted_with_one_worker_id_are_caught() {
+    for seed in 1..=3 {
+        let result = run_onsi(&["onsi-invite-unique-check-race"], seed).await;
+        assert_eq!(result.outcome, Outcome::Failed, "seed {seed}");
+        let failed = result.failed_step().expect("a failed step");
+        assert!(failed.name.contains("(workerId shared)"), "{}", failed.name);
+    }
+}
+
 #[test]
 fn toluna_does_not_get_the_property_and_onsi_does() {
     let toluna = properties::load(&suite("toluna")).unwrap().unwrap();
