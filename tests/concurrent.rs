@@ -37,6 +37,10 @@ fn suite(name: &str) -> Suite {
 }
 
 async fn run_onsi(faults: &[&str], seed: u64) -> CaseResult {
+    run_onsi_with(faults, seed, ClientOptions::default()).await
+}
+
+async fn run_onsi_with(faults: &[&str], seed: u64, client: ClientOptions) -> CaseResult {
     let (server, options) = server(faults).await;
     let suite = suite("onsi");
     let spec = properties::load(&suite).unwrap().unwrap();
@@ -47,9 +51,7 @@ async fn run_onsi(faults: &[&str], seed: u64) -> CaseResult {
     );
     let task = properties::property_run(&plan, &spec, NAME, &Settings::new(seed))
         .expect("onsi declares concurrency");
-    let result = task
-        .check(Client::new(ClientOptions::default()).unwrap())
-        .await;
+    let result = task.check(Client::new(client).unwrap()).await;
     server.stop().await;
     result
 }
@@ -131,22 +133,11 @@ async fn a_lost_update_is_caught_with_the_lost_field_and_the_times() {
 /// that those groups showed no race.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_a_rate_limit_spaces_are_said_to_show_no_race() {
-    let (server, options) = server(&[]).await;
-    let suite = suite("onsi");
-    let spec = properties::load(&suite).unwrap().unwrap();
-    let plan = Arc::new(
-        plan::build_embedded(vec![suite], &server.url(), &options)
-            .unwrap()
-            .remove(0),
-    );
-    let task = properties::property_run(&plan, &spec, NAME, &Settings::new(1)).unwrap();
-    let client = Client::new(ClientOptions {
+    let limited = ClientOptions {
         rate_limit: Some(40.0),
         ..ClientOptions::default()
-    })
-    .unwrap();
-    let result = task.check(client).await;
-    server.stop().await;
+    };
+    let result = run_onsi_with(&[], 1, limited).await;
     let notes = &result.property.as_ref().unwrap().notes;
     assert!(
         notes
