@@ -523,41 +523,61 @@ async fn create_member(client: &Client, server: &Server) -> String {
     body["memberId"].as_str().expect("a memberId").to_string()
 }
 
+/// How the senders of [`client_alone`] are driven.
+#[derive(Clone, Copy, PartialEq)]
+enum Senders {
+    /// Tasks of the bench's shared multi-threaded runtime.
+    Tasks,
+    /// Each on a thread of its own with its own single-threaded runtime and
+    /// connection pool, sending one request at a time: as each property run
+    /// sends (`PropertyRun::run_on_own_thread`), so the floor under its
+    /// checked requests.
+    Threads,
+}
+
 /// verity's HTTP client alone (`verity::http::Client`, reqwest inside)
-/// sending wrk's PATCH from `concurrency` tasks for `seconds`, checking
+/// sending wrk's PATCH from `concurrency` senders for `seconds`, checking
 /// nothing but the status: the floor under every checked request.
-async fn client_alone(server: &Server, member: &str, concurrency: usize, seconds: u32) -> Rate {
+async fn client_alone(
+    server: &Server,
+    member: &str,
+    concurrency: usize,
+    seconds: u32,
+    senders: Senders,
+) -> Rate {
     let client = Client::new(ClientOptions::default()).unwrap();
     let url = url::Url::parse(&format!("{}/v1/members/{member}", server.url)).unwrap();
     let server_cpu = server.cpu_seconds();
     let own_cpu = cpu_seconds(libc::RUSAGE_SELF);
     let started = Instant::now();
     let until = started + std::time::Duration::from_secs(seconds.into());
-    let mut handles = Vec::new();
-    for _ in 0..concurrency {
-        let (client, url) = (client.clone(), url.clone());
-        handles.push(tokio::spawn(async move {
-            let mut sent = 0u64;
-            while Instant::now() < until {
-                let request = OutgoingRequest {
-                    method: "PATCH",
-                    url: url.clone(),
-                    headers: vec![
-                        ("x-api-key".into(), DEMO_API_KEY.into()),
-                        ("content-type".into(), "application/json".into()),
-                    ],
-                    body: Some(PATCH_BODY.as_bytes().to_vec()),
-                };
-                let response = client.send(request).await.expect("an answer");
-                assert_eq!(response.status, 200);
-                sent += 1;
-            }
-            sent
-        }));
-    }
     let mut requests = 0;
-    for handle in handles {
-        requests += handle.await.expect("a sender finishes");
+    match senders {
+        Senders::Tasks => {
+            let mut handles = Vec::new();
+            for _ in 0..concurrency {
+                handles.push(tokio::spawn(send_until(client.clone(), url.clone(), until)));
+            }
+            for handle in handles {
+                requests += handle.await.expect("a sender finishes");
+            }
+        }
+        Senders::Threads => {
+            let mut handles = Vec::new();
+            for _ in 0..concurrency {
+                let (client, url) = (client.with_own_pool().unwrap(), url.clone());
+                handles.push(std::thread::spawn(move || {
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("a runtime")
+                        .block_on(send_until(client, url, until))
+                }));
+            }
+            for handle in handles {
+                requests += handle.join().expect("a sender finishes");
+            }
+        }
     }
     let requests = requests as f64;
     Rate {
@@ -565,6 +585,26 @@ async fn client_alone(server: &Server, member: &str, concurrency: usize, seconds
         server_us: (server.cpu_seconds() - server_cpu) / requests * 1e6,
         client_us: (cpu_seconds(libc::RUSAGE_SELF) - own_cpu) / requests * 1e6,
     }
+}
+
+/// wrk's PATCH, one at a time until `until`: how many were sent.
+async fn send_until(client: Client, url: url::Url, until: Instant) -> u64 {
+    let mut sent = 0u64;
+    while Instant::now() < until {
+        let request = OutgoingRequest {
+            method: "PATCH",
+            url: url.clone(),
+            headers: vec![
+                ("x-api-key".into(), DEMO_API_KEY.into()),
+                ("content-type".into(), "application/json".into()),
+            ],
+            body: Some(PATCH_BODY.as_bytes().to_vec()),
+        };
+        let response = client.send(request).await.expect("an answer");
+        assert_eq!(response.status, 200);
+        sent += 1;
+    }
+    sent
 }
 
 struct Checked {
@@ -622,6 +662,7 @@ fn verdict(met: bool) -> &'static str {
 struct Throughput {
     raw: Result<Rate, String>,
     client_alone: Option<Rate>,
+    client_alone_threads: Option<Rate>,
     checked: Rate,
     checked_pps: f64,
     server_rss_mib: f64,
@@ -639,12 +680,20 @@ fn throughput(
     let server = Server::start();
     let client = Client::new(ClientOptions::default()).unwrap();
     let member = runtime.block_on(create_member(&client, &server));
-    let mut alone = Vec::new();
+    let (mut alone, mut alone_threads) = (Vec::new(), Vec::new());
     let raw = if checked_only {
         Err("left out (--only checked)".to_string())
     } else {
         for _ in 0..config.runs {
-            alone.push(runtime.block_on(client_alone(&server, &member, c, config.seconds)));
+            let (s, m) = (&server, member.as_str());
+            alone.push(runtime.block_on(client_alone(s, m, c, config.seconds, Senders::Tasks)));
+            alone_threads.push(runtime.block_on(client_alone(
+                s,
+                m,
+                c,
+                config.seconds,
+                Senders::Threads,
+            )));
         }
         raw_limit(&server, &member, config, scratch)
     };
@@ -657,6 +706,7 @@ fn throughput(
     let result = Throughput {
         raw,
         client_alone: (!alone.is_empty()).then(|| median_rate(&alone)),
+        client_alone_threads: (!alone_threads.is_empty()).then(|| median_rate(&alone_threads)),
         checked: median_rate(&checked.iter().map(|c| c.requests).collect::<Vec<_>>()),
         checked_pps: median(checked.iter().map(|r| r.patches_per_s).collect()),
         server_rss_mib: server.peak_rss_mib(),
@@ -825,6 +875,12 @@ fn main() {
         if let Some(alone) = &t.client_alone {
             println!(
                 "| verity's HTTP client alone (reqwest): the same PATCH, {c} at once, only the status checked | {:.0} requests/s (CPU per request: server {:.1} µs, client {:.1} µs) |",
+                alone.per_second, alone.server_us, alone.client_us
+            );
+        }
+        if let Some(alone) = &t.client_alone_threads {
+            println!(
+                "| the same, each of the {c} senders on a thread of its own with its own runtime, as property runs send | {:.0} requests/s (CPU per request: server {:.1} µs, client {:.1} µs) |",
                 alone.per_second, alone.server_us, alone.client_us
             );
         }

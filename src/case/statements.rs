@@ -855,7 +855,7 @@ impl Scope for SampleScope {
         regex::escape(&self.render(template))
     }
 
-    fn lookup(&self, _name: &str) -> Option<Value> {
+    fn lookup(&self, _name: &str) -> Option<&Value> {
         None
     }
 

@@ -34,7 +34,7 @@ pub trait Scope {
         match value {
             JsonTemplate::Plain(v) => v.clone(),
             JsonTemplate::String(t) => match t.sole_variable().and_then(|n| self.lookup(n)) {
-                Some(v) => v,
+                Some(v) => v.clone(),
                 None => Value::String(self.render(t)),
             },
             JsonTemplate::Array(items) => {
@@ -48,8 +48,9 @@ pub trait Scope {
             ),
         }
     }
-    /// A variable or capture, as JSON.
-    fn lookup(&self, name: &str) -> Option<Value>;
+    /// A variable or capture, as JSON (borrowed where the scope holds it
+    /// as JSON: a captured member is compared, not copied).
+    fn lookup(&self, name: &str) -> Option<&Value>;
     /// The JSON body the step `of` names sent, if it sent one.
     fn sent_body(&self, of: EchoOf) -> Option<&Value>;
 }
@@ -305,8 +306,8 @@ pub(crate) mod testing {
                 })
                 .collect()
         }
-        fn lookup(&self, name: &str) -> Option<Value> {
-            self.values.get(name).cloned()
+        fn lookup(&self, name: &str) -> Option<&Value> {
+            self.values.get(name)
         }
         fn sent_body(&self, of: EchoOf) -> Option<&Value> {
             match of {

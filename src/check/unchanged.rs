@@ -27,7 +27,7 @@ pub fn check(u: &Unchanged, observed: &Observed, scope: &dyn Scope) -> Vec<Check
     };
     let except: Vec<Vec<&str>> = u.except.iter().map(|e| e.split('.').collect()).collect();
     let mut diffs = Vec::new();
-    differences(&before, now, "$", &mut Vec::new(), &except, &mut diffs);
+    differences(before, now, &mut Vec::new(), &except, &mut diffs);
     if diffs.is_empty() {
         return vec![
             CheckResult::new(
@@ -51,17 +51,23 @@ pub fn check(u: &Unchanged, observed: &Observed, scope: &dyn Scope) -> Vec<Check
         .collect()
 }
 
-fn excepted(keys: &[String], except: &[Vec<&str>]) -> bool {
+fn excepted(keys: &[&str], except: &[Vec<&str>]) -> bool {
     except
         .iter()
         .any(|e| e.len() <= keys.len() && e.iter().zip(keys).all(|(a, b)| a == b))
 }
 
-fn differences(
-    before: &Value,
-    now: &Value,
-    path: &str,
-    keys: &mut Vec<String>,
+/// The JSONPath of the place `keys` lead to: made only for a difference,
+/// since nearly every read-back has none.
+fn path_of(keys: &[&str]) -> String {
+    keys.iter()
+        .fold("$".to_string(), |path, key| child_path(&path, key))
+}
+
+fn differences<'v>(
+    before: &'v Value,
+    now: &'v Value,
+    keys: &mut Vec<&'v str>,
     except: &[Vec<&str>],
     out: &mut Vec<(String, String, String)>,
 ) {
@@ -70,21 +76,16 @@ fn differences(
     }
     match (before, now) {
         (Value::Object(b), Value::Object(n)) => {
-            let mut names: Vec<&String> = b
-                .keys()
-                .chain(n.keys().filter(|k| !b.contains_key(*k)))
-                .collect();
-            names.dedup();
+            let names = b.keys().chain(n.keys().filter(|k| !b.contains_key(*k)));
             for k in names {
-                keys.push(k.clone());
-                let p = child_path(path, k);
+                keys.push(k);
                 match (b.get(k), n.get(k)) {
-                    (Some(bv), Some(nv)) => differences(bv, nv, &p, keys, except, out),
+                    (Some(bv), Some(nv)) => differences(bv, nv, keys, except, out),
                     (Some(bv), None) if !excepted(keys, except) => {
-                        out.push((p, compact(bv), "(absent)".into()))
+                        out.push((path_of(keys), compact(bv), "(absent)".into()))
                     }
                     (None, Some(nv)) if !excepted(keys, except) => {
-                        out.push((p, "(absent)".into(), compact(nv)))
+                        out.push((path_of(keys), "(absent)".into(), compact(nv)))
                     }
                     _ => {}
                 }
@@ -93,7 +94,7 @@ fn differences(
         }
         _ => {
             if !equal(before, now) {
-                out.push((path.to_string(), compact(before), compact(now)));
+                out.push((path_of(keys), compact(before), compact(now)));
             }
         }
     }

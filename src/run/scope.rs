@@ -38,26 +38,24 @@ impl CaseScope {
         self.sent.push(body);
     }
 
-    fn text_of(value: &Value) -> String {
-        match value {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        }
-    }
-
-    fn render_with(&self, template: &Template, encode: fn(&str) -> String) -> String {
+    /// `encode`, when given, is applied to each substituted value.
+    fn render_with(&self, template: &Template, encode: Option<fn(&str) -> String>) -> String {
         let mut out = String::new();
+        let push = |out: &mut String, text: &str| match encode {
+            Some(encode) => out.push_str(&encode(text)),
+            None => out.push_str(text),
+        };
         for part in template.parts() {
             match part {
                 Part::Literal(text) => out.push_str(text),
-                Part::Variable(name) => {
-                    // The loader guarantees the name is known; a value can still
-                    // be missing when a capture failed, which fails its step first.
-                    if let Some(v) = self.values.get(name) {
-                        out.push_str(&encode(&Self::text_of(v)));
-                    }
-                }
-                Part::Fresh(generator) => out.push_str(&encode(&self.fresh.generate(*generator))),
+                // The loader guarantees the name is known; a value can still
+                // be missing when a capture failed, which fails its step first.
+                Part::Variable(name) => match self.values.get(name) {
+                    Some(Value::String(s)) => push(&mut out, s),
+                    Some(other) => push(&mut out, &other.to_string()),
+                    None => {}
+                },
+                Part::Fresh(generator) => push(&mut out, &self.fresh.generate(*generator)),
             }
         }
         out
@@ -66,21 +64,21 @@ impl CaseScope {
     /// Renders a URL path: substituted values are percent-encoded, so a value
     /// holding `/` or `?` stays one path segment.
     pub fn render_path(&self, template: &Template) -> String {
-        self.render_with(template, percent_encode_path)
+        self.render_with(template, Some(percent_encode_path))
     }
 }
 
 impl Scope for CaseScope {
     fn render(&self, template: &Template) -> String {
-        self.render_with(template, str::to_string)
+        self.render_with(template, None)
     }
 
     fn render_regex(&self, template: &Template) -> String {
-        self.render_with(template, regex::escape)
+        self.render_with(template, Some(regex::escape))
     }
 
-    fn lookup(&self, name: &str) -> Option<Value> {
-        self.values.get(name).cloned()
+    fn lookup(&self, name: &str) -> Option<&Value> {
+        self.values.get(name)
     }
 
     /// The step running now recorded its body before its checks run.
