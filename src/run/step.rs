@@ -205,7 +205,10 @@ fn summarize_request(masker: &Masker, request: &OutgoingRequest) -> RequestSumma
             .iter()
             .map(|(n, v)| (n.clone(), masker.mask(v)))
             .collect(),
-        body: request.body.as_ref().map(|b| masker.mask(&kept_text(b))),
+        body: request
+            .body
+            .as_ref()
+            .map(|b| masker.mask_owned(kept_text(b))),
     }
 }
 
@@ -378,6 +381,7 @@ fn conclude(
     }
     // Advisory checks warn; they never stop the case.
     let passed = checks.iter().all(|c| !c.fails());
+    let body = masker.mask_owned(kept_text(&response.body));
     StepResult {
         name: step.name.clone(),
         kind: StepKind::Exchange,
@@ -385,12 +389,13 @@ fn conclude(
         request: request_summary,
         response: Some(ResponseSummary {
             status: response.status,
+            // The checks are done with the answer: its headers move.
             headers: response
                 .headers
-                .iter()
-                .map(|(n, v)| (n.clone(), masker.mask(v)))
+                .into_iter()
+                .map(|(n, v)| (n, masker.mask_owned(v)))
                 .collect(),
-            body: masker.mask(&kept_text(&response.body)),
+            body,
             body_bytes: response.body.len(),
         }),
         error: None,
