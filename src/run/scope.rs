@@ -30,6 +30,15 @@ impl CaseScope {
         }
     }
 
+    /// Binds a case's own `vars`, rendered in order (each may use the ones
+    /// before it).
+    pub fn bind_vars(&mut self, vars: &IndexMap<String, Template>) {
+        for (name, template) in vars {
+            let value = self.render_with(template, None);
+            self.set(name, Value::String(value));
+        }
+    }
+
     pub fn set(&mut self, name: &str, value: Value) {
         self.values.insert(name.to_string(), value);
     }

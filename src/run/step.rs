@@ -24,10 +24,7 @@ pub async fn run_case(
     client: &Client,
 ) -> CaseResult {
     let started = Instant::now();
-    for (name, template) in &case.vars {
-        let value = scope.render(template);
-        scope.set(name, Value::String(value));
-    }
+    scope.bind_vars(&case.vars);
     let mut steps = Vec::new();
     let mut last_sent: Option<Instant> = None;
     for step in &case.steps {
@@ -456,10 +453,7 @@ impl<'a> Session<'a> {
         vars: &indexmap::IndexMap<String, crate::case::template::Template>,
     ) -> Session<'a> {
         let mut scope = CaseScope::new(&plan.values, fresh);
-        for (name, template) in vars {
-            let value = check::Scope::render(&scope, template);
-            scope.set(name, Value::String(value));
-        }
+        scope.bind_vars(vars);
         Session {
             plan,
             client,
@@ -546,10 +540,12 @@ impl<'a> Session<'a> {
                         answered,
                     }
                 }
-                (Ok(_), None) => {
+                // Built and handed to its task, which ended without an answer.
+                (Ok((summary, _, _)), None) => {
                     self.scope.record_sent(None);
+                    let why = "its request task ended without an answer";
                     Timed {
-                        result: unbuilt(self.plan, step, "its request task ended".into(), started),
+                        result: unanswered(self.plan, step, summary, why, started, 0, Vec::new()),
                         sent: at,
                         answered: at,
                     }
