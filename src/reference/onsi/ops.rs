@@ -22,16 +22,16 @@ pub fn get(store: &Store, id: &str, faults: &Faults) -> Reply {
 
 /// POST: invites a new member.
 pub fn invite(store: &mut Store, body: &[u8], faults: &Faults) -> Reply {
-    let fields = match body::parse_full_leniently(body, BodyKind::Invite, faults) {
-        (Some(fields), issues) if issues.is_empty() => Ok(fields),
-        // The bug stores what it could read, then reports the rest.
-        (Some(fields), issues) if faults.has(Fault::InviteRefusedStillCreated) => {
-            store.invite(fields);
-            Err(issues)
-        }
-        (_, issues) => Err(issues),
-    };
-    let fields = match fields {
+    // The bug stores what it could read (unchecked against the members
+    // already there), then reports the rest.
+    if faults.has(Fault::InviteRefusedStillCreated)
+        && let (Some(fields), issues) = body::parse_full_leniently(body, BodyKind::Invite, faults)
+        && !issues.is_empty()
+    {
+        store.invite(fields);
+        return Reply::invalid_add_payload(&issues);
+    }
+    let fields = match body::parse_full(body, BodyKind::Invite, faults) {
         Ok(fields) => fields,
         // The bug reads a required field that is not there.
         Err(issues)
