@@ -440,7 +440,6 @@ impl Concurrent<'_> {
             check.message = Some(why);
             lost.push(i);
         }
-        lost.dedup();
         let mut group_results = Vec::new();
         for (i, t) in timed.into_iter().enumerate() {
             let mut result = t.result;
